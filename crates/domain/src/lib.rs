@@ -1,0 +1,15 @@
+//! hamkari's domain: the types, validation rules and text handling that a reader must
+//! understand to know the rules. No I/O, no web framework, no database.
+
+pub mod contact;
+pub mod organization;
+pub mod page;
+pub mod text;
+pub mod validation;
+
+pub use validation::{FieldError, ValidationErrors};
+
+/// A new time-ordered identifier (UUID v7), so primary-key indexes grow at the right edge.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

@@ -1,0 +1,22 @@
+//! Runs database work on the blocking pool, never on an actix worker.
+
+use actix_web::web;
+use hamkari_persistence::{Database, DbConnection};
+
+use crate::error::ApiError;
+
+/// Runs `body` with a pooled connection on actix's blocking thread pool, inside the
+/// caller's tracing span so its log lines carry the request id.
+pub async fn run<T, F>(db: &Database, body: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let db = db.clone();
+    let span = tracing::Span::current();
+    web::block(move || {
+        let _entered = span.enter();
+        db.run(body)
+    })
+    .await?
+}

@@ -1,0 +1,271 @@
+//! The one place where errors become RFC 9457 `application/problem+json` responses.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use hamkari_domain::{FieldError, ValidationErrors};
+use hamkari_persistence::DbError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client should wait before retrying when the database is unavailable.
+const RETRY_AFTER_UNAVAILABLE: &str = "2";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:hamkari:problem:validation_failed",
+    "title": "Unprocessable Content",
+    "status": 422,
+    "detail": "The request has invalid fields.",
+    "code": "validation_failed",
+    "errors": [{"field": "email", "code": "invalid_email", "message": "must be an email address such as name@example.org"}]
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:hamkari:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The HTTP status phrase.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong in this occurrence, for people.
+    pub detail: String,
+    /// A stable snake_case code, for programs.
+    pub code: String,
+    /// Per-field problems, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ProblemField>>,
+}
+
+/// One invalid field in a request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The field's name, dotted for nested fields (`organization_ids.1`).
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl From<FieldError> for ProblemField {
+    fn from(e: FieldError) -> Self {
+        Self {
+            field: e.field,
+            code: e.code.to_owned(),
+            message: e.message,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{detail}")]
+    BadRequest {
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
+    #[error("{detail}")]
+    Conflict {
+        code: &'static str,
+        detail: String,
+        field: Option<&'static str>,
+    },
+    #[error("the resource has changed: its current version is {current}")]
+    PreconditionFailed { current: i64 },
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("invalid fields")]
+    Validation(ValidationErrors),
+    #[error("the database is unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::PreconditionFailed { .. } => "precondition_failed",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Validation(_) => "validation_failed",
+            Self::Unavailable(_) => "database_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Validation(_) => "The request has invalid fields.".into(),
+            Self::Unavailable(_) => "The database is unavailable; try again shortly.".into(),
+            // The cause is logged, never shown: it may hold SQL or internals.
+            Self::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
+            Self::MethodNotAllowed { allow } => format!("This resource supports only: {allow}."),
+            other => other.to_string(),
+        }
+    }
+
+    fn field_errors(&self) -> Option<Vec<ProblemField>> {
+        match self {
+            Self::Validation(errors) => {
+                Some(errors.0.iter().cloned().map(ProblemField::from).collect())
+            }
+            Self::BadRequest { errors, .. } if !errors.is_empty() => {
+                Some(errors.iter().cloned().map(ProblemField::from).collect())
+            }
+            Self::Conflict {
+                code,
+                detail,
+                field: Some(field),
+            } => Some(vec![ProblemField {
+                field: (*field).to_owned(),
+                code: (*code).to_owned(),
+                message: detail.clone(),
+            }]),
+            _ => None,
+        }
+    }
+}
+
+/// Builds a problem response for any status; used for errors that never became an [`ApiError`].
+pub fn problem_response(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    errors: Option<Vec<ProblemField>>,
+) -> HttpResponse {
+    let problem = Problem {
+        kind: format!("urn:hamkari:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail,
+        code: code.to_owned(),
+        errors,
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .body(serde_json::to_vec(&problem).unwrap_or_default())
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => tracing::error!(%cause, "internal error"),
+            Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
+        }
+        let mut response = problem_response(
+            self.status_code(),
+            self.code(),
+            self.detail(),
+            self.field_errors(),
+        );
+        let headers = response.headers_mut();
+        match self {
+            Self::Unavailable(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(RETRY_AFTER_UNAVAILABLE),
+                );
+            }
+            Self::MethodNotAllowed { allow } => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    headers.insert(header::ALLOW, value);
+                }
+            }
+            Self::PreconditionFailed { current } => {
+                if let Ok(value) = HeaderValue::from_str(&format!("\"{current}\"")) {
+                    headers.insert(header::ETAG, value);
+                }
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::UniqueViolation(index) => unique_conflict(index),
+            DbError::ForeignKeyViolation(cause) => {
+                tracing::info!(%cause, "foreign key refused a write");
+                Self::Conflict {
+                    code: "conflict",
+                    detail: "The change refers to or is referred to by another record.".into(),
+                    field: None,
+                }
+            }
+            DbError::Unavailable(cause) => Self::Unavailable(cause),
+            DbError::Query(e) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Turns a unique index's name into a 409 that names the clashing field.
+fn unique_conflict(index: &'static str) -> ApiError {
+    let (field, detail) = match index {
+        "organizations_slug_unique" => ("slug", "Another organization already uses this slug."),
+        "organizations_name_key_unique" => (
+            "name",
+            "Another organization already has this name (compared after Persian normalization).",
+        ),
+        _ => ("", "The record clashes with an existing one."),
+    };
+    ApiError::Conflict {
+        code: "already_exists",
+        detail: detail.into(),
+        field: (!field.is_empty()).then_some(field),
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        Self::internal(err)
+    }
+}

@@ -1,0 +1,201 @@
+//! Request extractors whose failures are problem+json, with the field that was wrong.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::future::{ready, LocalBoxFuture, Ready};
+use futures_util::StreamExt;
+use hamkari_domain::FieldError;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// The largest JSON body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON request body: `application/json` (or any `+json` type), at most
+/// [`MAX_BODY_BYTES`], deserialized with the path of any field that does not fit.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let checked = check_content_type(req).and_then(|()| check_declared_length(req));
+        let mut payload = payload.take();
+        Box::pin(async move {
+            checked?;
+            let mut body = Vec::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError::bad_request(
+                        "unreadable_body",
+                        format!("the request body could not be read: {e}"),
+                    )
+                })?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(ApiError::PayloadTooLarge {
+                        limit: MAX_BODY_BYTES,
+                    });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(JsonBody)
+        })
+    }
+}
+
+fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let unsupported = || {
+        ApiError::UnsupportedMediaType(
+            "The request body must be JSON, sent with Content-Type: application/json.".into(),
+        )
+    };
+    let value = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .ok_or_else(unsupported)?
+        .to_str()
+        .map_err(|_| unsupported())?;
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        Ok(())
+    } else {
+        Err(unsupported())
+    }
+}
+
+fn check_declared_length(req: &HttpRequest) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(len) if len > MAX_BODY_BYTES => Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Syntax errors are 400; well-formed JSON that does not fit the schema is 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result = serde_path_to_error::deserialize(&mut de)
+        .map_err(|err| (err.path().to_string(), err.into_inner()))
+        .and_then(|value: T| de.end().map(|()| value).map_err(|e| (String::new(), e)));
+    result.map_err(|(path, inner)| {
+        let message = strip_position(&inner.to_string());
+        match inner.classify() {
+            serde_json::error::Category::Data => ApiError::Validation(
+                hamkari_domain::ValidationErrors(vec![field_error(&path, &message)]),
+            ),
+            serde_json::error::Category::Eof => ApiError::bad_request(
+                "malformed_json",
+                "The request body is empty or ends too early; send a JSON object.",
+            ),
+            _ => ApiError::bad_request(
+                "malformed_json",
+                format!("The request body is not valid JSON: {message}."),
+            ),
+        }
+    })
+}
+
+/// Names the field a serde message is about: the path, or for unknown and missing fields
+/// the name serde quotes.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let quoted = message.split('`').nth(1).unwrap_or("");
+    let join = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if message.starts_with("unknown field") {
+        FieldError::new(
+            join(quoted),
+            "unknown_field",
+            "is not a field of this resource",
+        )
+    } else if message.starts_with("missing field") {
+        FieldError::new(join(quoted), "required", "is required")
+    } else {
+        let field = if path == "." {
+            String::new()
+        } else {
+            path.to_owned()
+        };
+        FieldError::new(field, "invalid_type", message.to_owned())
+    }
+}
+
+/// serde_json appends "at line 1 column 7"; clients need the field, not the offset.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Query-string parameters; repeated keys fill `Vec` fields. Problems are 400 naming the
+/// parameter.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(QueryParams))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_html_form::Deserializer::new(form_urlencoded_parse(query));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let message = strip_position(&err.into_inner().to_string());
+        let mut error = field_error(&path, &message);
+        if error.code == "required" {
+            error.message = "is a required query parameter".into();
+        }
+        if error.code == "unknown_field" {
+            error.message = "is not a query parameter of this operation".into();
+        }
+        ApiError::BadRequest {
+            code: "invalid_query",
+            detail: format!("The query parameter {} is invalid.", error.field),
+            errors: vec![error],
+        }
+    })
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
+/// A query-parameter problem found after parsing (a bad cursor, an out-of-range limit).
+pub fn query_error(field: &str, code: &'static str, message: impl Into<String>) -> ApiError {
+    let message = message.into();
+    ApiError::BadRequest {
+        code: "invalid_query",
+        detail: format!("The query parameter {field} is invalid: {message}."),
+        errors: vec![FieldError::new(field, code, message)],
+    }
+}
+
+/// Path parameters that do not parse (an id that is not a UUID) are 404: no such resource.
+pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(format!("No resource at this address ({err}).")).into()
+}

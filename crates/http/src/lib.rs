@@ -1,0 +1,16 @@
+//! hamkari's HTTP layer: the actix-web application, its routes, errors and OpenAPI document.
+
+mod app;
+mod db;
+pub mod error;
+mod extract;
+mod middleware;
+mod nullable;
+pub mod openapi;
+mod pagination;
+mod preconditions;
+mod routes;
+mod state;
+
+pub use app::{Application, BuildError, Settings};
+pub use hamkari_persistence::PoolSettings;

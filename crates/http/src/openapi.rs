@@ -1,0 +1,126 @@
+//! The OpenAPI document, generated from the registered routes, and what it tells the
+//! fallback handler about which methods a path allows.
+
+use actix_web::{web, HttpRequest};
+use utoipa::openapi::OpenApi as Spec;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::error::{ApiError, Problem, ProblemField};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hamkari",
+        description = "همکاری — the API through which professional associations run their cooperation: \
+organizations, the members they share, joint projects and working groups.\n\n\
+Errors are RFC 9457 `application/problem+json` documents with a stable `code`. \
+Lists are keyset-paginated: follow `next_cursor` (or the `Link: rel=\"next\"` header). \
+Every resource has a `version`, sent as `ETag`; send it back in `If-Match` to change it safely.",
+        license(name = "MIT"),
+    ),
+    tags(
+        (name = "organizations", description = "Associations, societies and companies that cooperate."),
+        (name = "health", description = "Liveness and readiness probes."),
+    ),
+    components(schemas(Problem, ProblemField))
+)]
+struct ApiDoc;
+
+/// The complete document: the base above plus every registered route.
+pub fn spec() -> Spec {
+    let (_, spec) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    spec
+}
+
+/// Path templates and the methods each allows, read off the document.
+pub struct MethodTable {
+    routes: Vec<(Vec<String>, String)>,
+}
+
+impl MethodTable {
+    pub fn from_spec(spec: &Spec) -> Self {
+        let mut routes: Vec<(Vec<String>, String)> = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                let allow: Vec<&str> = methods
+                    .iter()
+                    .filter(|(_, on)| *on)
+                    .map(|(m, _)| *m)
+                    .collect();
+                (segments(path), allow.join(", "))
+            })
+            .collect();
+        routes.push((segments("/api-docs/openapi.json"), "GET, HEAD".into()));
+        Self { routes }
+    }
+
+    /// The `Allow` value for a concrete path, if any template matches it.
+    pub fn allowed(&self, path: &str) -> Option<&str> {
+        let parts = segments(path);
+        self.routes
+            .iter()
+            .find(|(template, _)| {
+                template.len() == parts.len()
+                    && template
+                        .iter()
+                        .zip(&parts)
+                        .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
+            })
+            .map(|(_, allow)| allow.as_str())
+    }
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.trim_end_matches('/')
+        .split('/')
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Answers every request no route took: 405 with `Allow` when the path exists, else 404.
+pub async fn fallback(
+    req: HttpRequest,
+    table: web::Data<MethodTable>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(match table.allowed(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed {
+            allow: allow.to_owned(),
+        },
+        None => ApiError::NotFound("No resource at this address.".into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_matches_templates() {
+        let table = MethodTable::from_spec(&spec());
+        assert_eq!(
+            table.allowed("/api/v1/organizations"),
+            Some("GET, HEAD, POST")
+        );
+        assert_eq!(
+            table.allowed("/api/v1/organizations/abc"),
+            Some("GET, HEAD, PATCH, DELETE")
+        );
+        assert_eq!(table.allowed("/api/v1/organizations/abc/x"), None);
+        assert_eq!(table.allowed("/nope"), None);
+    }
+}

@@ -1,0 +1,464 @@
+//! `/api/v1/organizations`: create, list, read, change and delete organizations.
+
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use hamkari_domain::organization::{
+    Organization, OrganizationChanges, OrganizationInput, OrganizationKind, SlugOrigin,
+};
+use hamkari_domain::page::{parse_sort, Limit};
+use hamkari_domain::text::search_key;
+use hamkari_domain::ValidationErrors;
+use hamkari_persistence::organizations::{self as store, OrganizationFilter, OrganizationSort};
+use hamkari_persistence::page::After;
+use hamkari_persistence::{write_transaction, DbError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::nullable::{self, Patch};
+use crate::pagination::{self, link_next, utc, ListPage};
+use crate::preconditions::{not_modified, with_etag, IfMatch};
+use crate::state::AppState;
+
+/// An organization as the API shows it.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b",
+    "name": "انجمن آزمایشگاههای همکار آزمون و واسنجی ایران",
+    "name_en": "Iranian Association of Cooperating Testing and Calibration Laboratories",
+    "slug": "iranian-association-of-cooperating-testing-and-calibration",
+    "kind": "association",
+    "description": "همکاری آزمایشگاههای آزمون و واسنجی",
+    "website": "https://example.org/",
+    "email": "info@example.org",
+    "phone": "+982188887777",
+    "founded_on": "2004-05-01",
+    "created_at": "2026-11-23T10:00:00.000000Z",
+    "updated_at": "2026-11-23T10:00:00.000000Z",
+    "version": 1
+}))]
+pub struct OrganizationBody {
+    pub id: Uuid,
+    /// Display name, usually Persian, stored as given (NFC).
+    pub name: String,
+    /// English name.
+    pub name_en: Option<String>,
+    /// Unique URL-safe identifier.
+    pub slug: String,
+    pub kind: OrganizationKind,
+    pub description: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    /// E.164, e.g. `+982188887777`.
+    pub phone: Option<String>,
+    pub founded_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases with every change; also the `ETag`.
+    pub version: i64,
+}
+
+impl From<Organization> for OrganizationBody {
+    fn from(o: Organization) -> Self {
+        Self {
+            id: o.id,
+            name: o.name,
+            name_en: o.name_en,
+            slug: o.slug,
+            kind: o.kind,
+            description: o.description,
+            website: o.website,
+            email: o.email,
+            phone: o.phone,
+            founded_on: o.founded_on,
+            created_at: utc(o.created_at),
+            updated_at: utc(o.updated_at),
+            version: o.version,
+        }
+    }
+}
+
+/// A new organization. `slug` is derived from `name_en` when not given.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "جامعه ممیزی و بازرسی ایران",
+    "name_en": "Iranian Audit and Inspection Society",
+    "kind": "society",
+    "website": "https://example.org",
+    "phone": "021 8888 7777"
+}))]
+pub struct CreateOrganization {
+    /// 2 to 200 characters; unique after Persian normalization ("علي" and "علی" clash).
+    pub name: String,
+    pub name_en: Option<String>,
+    /// 2 to 64 lower-case letters, digits and hyphens; unique.
+    pub slug: Option<String>,
+    pub kind: OrganizationKind,
+    /// Up to 5000 characters.
+    pub description: Option<String>,
+    /// An http or https address.
+    pub website: Option<String>,
+    pub email: Option<String>,
+    /// Iranian forms (`0912…`, `+98 …`, Persian digits) or any E.164 number.
+    pub phone: Option<String>,
+    /// Not in the future.
+    pub founded_on: Option<NaiveDate>,
+}
+
+/// Changes to an organization: only the fields sent change; `null` clears an optional field.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"website": null, "phone": "+98 21 8888 7777"}))]
+pub struct UpdateOrganization {
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = String)]
+    pub name: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub name_en: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = String)]
+    pub slug: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = OrganizationKind)]
+    pub kind: Patch<OrganizationKind>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub description: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub website: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub email: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub founded_on: Patch<NaiveDate>,
+}
+
+impl UpdateOrganization {
+    fn into_changes(self) -> Result<OrganizationChanges, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let changes = OrganizationChanges {
+            name: self.name.required("name", &mut errors),
+            name_en: self.name_en.optional(),
+            slug: self.slug.required("slug", &mut errors),
+            kind: self.kind.required("kind", &mut errors),
+            description: self.description.optional(),
+            website: self.website.optional(),
+            email: self.email.optional(),
+            phone: self.phone.optional(),
+            founded_on: self.founded_on.optional(),
+        };
+        errors.finish(|| changes)
+    }
+}
+
+const SLUG_UNIQUE: &str = "organizations_slug_unique";
+
+const SORTS: [(&str, OrganizationSort); 4] = [
+    ("name", OrganizationSort::Name),
+    ("slug", OrganizationSort::Slug),
+    ("created_at", OrganizationSort::CreatedAt),
+    ("updated_at", OrganizationSort::UpdatedAt),
+];
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListOrganizations {
+    /// Text search over names and slug, after Persian normalization ("علي" finds "علی").
+    #[param(max_length = 200)]
+    q: Option<String>,
+    kind: Option<OrganizationKind>,
+    /// `name`, `slug`, `created_at` (default) or `updated_at`; prefix `-` for descending.
+    #[param(pattern = "^-?(name|slug|created_at|updated_at)$")]
+    sort: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl ListOrganizations {
+    fn into_filter(self) -> Result<(OrganizationFilter, String), ApiError> {
+        let sort_name = self.sort.unwrap_or_else(|| "created_at".into());
+        let (sort, direction) =
+            parse_sort(&sort_name, &SORTS).map_err(|p| query_error("sort", p.code, p.message))?;
+        let limit =
+            Limit::parse(self.limit).map_err(|p| query_error("limit", p.code, p.message))?;
+        let q = self.q.map(|q| search_key(&q));
+        if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(query_error(
+                "q",
+                "too_long",
+                "must be at most 200 characters",
+            ));
+        }
+        let timestamp = matches!(
+            sort,
+            OrganizationSort::CreatedAt | OrganizationSort::UpdatedAt
+        );
+        let after = self
+            .cursor
+            .map(|c| pagination::decode(&c, &sort_name, timestamp))
+            .transpose()?;
+        Ok((
+            OrganizationFilter {
+                kind: self.kind,
+                search: q,
+                sort,
+                direction,
+                after,
+                limit: limit.get(),
+            },
+            sort_name,
+        ))
+    }
+}
+
+/// Create an organization.
+///
+/// Scope: `organizations:write`.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "create_organization",
+    request_body = CreateOrganization,
+    responses(
+        (status = 201, description = "Created.", body = OrganizationBody,
+            headers(("Location" = String, description = "The new organization's URL."), ("ETag" = String, description = "The version."))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name or slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = String))),
+    )
+)]
+#[post("/organizations")]
+pub async fn create(
+    state: web::Data<AppState>,
+    body: JsonBody<CreateOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.0;
+    let input = OrganizationInput {
+        name: b.name,
+        name_en: b.name_en,
+        slug: b.slug,
+        kind: b.kind,
+        description: b.description,
+        website: b.website,
+        email: b.email,
+        phone: b.phone,
+        founded_on: b.founded_on,
+    };
+    let (mut org, origin) = Organization::create(input, hamkari_domain::new_id(), state.now())?;
+    let org = db::run(&state.db, move |conn| {
+        match write_transaction(conn, |conn| store::insert(conn, &org)) {
+            Ok(()) => Ok(org),
+            // A derived slug that clashes gets a suffix; a slug the client chose is theirs to change.
+            Err(DbError::UniqueViolation(SLUG_UNIQUE)) if origin == SlugOrigin::Derived => {
+                org.suffix_slug();
+                write_transaction(conn, |conn| store::insert(conn, &org))?;
+                Ok(org)
+            }
+            Err(err) => Err(err.into()),
+        }
+    })
+    .await?;
+    let location = format!("/api/v1/organizations/{}", org.id);
+    Ok(with_etag(HttpResponse::Created(), org.version)
+        .insert_header((header::LOCATION, location))
+        .json(OrganizationBody::from(org)))
+}
+
+/// List organizations.
+///
+/// Keyset-paginated; filters combine with AND. Scope: `organizations:read`.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "list_organizations",
+    params(ListOrganizations),
+    responses(
+        (status = 200, description = "A page of organizations.", body = ListPage<OrganizationBody>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists."))),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = String))),
+    )
+)]
+#[get("/organizations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: QueryParams<ListOrganizations>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, sort_name) = query.0.into_filter()?;
+    let sort = filter.sort;
+    let page = db::run(&state.db, move |conn| {
+        store::list(conn, &filter).map_err(ApiError::from)
+    })
+    .await?;
+    let next_cursor = match (page.has_more, page.items.last()) {
+        (true, Some(last)) => Some(pagination::encode(
+            &sort_name,
+            &After {
+                value: sort.value_of(last),
+                id: last.id,
+            },
+        )),
+        _ => None,
+    };
+    let mut response = HttpResponse::Ok();
+    link_next(&mut response, &req, next_cursor.as_deref());
+    Ok(response.json(ListPage {
+        items: page.items.into_iter().map(OrganizationBody::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Get an organization.
+///
+/// Honours `If-None-Match` (304). Scope: `organizations:read`.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "get_organization",
+    params(("id" = Uuid, Path, description = "Organization id."),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier response; 304 when unchanged.")),
+    responses(
+        (status = 200, description = "The organization.", body = OrganizationBody, headers(("ETag" = String))),
+        (status = 304, description = "Not modified."),
+        (status = 404, description = "No such organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = String))),
+    )
+)]
+#[get("/organizations/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let org = db::run(&state.db, move |conn| {
+        store::find(conn, id)?.ok_or_else(not_found)
+    })
+    .await?;
+    if let Some(response) = not_modified(&req, org.version) {
+        return Ok(response);
+    }
+    Ok(with_etag(HttpResponse::Ok(), org.version).json(OrganizationBody::from(org)))
+}
+
+/// Change an organization.
+///
+/// Only the fields sent change; `null` clears an optional field. Honours `If-Match` (412).
+/// Scope: `organizations:write`.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "update_organization",
+    params(("id" = Uuid, Path, description = "Organization id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on; 412 when it is stale.")),
+    request_body(content = UpdateOrganization, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The changed organization.", body = OrganizationBody, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The name or slug is taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = String))),
+    )
+)]
+#[patch("/organizations/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let changes = body.0.into_changes()?;
+    let now = state.now();
+    let if_match = IfMatch::from_request(&req);
+    let org = db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            let mut org = store::find(conn, id)?.ok_or_else(not_found)?;
+            if_match.check(org.version)?;
+            let before = org.version;
+            if org.apply(changes, now)? && !store::update(conn, &org, before)? {
+                return Err(ApiError::PreconditionFailed { current: before });
+            }
+            Ok(org)
+        })
+    })
+    .await?;
+    Ok(with_etag(HttpResponse::Ok(), org.version).json(OrganizationBody::from(org)))
+}
+
+/// Delete an organization.
+///
+/// Honours `If-Match` (412). Scope: `organizations:write`.
+#[utoipa::path(
+    tag = "organizations",
+    operation_id = "delete_organization",
+    params(("id" = Uuid, Path, description = "Organization id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag the deletion is based on; 412 when it is stale.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, description = "No such organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Other records still refer to it.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = String))),
+    )
+)]
+#[delete("/organizations/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            let org = store::find(conn, id)?.ok_or_else(not_found)?;
+            if_match.check(org.version)?;
+            if store::delete(conn, id, org.version)? {
+                Ok(())
+            } else {
+                Err(ApiError::PreconditionFailed {
+                    current: org.version,
+                })
+            }
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("No organization has this id.".into())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(get)
+        .service(update)
+        .service(remove);
+}

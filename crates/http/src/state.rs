@@ -1,0 +1,15 @@
+//! What every handler shares.
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use hamkari_persistence::Database;
+
+pub struct AppState {
+    pub db: Database,
+}
+
+impl AppState {
+    /// The current UTC time at the precision both databases keep (microseconds).
+    pub fn now(&self) -> NaiveDateTime {
+        Utc::now().naive_utc().trunc_subsecs(6)
+    }
+}

@@ -1,0 +1,77 @@
+//! The storage layer's errors: what callers must tell apart, with the cause kept for logs.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Unique indexes and the field a client would change to resolve a clash.
+/// PostgreSQL names the index; SQLite names `table.column`, so both are listed.
+const UNIQUE_INDEXES: &[(&str, &str)] = &[
+    ("organizations_slug_unique", "organizations.slug"),
+    ("organizations_name_key_unique", "organizations.name_key"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// A unique index refused the write; holds the index name.
+    #[error("unique constraint {0} violated")]
+    UniqueViolation(&'static str),
+    /// A foreign key refused the write; holds the database's message.
+    #[error("foreign key violated: {0}")]
+    ForeignKeyViolation(String),
+    /// The database cannot be reached or a pooled connection died.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or an operational problem, logged and answered with 500.
+    #[error(transparent)]
+    Query(DieselError),
+}
+
+impl DbError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+impl From<DieselError> for DbError {
+    fn from(err: DieselError) -> Self {
+        match &err {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                let found = UNIQUE_INDEXES.iter().find(|(index, column)| {
+                    info.constraint_name() == Some(index) || info.message().ends_with(column)
+                });
+                match found {
+                    Some((index, _)) => Self::UniqueViolation(index),
+                    None => Self::Query(err),
+                }
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                Self::ForeignKeyViolation(info.message().to_owned())
+            }
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::Unavailable(info.message().to_owned()),
+            DieselError::DatabaseError(_, info) if is_connection_loss(info.message()) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            _ => Self::Query(err),
+        }
+    }
+}
+
+/// libpq reports a server that went away with these messages rather than a distinct kind.
+fn is_connection_loss(message: &str) -> bool {
+    const SIGNS: [&str; 5] = [
+        "terminating connection",
+        "server closed the connection",
+        "could not receive data",
+        "no connection to the server",
+        "connection to server",
+    ];
+    SIGNS.iter().any(|sign| message.contains(sign))
+}
+
+impl From<diesel::r2d2::PoolError> for DbError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(err.to_string())
+    }
+}

@@ -1,0 +1,47 @@
+//! Embedded migrations for both backends, run under an advisory lock on PostgreSQL so that
+//! several instances starting together do not race.
+
+use diesel::connection::SimpleConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::connection::{Backend, DbConnection};
+
+const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// Chosen once; any constant works as long as every instance uses the same one.
+const MIGRATION_LOCK_KEY: i64 = 0x6861_6d6b_6172_69;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("migration failed: {0}")]
+    Run(String),
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub fn run_pending(backend: &Backend) -> Result<Vec<String>, MigrationError> {
+    let mut conn = backend.connect()?;
+    let applied = match &mut conn {
+        DbConnection::Pg(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .map_err(|e| MigrationError::Run(e.to_string()))?;
+            let result = pg.run_pending_migrations(POSTGRES).map(versions);
+            let unlocked =
+                pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"));
+            let applied = result.map_err(|e| MigrationError::Run(e.to_string()))?;
+            unlocked.map_err(|e| MigrationError::Run(e.to_string()))?;
+            applied
+        }
+        DbConnection::Sqlite(sqlite) => sqlite
+            .run_pending_migrations(SQLITE)
+            .map(versions)
+            .map_err(|e| MigrationError::Run(e.to_string()))?,
+    };
+    Ok(applied)
+}
+
+fn versions(applied: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+    applied.into_iter().map(|v| v.to_string()).collect()
+}

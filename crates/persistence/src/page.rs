@@ -1,0 +1,67 @@
+//! Keyset pagination: a page starts strictly after the last row of the previous one.
+
+use chrono::NaiveDateTime;
+use uuid::Uuid;
+
+pub use hamkari_domain::page::Direction;
+
+/// The sort key of the last row a client saw.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortValue {
+    Text(String),
+    Timestamp(NaiveDateTime),
+}
+
+/// Where the next page starts: after this sort value, ties broken by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct After {
+    pub value: SortValue,
+    pub id: Uuid,
+}
+
+/// One page of rows and whether more follow.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_more: bool,
+}
+
+impl<T> Page<T> {
+    /// Splits off the extra row fetched to learn whether another page exists.
+    pub fn from_rows(mut rows: Vec<T>, limit: u32) -> Self {
+        let has_more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        Self {
+            items: rows,
+            has_more,
+        }
+    }
+}
+
+/// Applies `(column, id) > (value, after_id)` (or `<` when descending) and the matching
+/// `ORDER BY` to a boxed query.
+macro_rules! keyset {
+    ($query:expr, $column:expr, $id:expr, $direction:expr, $after:expr) => {{
+        let mut query = $query;
+        if let Some((value, after_id)) = $after {
+            let after_id = $crate::sql_types::Id(after_id);
+            query = match $direction {
+                $crate::page::Direction::Asc => query.filter(
+                    $column
+                        .gt(value.clone())
+                        .or($column.eq(value).and($id.gt(after_id))),
+                ),
+                $crate::page::Direction::Desc => query.filter(
+                    $column
+                        .lt(value.clone())
+                        .or($column.eq(value).and($id.lt(after_id))),
+                ),
+            };
+        }
+        match $direction {
+            $crate::page::Direction::Asc => query.order(($column.asc(), $id.asc())),
+            $crate::page::Direction::Desc => query.order(($column.desc(), $id.desc())),
+        }
+    }};
+}
+pub(crate) use keyset;

@@ -1,0 +1,2 @@
+DROP TABLE organizations_fts;
+DROP TABLE organizations;

@@ -1,0 +1,126 @@
+//! The `hamkari` command: serve the API, migrate, print the OpenAPI document.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use hamkari_http::{Application, PoolSettings, Settings};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "hamkari",
+    version,
+    about = "The API through which professional associations run their cooperation"
+)]
+struct Cli {
+    /// `postgres://…` for PostgreSQL; a path or `sqlite://path` for SQLite.
+    #[arg(
+        long,
+        env = "HAMKARI_DATABASE_URL",
+        default_value = "sqlite://data/hamkari.db",
+        global = true
+    )]
+    database_url: String,
+
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "HAMKARI_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    bind: String,
+
+    /// Largest number of database connections.
+    #[arg(long, env = "HAMKARI_POOL_SIZE", default_value_t = 16, global = true)]
+    pool_size: u32,
+
+    /// Seconds a request waits for a database connection before answering 503.
+    #[arg(
+        long,
+        env = "HAMKARI_DB_TIMEOUT_SECS",
+        default_value_t = 3,
+        global = true
+    )]
+    db_timeout_secs: u64,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "HAMKARI_WORKERS", global = true)]
+    workers: Option<usize>,
+
+    /// Log line format.
+    #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve the API (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("HAMKARI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+    }
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            let spec = hamkari_http::openapi::spec();
+            println!(
+                "{}",
+                spec.to_pretty_json()
+                    .context("serializing the OpenAPI document")?
+            );
+        }
+        Command::Migrate => {
+            init_logging(cli.log_format);
+            let backend = hamkari_persistence::Backend::from_url(&cli.database_url);
+            let applied = hamkari_persistence::migrations::run_pending(&backend)?;
+            tracing::info!(count = applied.len(), ?applied, "migrations applied");
+        }
+        Command::Serve => {
+            init_logging(cli.log_format);
+            let settings = Settings {
+                bind: cli.bind,
+                database_url: cli.database_url,
+                pool: PoolSettings {
+                    max_size: cli.pool_size.max(1),
+                    connection_timeout: Duration::from_secs(cli.db_timeout_secs.max(1)),
+                },
+                workers: cli.workers,
+                migrate: true,
+            };
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+        }
+    }
+    Ok(())
+}
