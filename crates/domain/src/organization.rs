@@ -9,7 +9,7 @@ use crate::text::search_key;
 use crate::validation::{clean_line, clean_text, FieldProblem, ValidationErrors};
 
 /// What kind of body an organization is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrganizationKind {
@@ -17,6 +17,7 @@ pub enum OrganizationKind {
     Society,
     Federation,
     Company,
+    #[default]
     Other,
 }
 
@@ -104,16 +105,18 @@ impl Slug {
         let mut slug = String::new();
         for c in text.chars() {
             if c.is_ascii_alphanumeric() {
-                if slug.len() >= Self::MAX_LEN {
-                    break;
-                }
                 slug.push(c.to_ascii_lowercase());
             } else if !slug.is_empty() && !slug.ends_with('-') {
                 slug.push('-');
             }
         }
-        let slug = slug.trim_end_matches('-');
-        Self::parse(slug).ok()
+        if slug.len() > Self::MAX_LEN {
+            // Cut at a word boundary when there is one, so no word is left half-written.
+            let cut = &slug[..=Self::MAX_LEN];
+            let end = cut.rfind('-').unwrap_or(Self::MAX_LEN);
+            slug.truncate(end);
+        }
+        Self::parse(slug.trim_end_matches('-')).ok()
     }
 
     /// A fallback slug built from an identifier when nothing readable is available.
@@ -187,12 +190,6 @@ pub struct OrganizationInput {
     pub founded_on: Option<NaiveDate>,
 }
 
-impl Default for OrganizationKind {
-    fn default() -> Self {
-        Self::Other
-    }
-}
-
 /// Changes to an organization: `None` leaves a field alone; `Some(None)` clears a nullable one.
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationChanges {
@@ -230,10 +227,7 @@ impl Organization {
             .check("slug", optional(input.slug.as_deref(), Slug::parse))
             .flatten();
         let fields = check_details(&mut errors, &input, now.date());
-        let (description, website, email, phone, founded_on) = match fields {
-            Some(f) => f,
-            None => Default::default(),
-        };
+        let (description, website, email, phone, founded_on) = fields.unwrap_or_default();
         let (name, name_en, given_slug) = match (name, errors.is_empty()) {
             (Some(name), true) => (name, name_en, given_slug),
             _ => return Err(errors),
@@ -275,77 +269,94 @@ impl Organization {
 
     /// Applies validated changes, bumping the version when anything changed.
     /// Returns whether anything changed.
-    pub fn apply(
-        &mut self,
-        changes: OrganizationChanges,
-        now: NaiveDateTime,
-    ) -> Result<bool, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
+    pub fn apply(&mut self, changes: ValidChanges, now: NaiveDateTime) -> bool {
+        let c = changes.0;
         let mut next = self.clone();
-        if let Some(name) = changes.name {
-            if let Some(name) = errors.check("name", OrganizationName::parse(&name)) {
-                next.name = name.0;
-            }
+        if let Some(v) = c.name {
+            next.name = v;
         }
-        if let Some(name_en) = changes.name_en {
-            if let Some(v) = errors.check("name_en", optional(name_en.as_deref(), english_name)) {
-                next.name_en = v;
-            }
+        if let Some(v) = c.name_en {
+            next.name_en = v;
         }
-        if let Some(slug) = changes.slug {
-            if let Some(slug) = errors.check("slug", Slug::parse(&slug)) {
-                next.slug = slug.0;
-            }
+        if let Some(v) = c.slug {
+            next.slug = v;
         }
-        if let Some(kind) = changes.kind {
-            next.kind = kind;
+        if let Some(v) = c.kind {
+            next.kind = v;
         }
-        if let Some(v) = changes.description {
-            if let Some(v) = errors.check("description", optional(v.as_deref(), description)) {
-                next.description = v;
-            }
+        if let Some(v) = c.description {
+            next.description = v;
         }
-        if let Some(v) = changes.website {
-            if let Some(v) = errors.check(
-                "website",
-                optional(v.as_deref(), |s| {
-                    WebsiteUrl::parse(s).map(WebsiteUrl::into_inner)
-                }),
-            ) {
-                next.website = v;
-            }
+        if let Some(v) = c.website {
+            next.website = v;
         }
-        if let Some(v) = changes.email {
-            if let Some(v) = errors.check(
-                "email",
-                optional(v.as_deref(), |s| Email::parse(s).map(Email::into_inner)),
-            ) {
-                next.email = v;
-            }
+        if let Some(v) = c.email {
+            next.email = v;
         }
-        if let Some(v) = changes.phone {
-            if let Some(v) = errors.check(
-                "phone",
-                optional(v.as_deref(), |s| Phone::parse(s).map(Phone::into_inner)),
-            ) {
-                next.phone = v;
-            }
+        if let Some(v) = c.phone {
+            next.phone = v;
         }
-        if let Some(v) = changes.founded_on {
-            if let Some(v) = errors.check("founded_on", founding_date(v, now.date())) {
-                next.founded_on = v;
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
+        if let Some(v) = c.founded_on {
+            next.founded_on = v;
         }
         if next == *self {
-            return Ok(false);
+            return false;
         }
         next.updated_at = now.max(self.updated_at);
         next.version = self.version + 1;
         *self = next;
-        Ok(true)
+        true
+    }
+}
+
+/// Changes whose values have been checked and cleaned; only [`OrganizationChanges::validate`] makes them.
+#[derive(Debug, Clone)]
+pub struct ValidChanges(OrganizationChanges);
+
+impl OrganizationChanges {
+    /// Checks and cleans every value sent, reporting all problems at once.
+    pub fn validate(self, today: NaiveDate) -> Result<ValidChanges, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let valid = OrganizationChanges {
+            name: errors.check_sent(
+                "name",
+                self.name.map(|v| OrganizationName::parse(&v).map(|n| n.0)),
+            ),
+            name_en: errors.check_sent(
+                "name_en",
+                self.name_en.map(|v| optional(v.as_deref(), english_name)),
+            ),
+            slug: errors.check_sent("slug", self.slug.map(|v| Slug::parse(&v).map(|s| s.0))),
+            kind: self.kind,
+            description: errors.check_sent(
+                "description",
+                self.description
+                    .map(|v| optional(v.as_deref(), description)),
+            ),
+            website: errors.check_sent(
+                "website",
+                self.website.map(|v| {
+                    optional(v.as_deref(), |s| {
+                        WebsiteUrl::parse(s).map(WebsiteUrl::into_inner)
+                    })
+                }),
+            ),
+            email: errors.check_sent(
+                "email",
+                self.email
+                    .map(|v| optional(v.as_deref(), |s| Email::parse(s).map(Email::into_inner))),
+            ),
+            phone: errors.check_sent(
+                "phone",
+                self.phone
+                    .map(|v| optional(v.as_deref(), |s| Phone::parse(s).map(Phone::into_inner))),
+            ),
+            founded_on: errors.check_sent(
+                "founded_on",
+                self.founded_on.map(|v| founding_date(v, today)),
+            ),
+        };
+        errors.finish(|| ValidChanges(valid))
     }
 }
 
@@ -461,6 +472,11 @@ mod tests {
         assert!(Slug::from_text("انجمن").is_none());
         let long = "a".repeat(100);
         assert_eq!(Slug::from_text(&long).unwrap().as_str().len(), 64);
+        let words = "Iranian Association of Cooperating Testing and Calibration Laboratories";
+        assert_eq!(
+            Slug::from_text(words).unwrap().as_str(),
+            "iranian-association-of-cooperating-testing-and-calibration"
+        );
         let id = Uuid::now_v7();
         assert!(Slug::parse(Slug::from_id("org", id).as_str()).is_ok());
         let suffixed = Slug::parse(&"b".repeat(64)).unwrap().with_suffix(id);
@@ -501,40 +517,37 @@ mod tests {
         let mut i = input("انجمن");
         i.website = Some("https://example.org".into());
         let (mut org, _) = Organization::create(i, Uuid::now_v7(), now()).unwrap();
-        let changed = org
-            .apply(
-                OrganizationChanges {
-                    website: Some(None),
-                    name: Some("انجمن نو".into()),
-                    ..Default::default()
-                },
-                now(),
-            )
-            .unwrap();
-        assert!(changed);
+        let changes = OrganizationChanges {
+            website: Some(None),
+            name: Some(" انجمن نو ".into()),
+            ..Default::default()
+        };
+        assert!(org.apply(changes.validate(now().date()).unwrap(), now()));
         assert_eq!(org.website, None);
         assert_eq!(org.name, "انجمن نو");
         assert_eq!(org.version, 2);
-        assert!(!org.apply(OrganizationChanges::default(), now()).unwrap());
+        assert!(!org.apply(
+            OrganizationChanges::default()
+                .validate(now().date())
+                .unwrap(),
+            now()
+        ));
         assert_eq!(org.version, 2);
     }
 
     #[test]
-    fn apply_rejects_invalid_and_changes_nothing() {
-        let (mut org, _) = Organization::create(input("انجمن"), Uuid::now_v7(), now()).unwrap();
-        let before = org.clone();
-        let err = org
-            .apply(
-                OrganizationChanges {
-                    name: Some("x".into()),
-                    email: Some(Some("bad".into())),
-                    ..Default::default()
-                },
-                now(),
-            )
-            .unwrap_err();
-        assert_eq!(err.0.len(), 2);
-        assert_eq!(org, before);
+    fn invalid_changes_are_all_reported() {
+        let err = OrganizationChanges {
+            name: Some("x".into()),
+            email: Some(Some("bad".into())),
+            founded_on: Some(NaiveDate::from_ymd_opt(2999, 1, 1)),
+            website: Some(None),
+            ..Default::default()
+        }
+        .validate(now().date())
+        .unwrap_err();
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "email", "founded_on"]);
     }
 
     #[test]

@@ -46,6 +46,15 @@ impl ValidationErrors {
         }
     }
 
+    /// Like [`Self::check`] for a value that may not have been sent at all.
+    pub fn check_sent<T>(
+        &mut self,
+        field: &str,
+        parsed: Option<Result<T, FieldProblem>>,
+    ) -> Option<T> {
+        parsed.and_then(|parsed| self.check(field, parsed))
+    }
+
     pub fn push(&mut self, error: FieldError) {
         self.0.push(error);
     }

@@ -52,10 +52,12 @@ impl Application {
     /// Migrates (when asked), binds the listener and prepares the server; `run_until_stopped`
     /// serves until SIGINT/SIGTERM, then drains in-flight requests.
     pub async fn build(settings: Settings) -> Result<Self, BuildError> {
-        let db = Database::new(&settings.database_url, &settings.pool);
-        tracing::info!(database = %db.backend().redacted(), "database selected");
+        let backend = hamkari_persistence::Backend::from_url(&settings.database_url);
+        tracing::info!(database = %backend.redacted(), "database selected");
+        // Migrations finish before the pool opens its connections, so SQLite's switch to WAL
+        // never races them.
         if settings.migrate {
-            let backend = db.backend().clone();
+            let backend = backend.clone();
             let applied = web::block(move || migrations::run_pending(&backend))
                 .await
                 .map_err(|e| BuildError::Io(std::io::Error::other(e.to_string())))??;
@@ -63,6 +65,7 @@ impl Application {
                 tracing::info!(?applied, "migrations applied");
             }
         }
+        let db = Database::new(&settings.database_url, &settings.pool);
         let listener = TcpListener::bind(&settings.bind).map_err(|source| BuildError::Bind {
             bind: settings.bind.clone(),
             source,

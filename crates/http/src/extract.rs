@@ -89,6 +89,22 @@ fn check_declared_length(req: &HttpRequest) -> Result<(), ApiError> {
 
 /// Syntax errors are 400; well-formed JSON that does not fit the schema is 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // Syntax first: `[1, 2` is malformed even though its first element already has the wrong type.
+    if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        return Err(match err.classify() {
+            serde_json::error::Category::Eof => ApiError::bad_request(
+                "malformed_json",
+                "The request body is empty or ends too early; send a JSON object.",
+            ),
+            _ => ApiError::bad_request(
+                "malformed_json",
+                format!(
+                    "The request body is not valid JSON: {}.",
+                    strip_position(&err.to_string())
+                ),
+            ),
+        });
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let result = serde_path_to_error::deserialize(&mut de)
         .map_err(|err| (err.path().to_string(), err.into_inner()))
@@ -115,9 +131,12 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// the name serde quotes.
 fn field_error(path: &str, message: &str) -> FieldError {
     let quoted = message.split('`').nth(1).unwrap_or("");
+    // serde_path_to_error's path ends at an unknown field itself, or at a missing one's parent.
     let join = |name: &str| {
         if path == "." || path.is_empty() {
             name.to_owned()
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
         } else {
             format!("{path}.{name}")
         }

@@ -4,19 +4,14 @@ use hamkari_domain::{FieldError, ValidationErrors};
 use serde::{Deserialize, Deserializer};
 
 /// One field of a partial update.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Patch<T> {
     /// Not sent: leave the field alone.
+    #[default]
     Absent,
     /// Sent as `null`: clear it.
     Null,
     Value(T),
-}
-
-impl<T> Default for Patch<T> {
-    fn default() -> Self {
-        Self::Absent
-    }
 }
 
 /// Use with `#[serde(default, deserialize_with = "nullable::deserialize")]`.

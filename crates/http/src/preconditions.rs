@@ -19,7 +19,7 @@ fn names_version(value: &str, version: i64) -> bool {
         .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == wanted)
 }
 
-fn header_str<'a>(req: &'a HttpRequest, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     // A header that is not visible ASCII cannot name any of our tags.
     req.headers().get(name).map(|v| v.to_str().unwrap_or(""))
 }

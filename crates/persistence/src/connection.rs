@@ -63,15 +63,7 @@ impl Backend {
                     )
                 })?;
                 let mut conn = SqliteConnection::establish(path)?;
-                // WAL lets readers run beside the writer; FULL sync so an acknowledged write
-                // survives a power cut; busy_timeout makes writers queue instead of failing.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000;
-                     PRAGMA journal_mode = WAL;
-                     PRAGMA synchronous = FULL;
-                     PRAGMA foreign_keys = ON;",
-                )
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                configure_sqlite(&mut conn).map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -84,6 +76,29 @@ impl Backend {
             Self::Sqlite { path } => format!("sqlite://{}", path.display()),
         }
     }
+}
+
+#[derive(QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}
+
+/// busy_timeout makes writers queue instead of failing; FULL sync so an acknowledged write
+/// survives a power cut; WAL lets readers run beside the writer. WAL is a property of the
+/// file, so it is switched on only when missing: the switch needs a lock that connections
+/// opening together would fight over.
+fn configure_sqlite(conn: &mut SqliteConnection) -> QueryResult<()> {
+    conn.batch_execute(
+        "PRAGMA busy_timeout = 5000;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    let mode: JournalMode = diesel::sql_query("PRAGMA journal_mode").get_result(conn)?;
+    if !mode.journal_mode.eq_ignore_ascii_case("wal") {
+        conn.batch_execute("PRAGMA journal_mode = WAL")?;
+    }
+    Ok(())
 }
 
 /// libpq waits for the OS default (minutes) on an unreachable host; a request must not.

@@ -10,7 +10,7 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgre
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
 /// Chosen once; any constant works as long as every instance uses the same one.
-const MIGRATION_LOCK_KEY: i64 = 0x6861_6d6b_6172_69;
+const MIGRATION_LOCK_KEY: i64 = 0x0068_616d_6b61_7269; // "hamkari" in ASCII
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {

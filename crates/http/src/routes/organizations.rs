@@ -5,6 +5,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkari_domain::organization::{
     Organization, OrganizationChanges, OrganizationInput, OrganizationKind, SlugOrigin,
+    ValidChanges,
 };
 use hamkari_domain::page::{parse_sort, Limit};
 use hamkari_domain::text::search_key;
@@ -145,7 +146,7 @@ pub struct UpdateOrganization {
 }
 
 impl UpdateOrganization {
-    fn into_changes(self) -> Result<OrganizationChanges, ValidationErrors> {
+    fn validate(self, today: NaiveDate) -> Result<ValidChanges, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let changes = OrganizationChanges {
             name: self.name.required("name", &mut errors),
@@ -158,7 +159,14 @@ impl UpdateOrganization {
             phone: self.phone.optional(),
             founded_on: self.founded_on.optional(),
         };
-        errors.finish(|| changes)
+        // Report a null required field together with any other invalid value.
+        match changes.validate(today) {
+            Ok(valid) => errors.finish(|| valid),
+            Err(more) => {
+                errors.0.extend(more.0);
+                Err(errors)
+            }
+        }
     }
 }
 
@@ -391,15 +399,15 @@ pub async fn update(
     body: JsonBody<UpdateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let changes = body.0.into_changes()?;
     let now = state.now();
+    let changes = body.0.validate(now.date())?;
     let if_match = IfMatch::from_request(&req);
     let org = db::run(&state.db, move |conn| {
         write_transaction(conn, |conn| {
             let mut org = store::find(conn, id)?.ok_or_else(not_found)?;
             if_match.check(org.version)?;
             let before = org.version;
-            if org.apply(changes, now)? && !store::update(conn, &org, before)? {
+            if org.apply(changes, now) && !store::update(conn, &org, before)? {
                 return Err(ApiError::PreconditionFailed { current: before });
             }
             Ok(org)

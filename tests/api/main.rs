@@ -1,0 +1,14 @@
+//! Black-box tests: the real server on port 0, a fresh database per test, HTTP from outside.
+//!
+//! SQLite by default; set `HAMKARI_TEST_DATABASE_URL=postgres://…` (a server where the user
+//! may create databases) to run the same suite on PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+mod errors;
+mod health;
+mod helpers;
+mod organizations;
+mod organizations_list;
+mod outage;
+mod schema;
