@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use hamkari_http::{Application, PoolSettings, Settings};
+use hamkari_http::{AdminBootstrap, Application, PoolSettings, Settings};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -24,12 +24,7 @@ struct Cli {
     database_url: String,
 
     /// Address to listen on.
-    #[arg(
-        long,
-        env = "HAMKARI_BIND",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
+    #[arg(long, env = "HAMKARI_BIND", default_value = "127.0.0.1:8080", global = true)]
     bind: String,
 
     /// Largest number of database connections.
@@ -37,17 +32,24 @@ struct Cli {
     pool_size: u32,
 
     /// Seconds a request waits for a database connection before answering 503.
-    #[arg(
-        long,
-        env = "HAMKARI_DB_TIMEOUT_SECS",
-        default_value_t = 3,
-        global = true
-    )]
+    #[arg(long, env = "HAMKARI_DB_TIMEOUT_SECS", default_value_t = 3, global = true)]
     db_timeout_secs: u64,
 
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HAMKARI_WORKERS", global = true)]
     workers: Option<usize>,
+
+    /// JWT signing key, at least 32 bytes (generated and kept in the database when unset).
+    #[arg(long, env = "HAMKARI_JWT_SECRET", hide_env_values = true, global = true)]
+    jwt_secret: Option<String>,
+
+    /// HMAC key for API token secrets, at least 32 bytes (generated and kept in the database when unset).
+    #[arg(long, env = "HAMKARI_TOKEN_KEY", hide_env_values = true, global = true)]
+    token_key: Option<String>,
+
+    /// Most password hashes computed at once (each takes ~20 MiB and a core for ~30 ms).
+    #[arg(long, env = "HAMKARI_HASH_CONCURRENCY", default_value_t = 1, global = true)]
+    hash_concurrency: usize,
 
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -65,6 +67,11 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Create an administrator; the password comes from HAMKARI_ADMIN_PASSWORD or stdin.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -80,11 +87,7 @@ fn init_logging(format: LogFormat) {
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
     }
 }
 
@@ -94,11 +97,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => {
             let spec = hamkari_http::openapi::spec();
-            println!(
-                "{}",
-                spec.to_pretty_json()
-                    .context("serializing the OpenAPI document")?
-            );
+            println!("{}", spec.to_pretty_json().context("serializing the OpenAPI document")?);
         }
         Command::Migrate => {
             init_logging(cli.log_format);
@@ -106,8 +105,29 @@ async fn main() -> anyhow::Result<()> {
             let applied = hamkari_persistence::migrations::run_pending(&backend)?;
             tracing::info!(count = applied.len(), ?applied, "migrations applied");
         }
+        Command::CreateAdmin { email } => {
+            init_logging(cli.log_format);
+            let backend = hamkari_persistence::Backend::from_url(&cli.database_url);
+            hamkari_persistence::migrations::run_pending(&backend)?;
+            let password = match std::env::var("HAMKARI_ADMIN_PASSWORD") {
+                Ok(password) if !password.is_empty() => password,
+                _ => read_password()?,
+            };
+            let db = hamkari_persistence::Database::new(&cli.database_url, &PoolSettings::default());
+            hamkari_http::auth::ensure_admin(&db, &email, &password, false)?;
+            println!("Administrator {email} created.");
+        }
         Command::Serve => {
             init_logging(cli.log_format);
+            let admin = match (
+                std::env::var("HAMKARI_ADMIN_EMAIL"),
+                std::env::var("HAMKARI_ADMIN_PASSWORD"),
+            ) {
+                (Ok(email), Ok(password)) if !email.is_empty() && !password.is_empty() => {
+                    AdminBootstrap::Given { email, password }
+                }
+                _ => AdminBootstrap::Generate,
+            };
             let settings = Settings {
                 bind: cli.bind,
                 database_url: cli.database_url,
@@ -117,10 +137,24 @@ async fn main() -> anyhow::Result<()> {
                 },
                 workers: cli.workers,
                 migrate: true,
+                jwt_secret: cli.jwt_secret,
+                token_key: cli.token_key,
+                admin,
+                hash_concurrency: cli.hash_concurrency,
             };
             let app = Application::build(settings).await?;
             app.run_until_stopped().await?;
         }
     }
     Ok(())
+}
+
+/// One line from stdin, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    eprintln!("Password for the new administrator (12 or more characters), then Enter:");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

@@ -8,13 +8,7 @@ use crate::helpers::{assert_problem, error_fields, TestApp};
 #[tokio::test]
 async fn malformed_json_is_400() {
     let app = TestApp::spawn().await;
-    for body in [
-        "{\"name\": ",
-        "{not json}",
-        "",
-        "[1, 2",
-        "{\"name\": \"a\"} trailing",
-    ] {
+    for body in ["{\"name\": ", "{not json}", "", "[1, 2", "{\"name\": \"a\"} trailing"] {
         let response = app
             .request(Method::POST, "/api/v1/organizations")
             .header("content-type", "application/json")
@@ -24,10 +18,7 @@ async fn malformed_json_is_400() {
             .unwrap();
         let problem = assert_problem(response, StatusCode::BAD_REQUEST, "malformed_json").await;
         let detail = problem["detail"].as_str().unwrap();
-        assert!(
-            !detail.contains("line") && !detail.contains("column"),
-            "{detail}"
-        );
+        assert!(!detail.contains("line") && !detail.contains("column"), "{detail}");
     }
 }
 
@@ -35,12 +26,7 @@ async fn malformed_json_is_400() {
 async fn a_body_that_is_not_an_object_is_422() {
     let app = TestApp::spawn().await;
     let response = app.post_json("/api/v1/organizations", &json!(["a"])).await;
-    assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    )
-    .await;
+    assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
 
 #[tokio::test]
@@ -54,31 +40,18 @@ async fn wrong_or_missing_content_type_is_415() {
         .send()
         .await
         .unwrap();
-    assert_problem(
-        plain,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-    )
-    .await;
+    assert_problem(plain, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
     let missing = app
         .request(Method::POST, "/api/v1/organizations")
         .body(body)
         .send()
         .await
         .unwrap();
-    assert_problem(
-        missing,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-    )
-    .await;
+    assert_problem(missing, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
     // A structured JSON type is JSON.
     let merge = app
         .request(Method::POST, "/api/v1/organizations")
-        .header(
-            "content-type",
-            "application/merge-patch+json; charset=utf-8",
-        )
+        .header("content-type", "application/merge-patch+json; charset=utf-8")
         .body(body)
         .send()
         .await
@@ -106,9 +79,7 @@ async fn oversized_bodies_are_413_and_store_nothing() {
     let response = app
         .request(Method::POST, "/api/v1/organizations")
         .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-            chunks,
-        )))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
         .send()
         .await
         .unwrap();
@@ -128,18 +99,9 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
     .await;
     assert_problem(app.get("/").await, StatusCode::NOT_FOUND, "not_found").await;
 
-    let response = app
-        .request(Method::PUT, "/api/v1/organizations")
-        .send()
-        .await
-        .unwrap();
+    let response = app.request(Method::PUT, "/api/v1/organizations").send().await.unwrap();
     assert_eq!(response.headers()["allow"], "GET, HEAD, POST");
-    assert_problem(
-        response,
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-    )
-    .await;
+    assert_problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
 
     let response = app
         .request(
@@ -150,25 +112,11 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
         .await
         .unwrap();
     assert_eq!(response.headers()["allow"], "GET, HEAD, PATCH, DELETE");
-    assert_problem(
-        response,
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-    )
-    .await;
+    assert_problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
 
-    let response = app
-        .request(Method::DELETE, "/health/live")
-        .send()
-        .await
-        .unwrap();
+    let response = app.request(Method::DELETE, "/health/live").send().await.unwrap();
     assert_eq!(response.headers()["allow"], "GET, HEAD");
-    assert_problem(
-        response,
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-    )
-    .await;
+    assert_problem(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
 }
 
 #[tokio::test]
@@ -180,12 +128,7 @@ async fn bad_dates_name_the_field() {
             &json!({"name": "انجمن", "kind": "other", "founded_on": "1403-13-01"}),
         )
         .await;
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    )
-    .await;
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["founded_on"]);
 }
 
@@ -213,8 +156,5 @@ async fn every_response_carries_a_request_id() {
         .send()
         .await
         .unwrap();
-    assert_ne!(
-        response.headers()["x-request-id"],
-        "has spaces and is \"odd\""
-    );
+    assert_ne!(response.headers()["x-request-id"], "has spaces and is \"odd\"");
 }

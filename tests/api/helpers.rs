@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use hamkari_http::{Application, PoolSettings, Settings};
+use hamkari_http::{AdminBootstrap, Application, PoolSettings, Settings};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -38,17 +38,19 @@ impl TestDb {
 
     fn create_postgres(admin_url: String) -> Self {
         let name = format!("hamkari_test_{}", uuid::Uuid::now_v7().simple());
-        let mut admin =
-            PgConnection::establish(&admin_url).expect("connect to HAMKARI_TEST_DATABASE_URL");
+        let mut admin = PgConnection::establish(&admin_url).expect("connect to HAMKARI_TEST_DATABASE_URL");
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("create test database");
         let url = replace_database(&admin_url, &name);
-        Self::Postgres {
-            admin_url,
-            name,
-            url,
-        }
+        Self::Postgres { admin_url, name, url }
+    }
+
+    /// A direct connection, for checking what is stored.
+    pub fn connect(&self) -> hamkari_persistence::DbConnection {
+        hamkari_persistence::Backend::from_url(self.url())
+            .connect()
+            .expect("connect to the test database")
     }
 
     pub fn url(&self) -> &str {
@@ -64,13 +66,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Self::Postgres {
-            admin_url, name, ..
-        } = self
-        {
+        if let Self::Postgres { admin_url, name, .. } = self {
             if let Ok(mut admin) = PgConnection::establish(admin_url) {
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
         }
     }
@@ -93,10 +91,26 @@ pub fn replace_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The JWT key tests sign with, so they can forge tokens that differ in one respect.
+pub const TEST_JWT_SECRET: &str = "a test signing key of at least thirty-two bytes";
+pub const TEST_TOKEN_KEY: &str = "a test HMAC key of at least thirty-two bytes long";
+pub const ADMIN_EMAIL: &str = "admin@hamkari.test";
+pub const ADMIN_PASSWORD: &str = "admin password for tests";
+/// The password of every user the helpers create.
+pub const USER_PASSWORD: &str = "user password for tests";
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _db: TestDb,
+    /// An administrator's access token, sent by the plain request helpers.
+    pub admin_token: String,
+    pub db: TestDb,
+}
+
+/// Requests made with one credential (or none).
+pub struct Client<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
 }
 
 impl TestApp {
@@ -107,8 +121,21 @@ impl TestApp {
     }
 
     /// Starts the app on `database_url`, which `db` (kept alive by the app) may or may not be.
+    /// Without migrations the database may be unreachable, so nothing is read from it at start.
     pub async fn spawn_on(db: TestDb, database_url: String, migrate: bool) -> Self {
-        let settings = Settings {
+        Self::spawn_with(db, database_url, |settings| {
+            settings.migrate = migrate;
+            if !migrate {
+                settings.token_key = Some(TEST_TOKEN_KEY.into());
+                settings.admin = AdminBootstrap::Skip;
+            }
+        })
+        .await
+    }
+
+    /// Starts the app with settings adjusted by `configure`.
+    pub async fn spawn_with(db: TestDb, database_url: String, configure: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = Settings {
             bind: "127.0.0.1:0".into(),
             database_url,
             pool: PoolSettings {
@@ -116,8 +143,17 @@ impl TestApp {
                 connection_timeout: Duration::from_secs(2),
             },
             workers: Some(2),
-            migrate,
+            migrate: true,
+            jwt_secret: Some(TEST_JWT_SECRET.into()),
+            token_key: None,
+            admin: AdminBootstrap::Given {
+                email: ADMIN_EMAIL.into(),
+                password: ADMIN_PASSWORD.into(),
+            },
+            hash_concurrency: 2,
         };
+        configure(&mut settings);
+        let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);
         let app = Application::build(settings).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
@@ -126,16 +162,142 @@ impl TestApp {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("client");
-        Self {
+        let mut app = Self {
             address,
             client,
-            _db: db,
+            admin_token: String::new(),
+            db,
+        };
+        if migrate {
+            let tokens = app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+            app.admin_token = tokens["access_token"].as_str().unwrap().to_owned();
+        }
+        app
+    }
+
+    /// Requests with this bearer token.
+    pub fn with_token(&self, token: &str) -> Client<'_> {
+        Client {
+            app: self,
+            token: Some(token.to_owned()),
         }
     }
 
+    /// Requests with no credentials at all.
+    pub fn anonymous(&self) -> Client<'_> {
+        Client { app: self, token: None }
+    }
+
+    fn admin(&self) -> Client<'_> {
+        self.with_token(&self.admin_token)
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.address))
+        self.admin().request(method, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.admin().get(path).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.admin().post_json(path, body).await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.admin().patch_json(path, body).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.admin().delete(path).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.anonymous()
+            .post_json("/api/v1/auth/login", &json!({"email": email, "password": password}))
+            .await
+    }
+
+    /// Logs in and returns the token response, failing the test on anything but 200.
+    pub async fn login_ok(&self, email: &str, password: &str) -> Value {
+        let response = self.login(email, password).await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json body");
+        assert_eq!(status, StatusCode::OK, "login as {email}: {body}");
+        body
+    }
+
+    /// Creates a user with this role and these organizations; returns the user.
+    pub async fn create_user(&self, role: &str, organization_ids: &[&str]) -> Value {
+        let email = format!("{role}-{}@hamkari.test", uuid::Uuid::now_v7().simple());
+        let response = self
+            .post_json(
+                "/api/v1/users",
+                &json!({"email": email, "display_name": "کاربر آزمایشی", "role": role,
+                        "organization_ids": organization_ids, "password": USER_PASSWORD}),
+            )
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json body");
+        assert_eq!(status, StatusCode::CREATED, "creating a user: {body}");
+        body
+    }
+
+    /// Creates a user and logs them in; returns their access token.
+    pub async fn login_as(&self, role: &str, organization_ids: &[&str]) -> String {
+        let user = self.create_user(role, organization_ids).await;
+        let tokens = self.login_ok(user["email"].as_str().unwrap(), USER_PASSWORD).await;
+        tokens["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an API token with these scopes (bound to `organization` if given); returns the
+    /// creation response, whose `token` is the secret.
+    pub async fn create_api_token(&self, scopes: &[&str], organization: Option<&str>) -> Value {
+        let expires_at = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+        let response = self
+            .post_json(
+                "/api/v1/api-tokens",
+                &json!({"name": "سامانه آزمایشی", "scopes": scopes, "organization_id": organization, "expires_at": expires_at}),
+            )
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json body");
+        assert_eq!(status, StatusCode::CREATED, "creating an API token: {body}");
+        body
+    }
+
+    /// An API token's secret with these scopes.
+    pub async fn with_api_token(&self, scopes: &[&str], organization: Option<&str>) -> String {
+        self.create_api_token(scopes, organization).await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates an organization and returns its body, failing the test on anything but 201.
+    pub async fn create_org(&self, body: Value) -> Value {
+        let response = self.post_json("/api/v1/organizations", &body).await;
+        let status = response.status();
+        let body = response.json::<Value>().await.expect("json body");
+        assert_eq!(status, StatusCode::CREATED, "creating an organization: {body}");
+        body
+    }
+
+    /// GETs `path`, asserts `status`, returns the JSON body.
+    pub async fn get_json(&self, path: &str, status: StatusCode) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), status, "GET {path}");
+        response.json().await.expect("json body")
+    }
+}
+
+impl Client<'_> {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let builder = self.app.client.request(method, format!("{}{path}", self.app.address));
+        match &self.token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -143,11 +305,7 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.request(Method::POST, path)
-            .json(body)
-            .send()
-            .await
-            .expect("POST")
+        self.request(Method::POST, path).json(body).send().await.expect("POST")
     }
 
     pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
@@ -159,30 +317,7 @@ impl TestApp {
     }
 
     pub async fn delete(&self, path: &str) -> Response {
-        self.request(Method::DELETE, path)
-            .send()
-            .await
-            .expect("DELETE")
-    }
-
-    /// Creates an organization and returns its body, failing the test on anything but 201.
-    pub async fn create_org(&self, body: Value) -> Value {
-        let response = self.post_json("/api/v1/organizations", &body).await;
-        let status = response.status();
-        let body = response.json::<Value>().await.expect("json body");
-        assert_eq!(
-            status,
-            StatusCode::CREATED,
-            "creating an organization: {body}"
-        );
-        body
-    }
-
-    /// GETs `path`, asserts `status`, returns the JSON body.
-    pub async fn get_json(&self, path: &str, status: StatusCode) -> Value {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), status, "GET {path}");
-        response.json().await.expect("json body")
+        self.request(Method::DELETE, path).send().await.expect("DELETE")
     }
 }
 
@@ -204,14 +339,8 @@ pub async fn assert_problem(response: Response, status: StatusCode, code: &str) 
     assert_eq!(content_type, PROBLEM_JSON, "content type of {body}");
     assert_eq!(body["status"], status.as_u16(), "{body}");
     assert_eq!(body["code"], code, "{body}");
-    assert!(
-        body["type"].as_str().is_some_and(|t| t.ends_with(code)),
-        "{body}"
-    );
-    assert!(
-        body["title"].is_string() && body["detail"].is_string(),
-        "{body}"
-    );
+    assert!(body["type"].as_str().is_some_and(|t| t.ends_with(code)), "{body}");
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
     body
 }
 
@@ -238,8 +367,5 @@ fn database_names_are_replaced() {
         replace_database("postgres://u@h/postgres?sslmode=disable", "t1"),
         "postgres://u@h/t1?sslmode=disable"
     );
-    assert_eq!(
-        replace_database("postgres://u@h", "t1"),
-        "postgres://u@h/t1"
-    );
+    assert_eq!(replace_database("postgres://u@h", "t1"), "postgres://u@h/t1");
 }

@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod api_tokens;
+mod auth;
+mod authorization;
 mod errors;
 mod health;
 mod helpers;
@@ -12,3 +15,4 @@ mod organizations;
 mod organizations_list;
 mod outage;
 mod schema;
+mod users;

@@ -76,12 +76,7 @@ async fn invalid_fields_are_all_reported_and_nothing_is_stored() {
             }),
         )
         .await;
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    )
-    .await;
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(
         error_fields(&problem),
         ["name", "slug", "website", "email", "phone", "founded_on"]
@@ -98,30 +93,23 @@ async fn invalid_fields_are_all_reported_and_nothing_is_stored() {
 async fn unknown_kind_and_wrong_types_name_the_field() {
     let app = TestApp::spawn().await;
     let problem = assert_problem(
-        app.post_json(
-            "/api/v1/organizations",
-            &json!({"name": "انجمن", "kind": "club"}),
-        )
-        .await,
+        app.post_json("/api/v1/organizations", &json!({"name": "انجمن", "kind": "club"}))
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
     .await;
     assert_eq!(error_fields(&problem), ["kind"]);
     let problem = assert_problem(
-        app.post_json(
-            "/api/v1/organizations",
-            &json!({"name": 12, "kind": "other"}),
-        )
-        .await,
+        app.post_json("/api/v1/organizations", &json!({"name": 12, "kind": "other"}))
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
     .await;
     assert_eq!(error_fields(&problem), ["name"]);
     let problem = assert_problem(
-        app.post_json("/api/v1/organizations", &json!({"kind": "other"}))
-            .await,
+        app.post_json("/api/v1/organizations", &json!({"kind": "other"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
@@ -153,8 +141,7 @@ async fn names_are_unique_after_persian_normalization() {
     app.create_org(org("انجمن علمی کاشان")).await;
     // Arabic-keyboard yeh and kaf spell the same name.
     let problem = assert_problem(
-        app.post_json("/api/v1/organizations", &org("انجمن علمي كاشان"))
-            .await,
+        app.post_json("/api/v1/organizations", &org("انجمن علمي كاشان")).await,
         StatusCode::CONFLICT,
         "already_exists",
     )
@@ -235,10 +222,7 @@ async fn patch_changes_only_what_is_sent_and_null_clears() {
     let path = format!("/api/v1/organizations/{}", created["id"].as_str().unwrap());
 
     let response = app
-        .patch_json(
-            &path,
-            &json!({"website": null, "name_en": "Inspection Society"}),
-        )
+        .patch_json(&path, &json!({"website": null, "name_en": "Inspection Society"}))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["etag"], "\"2\"");
@@ -252,18 +236,11 @@ async fn patch_changes_only_what_is_sent_and_null_clears() {
     assert!(body["updated_at"].as_str() >= created["updated_at"].as_str());
 
     // Nothing to change: same version.
-    let same: Value = app
-        .patch_json(&path, &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let same: Value = app.patch_json(&path, &json!({})).await.json().await.unwrap();
     assert_eq!(same["version"], 2);
 
     // The new English name is searchable at once.
-    let found = app
-        .get_json("/api/v1/organizations?q=inspection", StatusCode::OK)
-        .await;
+    let found = app.get_json("/api/v1/organizations?q=inspection", StatusCode::OK).await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
 }
 
@@ -274,8 +251,7 @@ async fn patch_refuses_bad_input_and_changes_nothing() {
     let path = format!("/api/v1/organizations/{}", created["id"].as_str().unwrap());
 
     let problem = assert_problem(
-        app.patch_json(&path, &json!({"name": null, "email": "nope"}))
-            .await,
+        app.patch_json(&path, &json!({"name": null, "email": "nope"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
@@ -316,16 +292,8 @@ async fn patch_and_delete_honour_if_match() {
         .await
         .unwrap();
     assert_eq!(stale.headers()["etag"], "\"2\"");
-    assert_problem(
-        stale,
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-    )
-    .await;
-    assert_eq!(
-        app.get_json(&path, StatusCode::OK).await["description"],
-        "نسخه دوم"
-    );
+    assert_problem(stale, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    assert_eq!(app.get_json(&path, StatusCode::OK).await["description"], "نسخه دوم");
 
     let stale_delete = app
         .request(Method::DELETE, &path)
@@ -333,12 +301,7 @@ async fn patch_and_delete_honour_if_match() {
         .send()
         .await
         .unwrap();
-    assert_problem(
-        stale_delete,
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-    )
-    .await;
+    assert_problem(stale_delete, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
     app.get_json(&path, StatusCode::OK).await;
 
     let deleted = app
@@ -365,10 +328,7 @@ async fn a_deleted_name_and_slug_can_be_used_again() {
         .create_org(json!({"name": "انجمن موقت", "slug": "temporary", "kind": "other"}))
         .await;
     let response = app
-        .delete(&format!(
-            "/api/v1/organizations/{}",
-            created["id"].as_str().unwrap()
-        ))
+        .delete(&format!("/api/v1/organizations/{}", created["id"].as_str().unwrap()))
         .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     app.create_org(json!({"name": "انجمن موقت", "slug": "temporary", "kind": "other"}))

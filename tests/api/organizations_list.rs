@@ -35,10 +35,7 @@ async fn pages_follow_cursors_and_link_headers_to_the_end() {
     loop {
         let response = app.get(&path).await;
         assert_eq!(response.status(), StatusCode::OK);
-        let link = response
-            .headers()
-            .get("link")
-            .map(|v| v.to_str().unwrap().to_owned());
+        let link = response.headers().get("link").map(|v| v.to_str().unwrap().to_owned());
         let page: Value = response.json().await.unwrap();
         pages += 1;
         seen.extend(names(&page));
@@ -46,17 +43,9 @@ async fn pages_follow_cursors_and_link_headers_to_the_end() {
             Some(cursor) => {
                 let link = link.expect("a Link header when another page exists");
                 assert!(link.ends_with("; rel=\"next\""), "{link}");
-                assert!(
-                    link.contains("limit=3") && link.contains("sort=name"),
-                    "{link}"
-                );
+                assert!(link.contains("limit=3") && link.contains("sort=name"), "{link}");
                 // The Link target and the cursor lead to the same page.
-                let target = link
-                    .trim_start_matches('<')
-                    .split('>')
-                    .next()
-                    .unwrap()
-                    .to_owned();
+                let target = link.trim_start_matches('<').split('>').next().unwrap().to_owned();
                 assert!(target.contains(&format!("cursor={cursor}")), "{target}");
                 path = target;
             }
@@ -136,10 +125,7 @@ async fn kind_filter() {
     )
     .await;
     let page = app
-        .get_json(
-            "/api/v1/organizations?kind=society&sort=name",
-            StatusCode::OK,
-        )
+        .get_json("/api/v1/organizations?kind=society&sort=name", StatusCode::OK)
         .await;
     assert_eq!(names(&page), ["Alpha", "Gamma"]);
     let problem = assert_problem(
@@ -173,11 +159,8 @@ async fn search_is_persian_normalized() {
         async move {
             let encoded: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
             let mut found = names(
-                &app.get_json(
-                    &format!("/api/v1/organizations?q={encoded}"),
-                    StatusCode::OK,
-                )
-                .await,
+                &app.get_json(&format!("/api/v1/organizations?q={encoded}"), StatusCode::OK)
+                    .await,
             );
             found.sort();
             found
@@ -206,10 +189,7 @@ async fn search_is_persian_normalized() {
     assert!(search("zzz").await.is_empty());
     // Search combines with the kind filter.
     let both = app
-        .get_json(
-            "/api/v1/organizations?q=society&kind=society&limit=1",
-            StatusCode::OK,
-        )
+        .get_json("/api/v1/organizations?q=society&kind=society&limit=1", StatusCode::OK)
         .await;
     assert_eq!(both["items"].as_array().unwrap().len(), 1);
     assert!(both["next_cursor"].is_string());
@@ -244,10 +224,8 @@ async fn bad_list_parameters_are_400_naming_the_parameter() {
         .await;
     let cursor = page["next_cursor"].as_str().unwrap();
     let problem = assert_problem(
-        app.get(&format!(
-            "/api/v1/organizations?limit=1&sort=slug&cursor={cursor}"
-        ))
-        .await,
+        app.get(&format!("/api/v1/organizations?limit=1&sort=slug&cursor={cursor}"))
+            .await,
         StatusCode::BAD_REQUEST,
         "invalid_query",
     )

@@ -9,34 +9,24 @@ use reqwest::StatusCode;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
-use crate::helpers::{assert_problem, org, TestApp, TestDb};
+use crate::helpers::{assert_problem, org, TestApp, TestDb, TEST_JWT_SECRET};
 
 #[tokio::test]
 async fn an_unreachable_database_answers_503_quickly() {
     // Port 1 on loopback: nothing listens there, so every connection attempt is refused.
-    let app = TestApp::spawn_on(
-        TestDb::create(),
-        "postgres://hamkari@127.0.0.1:1/hamkari".into(),
-        false,
-    )
-    .await;
+    let app = TestApp::spawn_on(TestDb::create(), "postgres://hamkari@127.0.0.1:1/hamkari".into(), false).await;
+    // A well-signed token: checking it needs the database, which is what fails.
+    let jwt = hamkari_http::auth::Jwt::new(TEST_JWT_SECRET.as_bytes());
+    let (token, _) = jwt
+        .issue(uuid::Uuid::now_v7(), 1, chrono::Utc::now().timestamp())
+        .unwrap();
     let started = Instant::now();
     let response = app.get("/health/ready").await;
     assert!(response.headers().contains_key("retry-after"));
-    assert_problem(
-        response,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "database_unavailable",
-    )
-    .await;
-    let response = app.get("/api/v1/organizations").await;
+    assert_problem(response, StatusCode::SERVICE_UNAVAILABLE, "database_unavailable").await;
+    let response = app.with_token(&token).get("/api/v1/organizations").await;
     assert_eq!(response.headers()["retry-after"], "2");
-    assert_problem(
-        response,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "database_unavailable",
-    )
-    .await;
+    assert_problem(response, StatusCode::SERVICE_UNAVAILABLE, "database_unavailable").await;
     // The pool timeout is 2 s per request in tests; allow for a slow machine but not a hang.
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -75,11 +65,7 @@ impl Proxy {
                 accept_connections.lock().unwrap().push(task.abort_handle());
             }
         });
-        Self {
-            port,
-            up,
-            connections,
-        }
+        Self { port, up, connections }
     }
 
     fn cut(&self) {
@@ -108,21 +94,14 @@ fn split_address(url: &str) -> (String, String, String) {
     } else {
         format!("{host_port}:5432")
     };
-    (
-        format!("{scheme}://{userinfo}"),
-        host_port,
-        rest[end..].to_owned(),
-    )
+    (format!("{scheme}://{userinfo}"), host_port, rest[end..].to_owned())
 }
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL: set HAMKARI_TEST_DATABASE_URL and pass --include-ignored"]
 async fn postgres_outage_and_recovery() {
     let db = TestDb::create();
-    assert!(
-        db.is_postgres(),
-        "set HAMKARI_TEST_DATABASE_URL to a PostgreSQL server"
-    );
+    assert!(db.is_postgres(), "set HAMKARI_TEST_DATABASE_URL to a PostgreSQL server");
     let (prefix, upstream, suffix) = split_address(db.url());
     let proxy = Proxy::start(upstream).await;
     let through_proxy = format!("{prefix}127.0.0.1:{}{suffix}", proxy.port);
@@ -134,12 +113,7 @@ async fn postgres_outage_and_recovery() {
     let started = Instant::now();
     for _ in 0..3 {
         let response = app.get(&path).await;
-        assert_problem(
-            response,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-        )
-        .await;
+        assert_problem(response, StatusCode::SERVICE_UNAVAILABLE, "database_unavailable").await;
     }
     assert_problem(
         app.get("/health/ready").await,

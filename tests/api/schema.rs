@@ -14,10 +14,7 @@ use crate::helpers::TestDb;
 /// Objects that exist on one backend by design: SQLite's FTS5 search tables and
 /// PostgreSQL's trigram indexes do the same job differently.
 fn backend_specific(name: &str) -> bool {
-    name.contains("_fts")
-        || name.ends_with("_trgm")
-        || name.starts_with("sqlite_")
-        || name.starts_with("__diesel")
+    name.contains("_fts") || name.ends_with("_trgm") || name.starts_with("sqlite_") || name.starts_with("__diesel")
 }
 
 fn normalize_type(raw: &str) -> &'static str {
@@ -45,12 +42,7 @@ fn render(tables: BTreeMap<String, Table>) -> String {
         table.indexes.sort();
         table.foreign_keys.sort();
         out.push_str(&format!("table {name}\n"));
-        for line in table
-            .columns
-            .iter()
-            .chain(&table.indexes)
-            .chain(&table.foreign_keys)
-        {
+        for line in table.columns.iter().chain(&table.indexes).chain(&table.foreign_keys) {
             out.push_str(&format!("  {line}\n"));
         }
     }
@@ -99,10 +91,9 @@ struct SqliteForeignKey {
 
 fn sqlite_schema(path: &str) -> BTreeMap<String, Table> {
     let mut conn = SqliteConnection::establish(path).unwrap();
-    let names: Vec<Name> =
-        sql_query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .load(&mut conn)
-            .unwrap();
+    let names: Vec<Name> = sql_query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .load(&mut conn)
+        .unwrap();
     let mut tables = BTreeMap::new();
     for Name { name } in names.into_iter().filter(|n| !backend_specific(&n.name)) {
         let mut table = Table::default();
@@ -110,16 +101,10 @@ fn sqlite_schema(path: &str) -> BTreeMap<String, Table> {
             .load(&mut conn)
             .unwrap();
         for c in columns {
-            let null = if c.notnull == 1 || c.pk > 0 {
-                "not null"
-            } else {
-                "null"
-            };
-            table.columns.push(format!(
-                "column {} {} {null}",
-                c.name,
-                normalize_type(&c.kind)
-            ));
+            let null = if c.notnull == 1 || c.pk > 0 { "not null" } else { "null" };
+            table
+                .columns
+                .push(format!("column {} {} {null}", c.name, normalize_type(&c.kind)));
         }
         let indexes: Vec<SqliteIndex> = sql_query(format!("PRAGMA index_list('{name}')"))
             .load(&mut conn)
@@ -204,24 +189,13 @@ fn postgres_schema(url: &str) -> BTreeMap<String, Table> {
     )
     .load(&mut conn)
     .unwrap();
-    for c in columns
-        .into_iter()
-        .filter(|c| !backend_specific(&c.table_name))
-    {
-        let null = if c.is_nullable == "YES" {
-            "null"
-        } else {
-            "not null"
-        };
-        tables
-            .entry(c.table_name)
-            .or_default()
-            .columns
-            .push(format!(
-                "column {} {} {null}",
-                c.column_name,
-                normalize_type(&c.data_type)
-            ));
+    for c in columns.into_iter().filter(|c| !backend_specific(&c.table_name)) {
+        let null = if c.is_nullable == "YES" { "null" } else { "not null" };
+        tables.entry(c.table_name).or_default().columns.push(format!(
+            "column {} {} {null}",
+            c.column_name,
+            normalize_type(&c.data_type)
+        ));
     }
     let indexes: Vec<PgIndex> = sql_query(
         "SELECT t.relname::text AS table_name, i.relname::text AS index_name, ix.indisunique AS is_unique,
@@ -264,14 +238,10 @@ fn postgres_schema(url: &str) -> BTreeMap<String, Table> {
     .load(&mut conn)
     .unwrap();
     for fk in fks {
-        tables
-            .entry(fk.table_name)
-            .or_default()
-            .foreign_keys
-            .push(format!(
-                "foreign key {} -> {}({}) on delete {}",
-                fk.column_name, fk.target_table, fk.target_column, fk.on_delete
-            ));
+        tables.entry(fk.table_name).or_default().foreign_keys.push(format!(
+            "foreign key {} -> {}({}) on delete {}",
+            fk.column_name, fk.target_table, fk.target_column, fk.on_delete
+        ));
     }
     tables
 }
@@ -283,9 +253,7 @@ async fn migrations_match_the_committed_schema() {
     hamkari_persistence::migrations::run_pending(&backend).expect("migrations run");
     let actual = match &backend {
         hamkari_persistence::Backend::Postgres { .. } => render(postgres_schema(db.url())),
-        hamkari_persistence::Backend::Sqlite { path } => {
-            render(sqlite_schema(path.to_str().unwrap()))
-        }
+        hamkari_persistence::Backend::Sqlite { path } => render(sqlite_schema(path.to_str().unwrap())),
     };
     let snapshot = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/schema.txt");
     if std::env::var_os("HAMKARI_BLESS_SCHEMA").is_some() {

@@ -9,12 +9,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
         let email = raw.trim().to_lowercase();
-        let invalid = || {
-            FieldProblem::new(
-                "invalid_email",
-                "must be an email address such as name@example.org",
-            )
-        };
+        let invalid = || FieldProblem::new("invalid_email", "must be an email address such as name@example.org");
         if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }
@@ -24,9 +19,7 @@ impl Email {
             && !domain.starts_with(['.', '-'])
             && !domain.ends_with(['.', '-'])
             && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.contains('@')
@@ -127,17 +120,11 @@ impl WebsiteUrl {
         };
         let trimmed = raw.trim();
         if trimmed.len() > 2048 {
-            return Err(FieldProblem::new(
-                "too_long",
-                "must be at most 2048 characters",
-            ));
+            return Err(FieldProblem::new("too_long", "must be at most 2048 characters"));
         }
         let url = url::Url::parse(trimmed).map_err(|_| invalid())?;
         let host_ok = url.host_str().is_some_and(|h| !h.is_empty());
-        if matches!(url.scheme(), "http" | "https")
-            && host_ok
-            && url.username().is_empty()
-            && url.password().is_none()
+        if matches!(url.scheme(), "http" | "https") && host_ok && url.username().is_empty() && url.password().is_none()
         {
             Ok(Self(url.to_string()))
         } else {
@@ -160,10 +147,7 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(
-            Email::parse(" Ali@Example.ORG ").unwrap().as_str(),
-            "ali@example.org"
-        );
+        assert_eq!(Email::parse(" Ali@Example.ORG ").unwrap().as_str(), "ali@example.org");
         for bad in [
             "",
             "ali",
@@ -191,20 +175,10 @@ mod tests {
             "٠٩١٢١٢٣٤٥٦٧",
             "(0912) 123-4567",
         ] {
-            assert_eq!(
-                Phone::parse(raw).unwrap().as_str(),
-                "+989121234567",
-                "{raw}"
-            );
+            assert_eq!(Phone::parse(raw).unwrap().as_str(), "+989121234567", "{raw}");
         }
-        assert_eq!(
-            Phone::parse("021 8888 7777").unwrap().as_str(),
-            "+982188887777"
-        );
-        assert_eq!(
-            Phone::parse("+44 20 7946 0958").unwrap().as_str(),
-            "+442079460958"
-        );
+        assert_eq!(Phone::parse("021 8888 7777").unwrap().as_str(), "+982188887777");
+        assert_eq!(Phone::parse("+44 20 7946 0958").unwrap().as_str(), "+442079460958");
     }
 
     #[test]

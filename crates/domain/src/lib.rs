@@ -1,10 +1,13 @@
 //! hamkari's domain: the types, validation rules and text handling that a reader must
 //! understand to know the rules. No I/O, no web framework, no database.
 
+pub mod api_token;
+pub mod auth;
 pub mod contact;
 pub mod organization;
 pub mod page;
 pub mod text;
+pub mod user;
 pub mod validation;
 
 pub use validation::{FieldError, ValidationErrors};

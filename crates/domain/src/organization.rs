@@ -41,15 +41,12 @@ impl OrganizationKind {
     }
 
     pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw)
-            .ok_or_else(|| {
-                FieldProblem::new(
-                    "invalid_value",
-                    "must be one of association, society, federation, company, other",
-                )
-            })
+        Self::ALL.into_iter().find(|k| k.as_str() == raw).ok_or_else(|| {
+            FieldProblem::new(
+                "invalid_value",
+                "must be one of association, society, federation, company, other",
+            )
+        })
     }
 }
 
@@ -61,10 +58,7 @@ impl OrganizationName {
     pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
         let name = clean_line(raw, 1, 200)?;
         if search_key(&name).chars().count() < 2 {
-            return Err(FieldProblem::new(
-                "too_short",
-                "must have at least 2 letters or digits",
-            ));
+            return Err(FieldProblem::new("too_short", "must have at least 2 letters or digits"));
         }
         Ok(Self(name))
     }
@@ -83,12 +77,9 @@ impl Slug {
 
     pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
         let ok = (2..=Self::MAX_LEN).contains(&raw.len())
-            && raw.split('-').all(|word| {
-                !word.is_empty()
-                    && word
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            });
+            && raw
+                .split('-')
+                .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
@@ -318,28 +309,18 @@ impl OrganizationChanges {
     pub fn validate(self, today: NaiveDate) -> Result<ValidChanges, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let valid = OrganizationChanges {
-            name: errors.check_sent(
-                "name",
-                self.name.map(|v| OrganizationName::parse(&v).map(|n| n.0)),
-            ),
-            name_en: errors.check_sent(
-                "name_en",
-                self.name_en.map(|v| optional(v.as_deref(), english_name)),
-            ),
+            name: errors.check_sent("name", self.name.map(|v| OrganizationName::parse(&v).map(|n| n.0))),
+            name_en: errors.check_sent("name_en", self.name_en.map(|v| optional(v.as_deref(), english_name))),
             slug: errors.check_sent("slug", self.slug.map(|v| Slug::parse(&v).map(|s| s.0))),
             kind: self.kind,
             description: errors.check_sent(
                 "description",
-                self.description
-                    .map(|v| optional(v.as_deref(), description)),
+                self.description.map(|v| optional(v.as_deref(), description)),
             ),
             website: errors.check_sent(
                 "website",
-                self.website.map(|v| {
-                    optional(v.as_deref(), |s| {
-                        WebsiteUrl::parse(s).map(WebsiteUrl::into_inner)
-                    })
-                }),
+                self.website
+                    .map(|v| optional(v.as_deref(), |s| WebsiteUrl::parse(s).map(WebsiteUrl::into_inner))),
             ),
             email: errors.check_sent(
                 "email",
@@ -351,10 +332,7 @@ impl OrganizationChanges {
                 self.phone
                     .map(|v| optional(v.as_deref(), |s| Phone::parse(s).map(Phone::into_inner))),
             ),
-            founded_on: errors.check_sent(
-                "founded_on",
-                self.founded_on.map(|v| founding_date(v, today)),
-            ),
+            founded_on: errors.check_sent("founded_on", self.founded_on.map(|v| founding_date(v, today))),
         };
         errors.finish(|| ValidChanges(valid))
     }
@@ -369,15 +347,8 @@ type Details = (
 );
 
 /// Validates the optional details of a creation request, recording errors in `errors`.
-fn check_details(
-    errors: &mut ValidationErrors,
-    input: &OrganizationInput,
-    today: NaiveDate,
-) -> Option<Details> {
-    let description = errors.check(
-        "description",
-        optional(input.description.as_deref(), description),
-    );
+fn check_details(errors: &mut ValidationErrors, input: &OrganizationInput, today: NaiveDate) -> Option<Details> {
+    let description = errors.check("description", optional(input.description.as_deref(), description));
     let website = errors.check(
         "website",
         optional(input.website.as_deref(), |s| {
@@ -386,15 +357,11 @@ fn check_details(
     );
     let email = errors.check(
         "email",
-        optional(input.email.as_deref(), |s| {
-            Email::parse(s).map(Email::into_inner)
-        }),
+        optional(input.email.as_deref(), |s| Email::parse(s).map(Email::into_inner)),
     );
     let phone = errors.check(
         "phone",
-        optional(input.phone.as_deref(), |s| {
-            Phone::parse(s).map(Phone::into_inner)
-        }),
+        optional(input.phone.as_deref(), |s| Phone::parse(s).map(Phone::into_inner)),
     );
     let founded_on = errors.check("founded_on", founding_date(input.founded_on, today));
     Some((description?, website?, email?, phone?, founded_on?))
@@ -416,15 +383,12 @@ fn description(raw: &str) -> Result<String, FieldProblem> {
     clean_text(raw, 1, 5000)
 }
 
-fn founding_date(
-    date: Option<NaiveDate>,
-    today: NaiveDate,
-) -> Result<Option<NaiveDate>, FieldProblem> {
+fn founding_date(date: Option<NaiveDate>, today: NaiveDate) -> Result<Option<NaiveDate>, FieldProblem> {
     match date {
         Some(d) if d > today => Err(FieldProblem::new("in_future", "must not be in the future")),
-        Some(d) if d < NaiveDate::from_ymd_opt(1800, 1, 1).unwrap_or(NaiveDate::MIN) => Err(
-            FieldProblem::new("out_of_range", "must be on or after 1800-01-01"),
-        ),
+        Some(d) if d < NaiveDate::from_ymd_opt(1800, 1, 1).unwrap_or(NaiveDate::MIN) => {
+            Err(FieldProblem::new("out_of_range", "must be on or after 1800-01-01"))
+        }
         other => Ok(other),
     }
 }
@@ -451,22 +415,11 @@ mod tests {
     #[test]
     fn slug_rules() {
         assert!(Slug::parse("iran-labs-2").is_ok());
-        for bad in [
-            "",
-            "a",
-            "Iran",
-            "iran--labs",
-            "-iran",
-            "iran-",
-            "ایران",
-            "a b",
-        ] {
+        for bad in ["", "a", "Iran", "iran--labs", "-iran", "iran-", "ایران", "a b"] {
             assert!(Slug::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(
-            Slug::from_text("  Iran Calibration & Testing Labs! ")
-                .unwrap()
-                .as_str(),
+            Slug::from_text("  Iran Calibration & Testing Labs! ").unwrap().as_str(),
             "iran-calibration-testing-labs"
         );
         assert!(Slug::from_text("انجمن").is_none());
@@ -526,12 +479,7 @@ mod tests {
         assert_eq!(org.website, None);
         assert_eq!(org.name, "انجمن نو");
         assert_eq!(org.version, 2);
-        assert!(!org.apply(
-            OrganizationChanges::default()
-                .validate(now().date())
-                .unwrap(),
-            now()
-        ));
+        assert!(!org.apply(OrganizationChanges::default().validate(now().date()).unwrap(), now()));
         assert_eq!(org.version, 2);
     }
 

@@ -34,10 +34,7 @@ pub enum Direction {
 }
 
 /// Parses `field` / `-field` against the names a list allows.
-pub fn parse_sort<F: Copy>(
-    raw: &str,
-    fields: &[(&str, F)],
-) -> Result<(F, Direction), FieldProblem> {
+pub fn parse_sort<F: Copy>(raw: &str, fields: &[(&str, F)]) -> Result<(F, Direction), FieldProblem> {
     let (name, direction) = match raw.strip_prefix('-') {
         Some(name) => (name, Direction::Desc),
         None => (raw, Direction::Asc),
@@ -50,10 +47,7 @@ pub fn parse_sort<F: Copy>(
             let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
             FieldProblem::new(
                 "invalid_sort",
-                format!(
-                    "must be one of {} (prefix with - for descending)",
-                    names.join(", ")
-                ),
+                format!("must be one of {} (prefix with - for descending)", names.join(", ")),
             )
         })
 }
@@ -74,10 +68,7 @@ mod tests {
     fn sorts() {
         let fields = [("name", 1), ("created_at", 2)];
         assert_eq!(parse_sort("-name", &fields).unwrap(), (1, Direction::Desc));
-        assert_eq!(
-            parse_sort("created_at", &fields).unwrap(),
-            (2, Direction::Asc)
-        );
+        assert_eq!(parse_sort("created_at", &fields).unwrap(), (2, Direction::Asc));
         assert!(parse_sort("id", &fields).is_err());
         assert!(parse_sort("--name", &fields).is_err());
     }

@@ -50,10 +50,7 @@ fn fold_char(c: char) -> Option<char> {
         '\u{0660}'..='\u{0669}' => digit(c as u32 - 0x0660),
         // Zero-width characters, tatweel and Arabic diacritics carry no meaning for search.
         '\u{200B}'..='\u{200F}' | '\u{FEFF}' | '\u{0640}' => return None,
-        '\u{064B}'..='\u{065F}'
-        | '\u{0670}'
-        | '\u{0610}'..='\u{061A}'
-        | '\u{06D6}'..='\u{06ED}' => return None,
+        '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0610}'..='\u{061A}' | '\u{06D6}'..='\u{06ED}' => return None,
         c if c.is_control() => ' ',
         c => c,
     })
@@ -86,10 +83,7 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../../../shared/testdata/fa-normalization.tsv"
         );
-        let local = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/fa-normalization.tsv"
-        );
+        let local = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fa-normalization.tsv");
         std::fs::read_to_string(shared)
             .or_else(|_| std::fs::read_to_string(local))
             .expect("normalization vectors are readable")

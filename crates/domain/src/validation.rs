@@ -26,11 +26,7 @@ impl FieldError {
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 impl ValidationErrors {
-    pub fn single(
-        field: impl Into<String>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn single(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Self(vec![FieldError::new(field, code, message)])
     }
 
@@ -39,19 +35,14 @@ impl ValidationErrors {
         match parsed {
             Ok(value) => Some(value),
             Err(problem) => {
-                self.0
-                    .push(FieldError::new(field, problem.code, problem.message));
+                self.0.push(FieldError::new(field, problem.code, problem.message));
                 None
             }
         }
     }
 
     /// Like [`Self::check`] for a value that may not have been sent at all.
-    pub fn check_sent<T>(
-        &mut self,
-        field: &str,
-        parsed: Option<Result<T, FieldProblem>>,
-    ) -> Option<T> {
+    pub fn check_sent<T>(&mut self, field: &str, parsed: Option<Result<T, FieldProblem>>) -> Option<T> {
         parsed.and_then(|parsed| self.check(field, parsed))
     }
 
@@ -130,10 +121,7 @@ pub fn clean_text(raw: &str, min: usize, max: usize) -> Result<String, FieldProb
 pub fn clean_line(raw: &str, min: usize, max: usize) -> Result<String, FieldProblem> {
     let text = clean_text(raw, min, max)?;
     if text.contains(['\n', '\r', '\t']) {
-        return Err(FieldProblem::new(
-            "invalid_characters",
-            "must be a single line",
-        ));
+        return Err(FieldProblem::new("invalid_characters", "must be a single line"));
     }
     Ok(text)
 }
@@ -145,24 +133,15 @@ mod tests {
     #[test]
     fn clean_text_trims_and_composes() {
         // "ا" + combining madda above composes to "آ" under NFC.
-        assert_eq!(
-            clean_text("  \u{0627}\u{0653}b ", 1, 10).unwrap(),
-            "\u{0622}b"
-        );
+        assert_eq!(clean_text("  \u{0627}\u{0653}b ", 1, 10).unwrap(), "\u{0622}b");
     }
 
     #[test]
     fn clean_text_limits() {
         assert_eq!(clean_text("   ", 1, 10).unwrap_err().code, "required");
         assert_eq!(clean_text("abcd", 1, 3).unwrap_err().code, "too_long");
-        assert_eq!(
-            clean_text("a\u{0007}", 1, 3).unwrap_err().code,
-            "invalid_characters"
-        );
-        assert_eq!(
-            clean_line("a\nb", 1, 9).unwrap_err().code,
-            "invalid_characters"
-        );
+        assert_eq!(clean_text("a\u{0007}", 1, 3).unwrap_err().code, "invalid_characters");
+        assert_eq!(clean_line("a\nb", 1, 9).unwrap_err().code, "invalid_characters");
         assert!(clean_text("a\nb", 1, 9).is_ok());
     }
 
@@ -170,10 +149,7 @@ mod tests {
     fn errors_collect() {
         let mut errors = ValidationErrors::default();
         assert_eq!(errors.check("a", Ok::<_, FieldProblem>(1)), Some(1));
-        assert_eq!(
-            errors.check::<i32>("b", Err(FieldProblem::new("x", "bad"))),
-            None
-        );
+        assert_eq!(errors.check::<i32>("b", Err(FieldProblem::new("x", "bad"))), None);
         let err = errors.finish(|| ()).unwrap_err();
         assert_eq!(err.0, vec![FieldError::new("b", "x", "bad")]);
     }

@@ -12,6 +12,9 @@ use hamkari_persistence::{Database, PoolSettings};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::{
+    authenticate, ensure_admin, generated_password, load_keys, AdminBootstrap, BootstrapError, Hasher, Jwt,
+};
 use crate::extract::path_error;
 use crate::middleware::observe;
 use crate::openapi::{fallback, spec, MethodTable};
@@ -28,6 +31,14 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Apply pending migrations before listening.
     pub migrate: bool,
+    /// JWT signing key (≥ 32 bytes); generated and kept in the database when unset.
+    pub jwt_secret: Option<String>,
+    /// HMAC key for API token secrets (≥ 32 bytes); generated and kept in the database when unset.
+    pub token_key: Option<String>,
+    /// What to do when no administrator exists.
+    pub admin: AdminBootstrap,
+    /// Most password hashes computed at once.
+    pub hash_concurrency: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +46,15 @@ pub enum BuildError {
     #[error(transparent)]
     Migration(#[from] MigrationError),
     #[error("cannot listen on {bind}: {source}")]
-    Bind {
-        bind: String,
-        source: std::io::Error,
-    },
+    Bind { bind: String, source: std::io::Error },
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Keys(#[from] crate::auth::KeyError),
+    #[error("cannot create the first administrator: {0}")]
+    Admin(#[from] BootstrapError),
+    #[error("start-up failed: {0}")]
+    Startup(String),
 }
 
 pub struct Application {
@@ -66,6 +80,7 @@ impl Application {
             }
         }
         let db = Database::new(&settings.database_url, &settings.pool);
+        let state = web::Data::new(prepare_state(db, &settings).await?);
         let listener = TcpListener::bind(&settings.bind).map_err(|source| BuildError::Bind {
             bind: settings.bind.clone(),
             source,
@@ -73,7 +88,6 @@ impl Application {
         let port = listener.local_addr()?.port();
         let spec = Arc::new(spec());
         let table = web::Data::new(MethodTable::from_spec(&spec));
-        let state = web::Data::new(AppState { db });
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -82,11 +96,10 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(crate::routes::configure)
                 .split_for_parts();
-            app.service(
-                SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", (*spec).clone()),
-            )
-            .default_service(web::to(fallback))
-            .wrap(from_fn(observe))
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", (*spec).clone()))
+                .default_service(web::to(fallback))
+                .wrap(from_fn(authenticate))
+                .wrap(from_fn(observe))
         })
         .listen(listener)?
         .shutdown_timeout(10)
@@ -107,5 +120,63 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Keys, the password hasher and the first administrator: everything the handlers share.
+async fn prepare_state(db: Database, settings: &Settings) -> Result<AppState, BuildError> {
+    let (jwt_secret, token_key, admin, concurrency) = (
+        settings.jwt_secret.clone(),
+        settings.token_key.clone(),
+        settings.admin.clone(),
+        settings.hash_concurrency,
+    );
+    let startup = |e: actix_web::error::BlockingError| BuildError::Startup(e.to_string());
+    let keys_db = db.clone();
+    let keys = web::block(move || load_keys(&keys_db, jwt_secret.as_deref(), token_key.as_deref()))
+        .await
+        .map_err(startup)??;
+    let hasher = web::block(move || Hasher::new(concurrency))
+        .await
+        .map_err(startup)?
+        .map_err(|e| BuildError::Startup(e.to_string()))?;
+    let admin_db = db.clone();
+    web::block(move || bootstrap_admin(&admin_db, admin))
+        .await
+        .map_err(startup)??;
+    let jwt = Jwt::new(&keys.jwt_secret);
+    Ok(AppState { db, keys, jwt, hasher })
+}
+
+fn bootstrap_admin(db: &Database, admin: AdminBootstrap) -> Result<(), BuildError> {
+    match admin {
+        AdminBootstrap::Skip => Ok(()),
+        AdminBootstrap::Given { email, password } => {
+            if ensure_admin(db, &email, &password, true)? {
+                tracing::info!(%email, "created the first administrator from HAMKARI_ADMIN_EMAIL");
+            }
+            Ok(())
+        }
+        AdminBootstrap::Generate => {
+            let password = generated_password();
+            match ensure_admin(db, "admin@localhost", password.expose(), true) {
+                Ok(true) => {
+                    // Printed once, to the console only: it is stored nowhere but as a hash.
+                    println!(
+                        "\nNo administrator existed, so one was created:\n  email:    admin@localhost\n  password: {}\nLog in at POST /api/v1/auth/login and change it (PATCH /api/v1/users/{{id}}).\n",
+                        password.expose()
+                    );
+                    Ok(())
+                }
+                Ok(false) => Ok(()),
+                Err(BootstrapError::Exists) => {
+                    tracing::warn!(
+                        "no active administrator, and admin@localhost exists already: run `hamkari create-admin`"
+                    );
+                    Ok(())
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
     }
 }

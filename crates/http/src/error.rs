@@ -66,6 +66,10 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    #[error("{detail}")]
+    Unauthorized { detail: String, presented: bool },
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -84,6 +88,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("invalid fields")]
     Validation(ValidationErrors),
+    #[error("too many attempts; try again in {retry_after} seconds")]
+    TooManyRequests { retry_after: i64 },
+    #[error("the server is busy; try again shortly")]
+    Busy,
     #[error("the database is unavailable")]
     Unavailable(String),
     #[error("internal error")]
@@ -106,12 +114,16 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::Busy => "busy",
             Self::Unavailable(_) => "database_unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -130,9 +142,7 @@ impl ApiError {
 
     fn field_errors(&self) -> Option<Vec<ProblemField>> {
         match self {
-            Self::Validation(errors) => {
-                Some(errors.0.iter().cloned().map(ProblemField::from).collect())
-            }
+            Self::Validation(errors) => Some(errors.0.iter().cloned().map(ProblemField::from).collect()),
             Self::BadRequest { errors, .. } if !errors.is_empty() => {
                 Some(errors.iter().cloned().map(ProblemField::from).collect())
             }
@@ -175,6 +185,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -182,6 +194,8 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -193,19 +207,25 @@ impl ResponseError for ApiError {
             Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
             _ => {}
         }
-        let mut response = problem_response(
-            self.status_code(),
-            self.code(),
-            self.detail(),
-            self.field_errors(),
-        );
+        let mut response = problem_response(self.status_code(), self.code(), self.detail(), self.field_errors());
         let headers = response.headers_mut();
         match self {
-            Self::Unavailable(_) => {
-                headers.insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from_static(RETRY_AFTER_UNAVAILABLE),
-                );
+            Self::Unavailable(_) | Self::Busy => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_UNAVAILABLE));
+            }
+            Self::TooManyRequests { retry_after } => {
+                if let Ok(value) = HeaderValue::from_str(&(*retry_after).max(1).to_string()) {
+                    headers.insert(header::RETRY_AFTER, value);
+                }
+            }
+            Self::Unauthorized { presented, .. } => {
+                // RFC 6750: name the scheme, and say when a presented token was refused.
+                let challenge = if *presented {
+                    "Bearer realm=\"hamkari\", error=\"invalid_token\""
+                } else {
+                    "Bearer realm=\"hamkari\""
+                };
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
             }
             Self::MethodNotAllowed { allow } => {
                 if let Ok(value) = HeaderValue::from_str(allow) {
@@ -220,6 +240,14 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response
+    }
+}
+
+impl From<hamkari_domain::auth::Denied> for ApiError {
+    fn from(denied: hamkari_domain::auth::Denied) -> Self {
+        match denied {
+            hamkari_domain::auth::Denied::Forbidden(detail) => Self::Forbidden(detail),
+        }
     }
 }
 
@@ -255,6 +283,7 @@ fn unique_conflict(index: &'static str) -> ApiError {
             "name",
             "Another organization already has this name (compared after Persian normalization).",
         ),
+        "users_email_unique" => ("email", "Another user already has this email address."),
         _ => ("", "The record clashes with an existing one."),
     };
     ApiError::Conflict {

@@ -15,7 +15,17 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A JSON request body: `application/json` (or any `+json` type), at most
 /// [`MAX_BODY_BYTES`], deserialized with the path of any field that does not fit.
-pub struct JsonBody<T>(pub T);
+///
+/// Reading never fails the request by itself: the handler calls [`JsonBody::value`] after
+/// its permission checks, so a caller who may not do something learns that (403) before
+/// anything about the body.
+pub struct JsonBody<T>(Result<T, ApiError>);
+
+impl<T> JsonBody<T> {
+    pub fn value(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
@@ -25,23 +35,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let checked = check_content_type(req).and_then(|()| check_declared_length(req));
         let mut payload = payload.take();
         Box::pin(async move {
-            checked?;
+            if let Err(err) = checked {
+                return Ok(JsonBody(Err(err)));
+            }
             let mut body = Vec::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::bad_request(
-                        "unreadable_body",
-                        format!("the request body could not be read: {e}"),
-                    )
-                })?;
+                let chunk = match chunk {
+                    Ok(chunk) => chunk,
+                    Err(e) => {
+                        let detail = format!("the request body could not be read: {e}");
+                        return Ok(JsonBody(Err(ApiError::bad_request("unreadable_body", detail))));
+                    }
+                };
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(ApiError::PayloadTooLarge {
-                        limit: MAX_BODY_BYTES,
-                    });
+                    return Ok(JsonBody(Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES })));
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_json(&body).map(JsonBody)
+            Ok(JsonBody(parse_json(&body)))
         })
     }
 }
@@ -58,15 +69,8 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
         .ok_or_else(unsupported)?
         .to_str()
         .map_err(|_| unsupported())?;
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-    {
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
         Ok(())
     } else {
         Err(unsupported())
@@ -80,9 +84,7 @@ fn check_declared_length(req: &HttpRequest) -> Result<(), ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     match declared {
-        Some(len) if len > MAX_BODY_BYTES => Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        }),
+        Some(len) if len > MAX_BODY_BYTES => Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }),
         _ => Ok(()),
     }
 }
@@ -112,9 +114,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     result.map_err(|(path, inner)| {
         let message = strip_position(&inner.to_string());
         match inner.classify() {
-            serde_json::error::Category::Data => ApiError::Validation(
-                hamkari_domain::ValidationErrors(vec![field_error(&path, &message)]),
-            ),
+            serde_json::error::Category::Data => {
+                ApiError::Validation(hamkari_domain::ValidationErrors(vec![field_error(&path, &message)]))
+            }
             serde_json::error::Category::Eof => ApiError::bad_request(
                 "malformed_json",
                 "The request body is empty or ends too early; send a JSON object.",
@@ -142,19 +144,11 @@ fn field_error(path: &str, message: &str) -> FieldError {
         }
     };
     if message.starts_with("unknown field") {
-        FieldError::new(
-            join(quoted),
-            "unknown_field",
-            "is not a field of this resource",
-        )
+        FieldError::new(join(quoted), "unknown_field", "is not a field of this resource")
     } else if message.starts_with("missing field") {
         FieldError::new(join(quoted), "required", "is required")
     } else {
-        let field = if path == "." {
-            String::new()
-        } else {
-            path.to_owned()
-        };
+        let field = if path == "." { String::new() } else { path.to_owned() };
         FieldError::new(field, "invalid_type", message.to_owned())
     }
 }

@@ -1,6 +1,7 @@
 //! hamkari's HTTP layer: the actix-web application, its routes, errors and OpenAPI document.
 
 mod app;
+pub mod auth;
 mod db;
 pub mod error;
 mod extract;
@@ -13,4 +14,5 @@ mod routes;
 mod state;
 
 pub use app::{Application, BuildError, Settings};
+pub use auth::AdminBootstrap;
 pub use hamkari_persistence::PoolSettings;

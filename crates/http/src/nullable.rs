@@ -15,9 +15,7 @@ pub enum Patch<T> {
 }
 
 /// Use with `#[serde(default, deserialize_with = "nullable::deserialize")]`.
-pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    de: D,
-) -> Result<Patch<T>, D::Error> {
+pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(de: D) -> Result<Patch<T>, D::Error> {
     Ok(match Option::<T>::deserialize(de)? {
         None => Patch::Null,
         Some(value) => Patch::Value(value),

@@ -2,8 +2,9 @@
 //! fallback handler about which methods a path allows.
 
 use actix_web::{web, HttpRequest};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as Spec;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::error::{ApiError, Problem, ProblemField};
@@ -20,12 +21,48 @@ Every resource has a `version`, sent as `ETag`; send it back in `If-Match` to ch
         license(name = "MIT"),
     ),
     tags(
+        (name = "auth", description = "Logging in, refreshing and ending sessions."),
         (name = "organizations", description = "Associations, societies and companies that cooperate."),
+        (name = "users", description = "People who log in (administrators only)."),
+        (name = "api-tokens", description = "Tokens for other systems (administrators only)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
-    components(schemas(Problem, ProblemField))
+    components(schemas(Problem, ProblemField)),
+    modifiers(&SecuritySchemes),
+    security(("bearer_jwt" = []), ("api_token" = []))
 )]
 struct ApiDoc;
+
+/// The two ways to authenticate: a user's JWT access token, or an API token.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, spec: &mut Spec) {
+        let components = spec.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer_jwt",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The `access_token` from `POST /api/v1/auth/login`, valid 15 minutes.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("hk_…")
+                    .description(Some("An API token issued by an administrator; limited to its scopes."))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The complete document: the base above plus every registered route.
 pub fn spec() -> Spec {
@@ -57,11 +94,7 @@ impl MethodTable {
                     ("PATCH", item.patch.is_some()),
                     ("DELETE", item.delete.is_some()),
                 ];
-                let allow: Vec<&str> = methods
-                    .iter()
-                    .filter(|(_, on)| *on)
-                    .map(|(m, _)| *m)
-                    .collect();
+                let allow: Vec<&str> = methods.iter().filter(|(_, on)| *on).map(|(m, _)| *m).collect();
                 (segments(path), allow.join(", "))
             })
             .collect();
@@ -86,17 +119,11 @@ impl MethodTable {
 }
 
 fn segments(path: &str) -> Vec<String> {
-    path.trim_end_matches('/')
-        .split('/')
-        .map(str::to_owned)
-        .collect()
+    path.trim_end_matches('/').split('/').map(str::to_owned).collect()
 }
 
 /// Answers every request no route took: 405 with `Allow` when the path exists, else 404.
-pub async fn fallback(
-    req: HttpRequest,
-    table: web::Data<MethodTable>,
-) -> Result<actix_web::HttpResponse, ApiError> {
+pub async fn fallback(req: HttpRequest, table: web::Data<MethodTable>) -> Result<actix_web::HttpResponse, ApiError> {
     Err(match table.allowed(req.path()) {
         Some(allow) => ApiError::MethodNotAllowed {
             allow: allow.to_owned(),
@@ -112,10 +139,7 @@ mod tests {
     #[test]
     fn table_matches_templates() {
         let table = MethodTable::from_spec(&spec());
-        assert_eq!(
-            table.allowed("/api/v1/organizations"),
-            Some("GET, HEAD, POST")
-        );
+        assert_eq!(table.allowed("/api/v1/organizations"), Some("GET, HEAD, POST"));
         assert_eq!(
             table.allowed("/api/v1/organizations/abc"),
             Some("GET, HEAD, PATCH, DELETE")

@@ -49,8 +49,8 @@ pub fn decode(cursor: &str, sort: &str, timestamp: bool) -> Result<After, ApiErr
     let bytes = URL_SAFE_NO_PAD
         .decode(cursor.trim_end_matches('='))
         .map_err(|_| invalid("is not a cursor returned by this list"))?;
-    let body: CursorBody = serde_json::from_slice(&bytes)
-        .map_err(|_| invalid("is not a cursor returned by this list"))?;
+    let body: CursorBody =
+        serde_json::from_slice(&bytes).map_err(|_| invalid("is not a cursor returned by this list"))?;
     if body.s != sort {
         return Err(invalid(
             "was made for another sort order; keep the same sort while paging",

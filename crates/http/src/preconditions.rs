@@ -37,9 +37,7 @@ impl IfMatch {
     /// Refuses a write when the header is present and does not name the current version.
     pub fn check(&self, current: i64) -> Result<(), ApiError> {
         match &self.0 {
-            Some(value) if !names_version(value, current) => {
-                Err(ApiError::PreconditionFailed { current })
-            }
+            Some(value) if !names_version(value, current) => Err(ApiError::PreconditionFailed { current }),
             _ => Ok(()),
         }
     }

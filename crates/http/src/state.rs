@@ -3,8 +3,13 @@
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use hamkari_persistence::Database;
 
+use crate::auth::{Hasher, Jwt, Keys};
+
 pub struct AppState {
     pub db: Database,
+    pub keys: Keys,
+    pub jwt: Jwt,
+    pub hasher: Hasher,
 }
 
 impl AppState {

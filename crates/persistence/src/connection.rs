@@ -51,16 +51,11 @@ impl Backend {
             Self::Sqlite { path } => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent).map_err(|e| {
-                        ConnectionError::BadConnection(format!(
-                            "cannot create {}: {e}",
-                            parent.display()
-                        ))
+                        ConnectionError::BadConnection(format!("cannot create {}: {e}", parent.display()))
                     })?;
                 }
                 let path = path.to_str().ok_or_else(|| {
-                    ConnectionError::InvalidConnectionUrl(
-                        "the SQLite path must be valid UTF-8".into(),
-                    )
+                    ConnectionError::InvalidConnectionUrl("the SQLite path must be valid UTF-8".into())
                 })?;
                 let mut conn = SqliteConnection::establish(path)?;
                 configure_sqlite(&mut conn).map_err(ConnectionError::CouldntSetupConfiguration)?;
@@ -137,12 +132,7 @@ mod tests {
                 path: "data/x.db".into()
             }
         );
-        assert_eq!(
-            Backend::from_url("x.db"),
-            Backend::Sqlite {
-                path: "x.db".into()
-            }
-        );
+        assert_eq!(Backend::from_url("x.db"), Backend::Sqlite { path: "x.db".into() });
     }
 
     #[test]
@@ -151,8 +141,7 @@ mod tests {
             panic!("not postgres")
         };
         assert_eq!(url, "postgres://h/db?sslmode=require&connect_timeout=3");
-        let Backend::Postgres { url } = Backend::from_url("postgres://h/db?connect_timeout=9")
-        else {
+        let Backend::Postgres { url } = Backend::from_url("postgres://h/db?connect_timeout=9") else {
             panic!("not postgres")
         };
         assert_eq!(url, "postgres://h/db?connect_timeout=9");
@@ -160,10 +149,7 @@ mod tests {
 
     #[test]
     fn passwords_redacted() {
-        assert_eq!(
-            redact_password("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(redact_password("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

@@ -7,6 +7,15 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 const UNIQUE_INDEXES: &[(&str, &str)] = &[
     ("organizations_slug_unique", "organizations.slug"),
     ("organizations_name_key_unique", "organizations.name_key"),
+    ("users_email_unique", "users.email"),
+    ("api_tokens_secret_unique", "api_tokens.secret_hash"),
+    ("refresh_tokens_hash_unique", "refresh_tokens.token_hash"),
+    ("server_secrets_pkey", "server_secrets.name"),
+    ("login_throttle_pkey", "login_throttle.key"),
+    (
+        "user_organizations_pkey",
+        "user_organizations.user_id, user_organizations.organization_id",
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +44,9 @@ impl From<DieselError> for DbError {
     fn from(err: DieselError) -> Self {
         match &err {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                let found = UNIQUE_INDEXES.iter().find(|(index, column)| {
-                    info.constraint_name() == Some(index) || info.message().ends_with(column)
-                });
+                let found = UNIQUE_INDEXES
+                    .iter()
+                    .find(|(index, column)| info.constraint_name() == Some(index) || info.message().ends_with(column));
                 match found {
                     Some((index, _)) => Self::UniqueViolation(index),
                     None => Self::Query(err),

@@ -3,15 +3,20 @@
 //! Query functions take `&mut DbConnection` so the caller decides where a transaction
 //! starts and ends; [`Database::run`] lends a pooled connection to a blocking closure.
 
+pub mod api_tokens;
 mod connection;
 mod error;
 pub mod migrations;
 pub mod organizations;
 pub mod page;
 mod pool;
+pub mod refresh_tokens;
 mod schema;
+pub mod secrets;
 mod sql_types;
+pub mod throttle;
 mod transaction;
+pub mod users;
 
 pub use connection::{Backend, DbConnection};
 pub use error::DbError;

@@ -28,8 +28,7 @@ pub fn run_pending(backend: &Backend) -> Result<Vec<String>, MigrationError> {
             pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
                 .map_err(|e| MigrationError::Run(e.to_string()))?;
             let result = pg.run_pending_migrations(POSTGRES).map(versions);
-            let unlocked =
-                pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"));
+            let unlocked = pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"));
             let applied = result.map_err(|e| MigrationError::Run(e.to_string()))?;
             unlocked.map_err(|e| MigrationError::Run(e.to_string()))?;
             applied

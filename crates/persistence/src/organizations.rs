@@ -120,29 +120,19 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<Organization>, D
 
 /// Writes `org` over the stored row if that row is still at `expected_version`.
 /// Returns false when it is not (changed or deleted meanwhile).
-pub fn update(
-    conn: &mut DbConnection,
-    org: &Organization,
-    expected_version: i64,
-) -> Result<bool, DbError> {
-    let updated = diesel::update(
-        organizations::table.filter(
-            dsl::id
-                .eq(Id(org.id))
-                .and(dsl::version.eq(expected_version)),
-        ),
-    )
-    .set(OrganizationValues::from(org))
-    .execute(conn)?;
+pub fn update(conn: &mut DbConnection, org: &Organization, expected_version: i64) -> Result<bool, DbError> {
+    let updated =
+        diesel::update(organizations::table.filter(dsl::id.eq(Id(org.id)).and(dsl::version.eq(expected_version))))
+            .set(OrganizationValues::from(org))
+            .execute(conn)?;
     Ok(updated == 1)
 }
 
 /// Deletes the row if it is at `expected_version`; returns whether a row went.
 pub fn delete(conn: &mut DbConnection, id: Uuid, expected_version: i64) -> Result<bool, DbError> {
-    let deleted = diesel::delete(
-        organizations::table.filter(dsl::id.eq(Id(id)).and(dsl::version.eq(expected_version))),
-    )
-    .execute(conn)?;
+    let deleted =
+        diesel::delete(organizations::table.filter(dsl::id.eq(Id(id)).and(dsl::version.eq(expected_version))))
+            .execute(conn)?;
     Ok(deleted == 1)
 }
 
@@ -178,10 +168,7 @@ impl OrganizationSort {
     }
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &OrganizationFilter,
-) -> Result<Page<Organization>, DbError> {
+pub fn list(conn: &mut DbConnection, filter: &OrganizationFilter) -> Result<Page<Organization>, DbError> {
     let mut query = organizations::table.into_boxed::<MultiBackend>();
     if let Some(kind) = filter.kind {
         query = query.filter(dsl::kind.eq(kind.as_str()));
@@ -190,9 +177,11 @@ pub fn list(
         query = match (&*conn, key.chars().count() >= 3) {
             // FTS5's trigram index answers substring phrases of three or more characters.
             (DbConnection::Sqlite(_), true) => query.filter(
-                sql::<Bool>("organizations.rowid IN (SELECT rowid FROM organizations_fts WHERE organizations_fts MATCH ")
-                    .bind::<Text, _>(fts_phrase(key))
-                    .sql(")"),
+                sql::<Bool>(
+                    "organizations.rowid IN (SELECT rowid FROM organizations_fts WHERE organizations_fts MATCH ",
+                )
+                .bind::<Text, _>(fts_phrase(key))
+                .sql(")"),
             ),
             // PostgreSQL's pg_trgm GIN index serves LIKE directly.
             _ => query.filter(dsl::search_key.like(format!("%{}%", escape_like(key))).escape('\\')),

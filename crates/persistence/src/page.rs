@@ -31,10 +31,7 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: u32) -> Self {
         let has_more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        Self {
-            items: rows,
-            has_more,
-        }
+        Self { items: rows, has_more }
     }
 }
 
@@ -46,16 +43,12 @@ macro_rules! keyset {
         if let Some((value, after_id)) = $after {
             let after_id = $crate::sql_types::Id(after_id);
             query = match $direction {
-                $crate::page::Direction::Asc => query.filter(
-                    $column
-                        .gt(value.clone())
-                        .or($column.eq(value).and($id.gt(after_id))),
-                ),
-                $crate::page::Direction::Desc => query.filter(
-                    $column
-                        .lt(value.clone())
-                        .or($column.eq(value).and($id.lt(after_id))),
-                ),
+                $crate::page::Direction::Asc => {
+                    query.filter($column.gt(value.clone()).or($column.eq(value).and($id.gt(after_id))))
+                }
+                $crate::page::Direction::Desc => {
+                    query.filter($column.lt(value.clone()).or($column.eq(value).and($id.lt(after_id))))
+                }
             };
         }
         match $direction {

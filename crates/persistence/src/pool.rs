@@ -25,20 +25,12 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<Conn, r2d2::Error> {
-        let inner = self
-            .backend
-            .connect()
-            .map_err(r2d2::Error::ConnectionError)?;
-        Ok(Conn {
-            inner,
-            broken: false,
-        })
+        let inner = self.backend.connect().map_err(r2d2::Error::ConnectionError)?;
+        Ok(Conn { inner, broken: false })
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), r2d2::Error> {
-        conn.inner
-            .batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.inner.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut Conn) -> bool {
@@ -113,8 +105,7 @@ impl Database {
     where
         E: From<DbError>,
     {
-        let mut conn: PooledConnection<Manager> =
-            self.pool.get().map_err(|e| E::from(DbError::from(e)))?;
+        let mut conn: PooledConnection<Manager> = self.pool.get().map_err(|e| E::from(DbError::from(e)))?;
         let result = body(&mut conn.inner);
         if result.is_err() && conn.inner.batch_execute("SELECT 1").is_err() {
             conn.broken = true;

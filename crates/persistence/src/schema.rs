@@ -24,3 +24,88 @@ diesel::table! {
         version -> BigInt,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    users (id) {
+        id -> DbUuid,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        session_version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    user_organizations (user_id, organization_id) {
+        user_id -> DbUuid,
+        organization_id -> DbUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    refresh_tokens (id) {
+        id -> DbUuid,
+        family_id -> DbUuid,
+        user_id -> DbUuid,
+        token_hash -> Text,
+        session_version -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    api_tokens (id) {
+        id -> DbUuid,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        organization_id -> Nullable<DbUuid>,
+        created_by -> Nullable<DbUuid>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> BigInt,
+        window_started_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(user_organizations -> users (user_id));
+diesel::joinable!(user_organizations -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(organizations, users, user_organizations, api_tokens, refresh_tokens);

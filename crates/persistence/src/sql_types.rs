@@ -30,9 +30,7 @@ impl HasSqlType<DbUuid> for MultiBackend {
 }
 
 impl FromSql<DbUuid, MultiBackend> for Id {
-    fn from_sql(
-        bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
+    fn from_sql(bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         bytes.from_sql::<Id, DbUuid>()
     }
 }
@@ -52,9 +50,7 @@ impl ToSql<DbUuid, Pg> for Id {
 }
 
 impl FromSql<DbUuid, Pg> for Id {
-    fn from_sql(
-        bytes: <Pg as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
+    fn from_sql(bytes: <Pg as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         Ok(Id(Uuid::from_slice(bytes.as_bytes())?))
     }
 }
@@ -67,9 +63,7 @@ impl ToSql<DbUuid, Sqlite> for Id {
 }
 
 impl FromSql<DbUuid, Sqlite> for Id {
-    fn from_sql(
-        bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
+    fn from_sql(bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
         Ok(Id(Uuid::parse_str(&text)?))
     }

@@ -20,9 +20,7 @@ where
     E: From<DbError>,
 {
     let begun = match conn {
-        DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
-        }
+        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE"),
         DbConnection::Pg(_) => Manager::begin_transaction(conn),
     };
     begun.map_err(|e| E::from(DbError::from(e)))?;

@@ -3,9 +3,9 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
+use hamkari_domain::auth::Resource;
 use hamkari_domain::organization::{
-    Organization, OrganizationChanges, OrganizationInput, OrganizationKind, SlugOrigin,
-    ValidChanges,
+    Organization, OrganizationChanges, OrganizationInput, OrganizationKind, SlugOrigin, ValidChanges,
 };
 use hamkari_domain::page::{parse_sort, Limit};
 use hamkari_domain::text::search_key;
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{query_error, JsonBody, QueryParams};
@@ -200,22 +201,13 @@ pub struct ListOrganizations {
 impl ListOrganizations {
     fn into_filter(self) -> Result<(OrganizationFilter, String), ApiError> {
         let sort_name = self.sort.unwrap_or_else(|| "created_at".into());
-        let (sort, direction) =
-            parse_sort(&sort_name, &SORTS).map_err(|p| query_error("sort", p.code, p.message))?;
-        let limit =
-            Limit::parse(self.limit).map_err(|p| query_error("limit", p.code, p.message))?;
+        let (sort, direction) = parse_sort(&sort_name, &SORTS).map_err(|p| query_error("sort", p.code, p.message))?;
+        let limit = Limit::parse(self.limit).map_err(|p| query_error("limit", p.code, p.message))?;
         let q = self.q.map(|q| search_key(&q));
         if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-            return Err(query_error(
-                "q",
-                "too_long",
-                "must be at most 200 characters",
-            ));
+            return Err(query_error("q", "too_long", "must be at most 200 characters"));
         }
-        let timestamp = matches!(
-            sort,
-            OrganizationSort::CreatedAt | OrganizationSort::UpdatedAt
-        );
+        let timestamp = matches!(sort, OrganizationSort::CreatedAt | OrganizationSort::UpdatedAt);
         let after = self
             .cursor
             .map(|c| pagination::decode(&c, &sort_name, timestamp))
@@ -256,9 +248,11 @@ impl ListOrganizations {
 #[post("/organizations")]
 pub async fn create(
     state: web::Data<AppState>,
+    caller: Caller,
     body: JsonBody<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.0;
+    caller.0.require_manage_organizations()?;
+    let b = body.value()?;
     let input = OrganizationInput {
         name: b.name,
         name_en: b.name_en,
@@ -308,9 +302,11 @@ pub async fn create(
 #[get("/organizations")]
 pub async fn list(
     state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
     query: QueryParams<ListOrganizations>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.0.require_read(Resource::Organizations)?;
     let (filter, sort_name) = query.0.into_filter()?;
     let sort = filter.sort;
     let page = db::run(&state.db, move |conn| {
@@ -354,14 +350,13 @@ pub async fn list(
 #[get("/organizations/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.0.require_read(Resource::Organizations)?;
     let id = id.into_inner();
-    let org = db::run(&state.db, move |conn| {
-        store::find(conn, id)?.ok_or_else(not_found)
-    })
-    .await?;
+    let org = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
     if let Some(response) = not_modified(&req, org.version) {
         return Ok(response);
     }
@@ -394,17 +389,20 @@ pub async fn get(
 #[patch("/organizations/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<UpdateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.now();
-    let changes = body.0.validate(now.date())?;
+    caller.0.require_write(Resource::Organizations)?;
+    let changes = body.value()?.validate(now.date())?;
     let if_match = IfMatch::from_request(&req);
     let org = db::run(&state.db, move |conn| {
         write_transaction(conn, |conn| {
             let mut org = store::find(conn, id)?.ok_or_else(not_found)?;
+            caller.0.require_write_for(Resource::Organizations, org.id)?;
             if_match.check(org.version)?;
             let before = org.version;
             if org.apply(changes, now) && !store::update(conn, &org, before)? {
@@ -437,6 +435,7 @@ pub async fn update(
 #[delete("/organizations/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -445,13 +444,12 @@ pub async fn remove(
     db::run(&state.db, move |conn| {
         write_transaction(conn, |conn| {
             let org = store::find(conn, id)?.ok_or_else(not_found)?;
+            caller.0.require_manage_organizations()?;
             if_match.check(org.version)?;
             if store::delete(conn, id, org.version)? {
                 Ok(())
             } else {
-                Err(ApiError::PreconditionFailed {
-                    current: org.version,
-                })
+                Err(ApiError::PreconditionFailed { current: org.version })
             }
         })
     })

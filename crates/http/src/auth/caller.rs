@@ -1,0 +1,128 @@
+//! The `Caller` extractor: every protected handler takes one, so nothing is reachable
+//! without credentials unless it says so.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::{ready, Ready};
+use hamkari_domain::api_token::TokenState;
+use hamkari_domain::auth::{ApiTokenSecret, Principal};
+use hamkari_persistence::{api_tokens, users};
+
+use crate::db;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The authenticated caller of a request, put there by [`authenticate`].
+pub struct Caller(pub Principal);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Absent only on a public path, where no handler should ask for a caller.
+        ready(
+            req.extensions()
+                .get::<Principal>()
+                .cloned()
+                .map(Caller)
+                .ok_or_else(|| ApiError::Unauthorized {
+                    detail: "This endpoint needs credentials: send Authorization: Bearer <token>.".into(),
+                    presented: false,
+                }),
+        )
+    }
+}
+
+/// Paths that answer without credentials; everything else needs them (deny by default).
+fn is_public(path: &str) -> bool {
+    const EXACT: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/refresh"];
+    const PREFIXES: [&str; 4] = ["/health/", "/docs", "/api-docs/", "/favicon.ico"];
+    EXACT.contains(&path) || PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
+/// Middleware: authenticates every request to a protected path before any extractor or
+/// handler runs, and leaves the [`Principal`] in the request for [`Caller`].
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if is_public(req.path()) {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let outcome = match (state, bearer(req.request())) {
+        (Some(state), Ok(credential)) => principal(&state, credential).await,
+        (None, _) => Err(ApiError::internal("application state missing")),
+        (_, Err(err)) => Err(err),
+    };
+    match outcome {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+        }
+        Err(err) => Ok(req.error_response(err).map_into_boxed_body()),
+    }
+}
+
+/// The bearer credential, or why there is none.
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized {
+            detail: "This endpoint needs credentials: send Authorization: Bearer <token>.".into(),
+            presented: false,
+        })?;
+    let value = value.to_str().unwrap_or("");
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(ApiError::Unauthorized {
+            detail: "Use the Bearer scheme: Authorization: Bearer <token>.".into(),
+            presented: false,
+        });
+    }
+    Ok(token.to_owned())
+}
+
+fn rejected() -> ApiError {
+    ApiError::Unauthorized {
+        detail: "The token is invalid, expired or revoked.".into(),
+        presented: true,
+    }
+}
+
+async fn principal(state: &AppState, credential: String) -> Result<Principal, ApiError> {
+    if ApiTokenSecret::looks_like(&credential) {
+        let secret = ApiTokenSecret::parse(&credential).map_err(|_| rejected())?;
+        let hash = state.keys.token_hash(secret.expose());
+        let now = state.now();
+        return db::run(&state.db, move |conn| {
+            let token = api_tokens::find_by_secret_hash(conn, &hash)?.ok_or_else(rejected)?;
+            if token.state(now) != TokenState::Active {
+                return Err(rejected());
+            }
+            if token.needs_usage_stamp(now) {
+                api_tokens::stamp_used(conn, token.id, now)?;
+            }
+            Ok(Principal::api_token(token.id, token.scopes, token.organization_id))
+        })
+        .await;
+    }
+    let claims = state.jwt.verify(&credential).ok_or_else(rejected)?;
+    let user = db::run(&state.db, move |conn| {
+        users::session_state(conn, claims.sub).map_err(ApiError::from)
+    })
+    .await?;
+    match user {
+        // A disabled user, or a session from before a password change, is over at once.
+        Some(user) if !user.disabled && user.session_version == claims.sv => {
+            Ok(Principal::user(user.id, user.role, user.organization_ids))
+        }
+        _ => Err(rejected()),
+    }
+}

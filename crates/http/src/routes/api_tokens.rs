@@ -1,0 +1,343 @@
+//! `/api/v1/api-tokens`: administrators hand out, inspect, rotate and revoke the tokens
+//! other associations' systems call with.
+
+use actix_web::http::header;
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use hamkari_domain::api_token::{ApiToken, ApiTokenInput, TokenState};
+use hamkari_domain::auth::ApiTokenSecret;
+use hamkari_domain::page::{parse_sort, Limit};
+use hamkari_domain::ValidationErrors;
+use hamkari_persistence::api_tokens::{self as store, TokenFilter};
+use hamkari_persistence::page::{After, SortValue};
+use hamkari_persistence::{users, write_transaction};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{random_token, Caller};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::pagination::{self, link_next, utc, ListPage};
+use crate::state::AppState;
+
+/// An API token as listed: never the secret.
+#[derive(Serialize, ToSchema)]
+pub struct ApiTokenBody {
+    pub id: Uuid,
+    #[schema(example = "سامانه جامعه ممیزی")]
+    pub name: String,
+    /// The secret's first characters, to recognise it by.
+    #[schema(example = "hk_Xq3vR9a")]
+    pub prefix: String,
+    #[schema(example = json!(["members:read", "projects:write"]))]
+    pub scopes: Vec<String>,
+    /// The organization whose data the token may write, if bound to one.
+    pub organization_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Updated at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub state: TokenState,
+}
+
+impl ApiTokenBody {
+    fn new(t: ApiToken, now: NaiveDateTime) -> Self {
+        let state = t.state(now);
+        Self {
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            scopes: t.scopes.names(),
+            organization_id: t.organization_id,
+            created_by: t.created_by,
+            created_at: utc(t.created_at),
+            expires_at: utc(t.expires_at),
+            revoked_at: t.revoked_at.map(utc),
+            last_used_at: t.last_used_at.map(utc),
+            state,
+        }
+    }
+}
+
+/// A token with its secret: answered only when it is created or rotated.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedApiToken {
+    #[serde(flatten)]
+    pub details: ApiTokenBody,
+    /// The secret, `hk_` + 43 characters. Shown once: store it now.
+    #[schema(example = "hk_Xq3vR9aLk2mN8pQ4sT6uV0wY1zA3bC5dE7fG9hJ1kL")]
+    pub token: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "سامانه جامعه ممیزی",
+    "scopes": ["organizations:read", "members:write"],
+    "organization_id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b",
+    "expires_at": "2027-06-01T00:00:00Z"
+}))]
+pub struct CreateApiToken {
+    /// 1 to 100 characters.
+    pub name: String,
+    /// One or more of `organizations`, `members`, `projects`, `working_groups`, each `:read`
+    /// or `:write` (write includes read).
+    pub scopes: Vec<String>,
+    /// Bind the token to one organization: it then writes only that organization's data.
+    pub organization_id: Option<Uuid>,
+    /// Required; at most one year ahead.
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListApiTokens {
+    state: Option<TokenState>,
+    /// `created_at` (default) or `-created_at`.
+    #[param(pattern = "^-?created_at$")]
+    sort: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("No API token has this id.".into())
+}
+
+/// A fresh secret and its stored HMAC.
+fn new_secret(state: &AppState) -> Result<(ApiTokenSecret, String), ApiError> {
+    let secret = ApiTokenSecret::from_random_body(random_token()).map_err(|p| ApiError::internal(p.message))?;
+    let hash = state.keys.token_hash(secret.expose());
+    Ok((secret, hash))
+}
+
+fn issued(token: ApiToken, secret: &ApiTokenSecret, now: NaiveDateTime) -> IssuedApiToken {
+    IssuedApiToken {
+        details: ApiTokenBody::new(token, now),
+        token: secret.expose().to_owned(),
+    }
+}
+
+/// Create an API token. Admin only. The secret is in this response and nowhere else.
+#[utoipa::path(
+    tag = "api-tokens",
+    operation_id = "create_api_token",
+    request_body = CreateApiToken,
+    responses(
+        (status = 201, description = "Created.", body = IssuedApiToken, headers(("Location" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api-tokens")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<CreateApiToken>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_admin()?;
+    let now = state.now();
+    let b = body.value()?;
+    let valid = ApiTokenInput {
+        name: b.name,
+        scopes: b.scopes,
+        organization_id: b.organization_id,
+        expires_at: b.expires_at.naive_utc(),
+    }
+    .validate(now)?;
+    let (secret, hash) = new_secret(&state)?;
+    let token = ApiToken {
+        id: hamkari_domain::new_id(),
+        name: valid.name,
+        prefix: secret.prefix().to_owned(),
+        scopes: valid.scopes,
+        organization_id: valid.organization_id,
+        created_by: caller.0.user_id(),
+        created_at: now,
+        expires_at: chrono::SubsecRound::trunc_subsecs(valid.expires_at, 6),
+        revoked_at: None,
+        last_used_at: None,
+    };
+    let token = db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            if let Some(org) = token.organization_id {
+                if !users::missing_organizations(conn, &[org])?.is_empty() {
+                    return Err(ValidationErrors::single(
+                        "organization_id",
+                        "not_found",
+                        "no organization has this id",
+                    )
+                    .into());
+                }
+            }
+            store::insert(conn, &token, &hash)?;
+            Ok::<_, ApiError>(token)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/api-tokens/{}", token.id)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(issued(token, &secret, now)))
+}
+
+/// List API tokens. Admin only.
+#[utoipa::path(
+    tag = "api-tokens",
+    operation_id = "list_api_tokens",
+    params(ListApiTokens),
+    responses(
+        (status = 200, description = "A page of tokens.", body = ListPage<ApiTokenBody>, headers(("Link" = String))),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api-tokens")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    query: QueryParams<ListApiTokens>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_admin()?;
+    let q = query.0;
+    let sort_name = q.sort.unwrap_or_else(|| "created_at".into());
+    let ((), direction) =
+        parse_sort(&sort_name, &[("created_at", ())]).map_err(|p| query_error("sort", p.code, p.message))?;
+    let limit = Limit::parse(q.limit)
+        .map_err(|p| query_error("limit", p.code, p.message))?
+        .get();
+    let after = q.cursor.map(|c| pagination::decode(&c, &sort_name, true)).transpose()?;
+    let now = state.now();
+    let filter = TokenFilter {
+        state: q.state,
+        now,
+        after,
+        direction,
+        limit,
+    };
+    let page = db::run(&state.db, move |conn| {
+        store::list(conn, &filter).map_err(ApiError::from)
+    })
+    .await?;
+    let next_cursor = match (page.has_more, page.items.last()) {
+        (true, Some(last)) => Some(pagination::encode(
+            &sort_name,
+            &After {
+                value: SortValue::Timestamp(last.created_at),
+                id: last.id,
+            },
+        )),
+        _ => None,
+    };
+    let mut response = HttpResponse::Ok();
+    link_next(&mut response, &req, next_cursor.as_deref());
+    Ok(response.json(ListPage {
+        items: page.items.into_iter().map(|t| ApiTokenBody::new(t, now)).collect(),
+        next_cursor,
+    }))
+}
+
+/// Get an API token. Admin only.
+#[utoipa::path(
+    tag = "api-tokens",
+    operation_id = "get_api_token",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The token, without its secret.", body = ApiTokenBody),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such token.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api-tokens/{id}")]
+pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    caller.0.require_admin()?;
+    let id = id.into_inner();
+    let token = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
+    Ok(HttpResponse::Ok().json(ApiTokenBody::new(token, state.now())))
+}
+
+/// Rotate an API token: a new secret, and the old one stops working at once. Admin only.
+#[utoipa::path(
+    tag = "api-tokens",
+    operation_id = "rotate_api_token",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The token with its new secret.", body = IssuedApiToken),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such token.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The token is revoked.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/api-tokens/{id}/rotate")]
+pub async fn rotate(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    caller.0.require_admin()?;
+    let id = id.into_inner();
+    let (secret, hash) = new_secret(&state)?;
+    let prefix = secret.prefix().to_owned();
+    let token = db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            store::find(conn, id)?.ok_or_else(not_found)?;
+            if !store::replace_secret(conn, id, &prefix, &hash)? {
+                return Err(ApiError::Conflict {
+                    code: "revoked",
+                    detail: "A revoked token cannot be rotated; create a new one.".into(),
+                    field: None,
+                });
+            }
+            store::find(conn, id)?.ok_or_else(not_found)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(issued(token, &secret, state.now())))
+}
+
+/// Revoke an API token; it answers 401 from now on, on every instance. Admin only.
+#[utoipa::path(
+    tag = "api-tokens",
+    operation_id = "revoke_api_token",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Revoked (also when it already was)."),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such token.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api-tokens/{id}")]
+pub async fn revoke(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    caller.0.require_admin()?;
+    let id = id.into_inner();
+    let now = state.now();
+    db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            store::find(conn, id)?.ok_or_else(not_found)?;
+            store::revoke(conn, id, now)?;
+            Ok::<_, ApiError>(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(get)
+        .service(rotate)
+        .service(revoke);
+}

@@ -1,0 +1,170 @@
+//! API tokens, looked up by the HMAC of their secret.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkari_domain::api_token::{ApiToken, TokenState};
+use hamkari_domain::auth::Scopes;
+use uuid::Uuid;
+
+use crate::connection::{DbConnection, MultiBackend};
+use crate::error::DbError;
+use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::schema::api_tokens;
+use crate::sql_types::Id;
+use crate::users::corrupt;
+
+type TokenRow = (
+    Id,
+    String,
+    String,
+    String,
+    Option<Id>,
+    Option<Id>,
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
+
+const COLUMNS: (
+    api_tokens::id,
+    api_tokens::name,
+    api_tokens::prefix,
+    api_tokens::scopes,
+    api_tokens::organization_id,
+    api_tokens::created_by,
+    api_tokens::created_at,
+    api_tokens::expires_at,
+    api_tokens::revoked_at,
+    api_tokens::last_used_at,
+) = (
+    api_tokens::id,
+    api_tokens::name,
+    api_tokens::prefix,
+    api_tokens::scopes,
+    api_tokens::organization_id,
+    api_tokens::created_by,
+    api_tokens::created_at,
+    api_tokens::expires_at,
+    api_tokens::revoked_at,
+    api_tokens::last_used_at,
+);
+
+fn to_token(row: TokenRow) -> Result<ApiToken, DbError> {
+    let scopes = Scopes::from_stored(&row.3).map_err(|p| corrupt(p.message))?;
+    Ok(ApiToken {
+        id: row.0 .0,
+        name: row.1,
+        prefix: row.2,
+        scopes,
+        organization_id: row.4.map(|i| i.0),
+        created_by: row.5.map(|i| i.0),
+        created_at: row.6,
+        expires_at: row.7,
+        revoked_at: row.8,
+        last_used_at: row.9,
+    })
+}
+
+pub fn insert(conn: &mut DbConnection, token: &ApiToken, secret_hash: &str) -> Result<(), DbError> {
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::id.eq(Id(token.id)),
+            api_tokens::name.eq(&token.name),
+            api_tokens::prefix.eq(&token.prefix),
+            api_tokens::secret_hash.eq(secret_hash),
+            api_tokens::scopes.eq(token.scopes.to_stored()),
+            api_tokens::organization_id.eq(token.organization_id.map(Id)),
+            api_tokens::created_by.eq(token.created_by.map(Id)),
+            api_tokens::created_at.eq(token.created_at),
+            api_tokens::expires_at.eq(token.expires_at),
+            api_tokens::revoked_at.eq(token.revoked_at),
+            api_tokens::last_used_at.eq(token.last_used_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<ApiToken>, DbError> {
+    api_tokens::table
+        .filter(api_tokens::id.eq(Id(id)))
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?
+        .map(to_token)
+        .transpose()
+}
+
+pub fn find_by_secret_hash(conn: &mut DbConnection, hash: &str) -> Result<Option<ApiToken>, DbError> {
+    api_tokens::table
+        .filter(api_tokens::secret_hash.eq(hash))
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?
+        .map(to_token)
+        .transpose()
+}
+
+pub fn stamp_used(conn: &mut DbConnection, id: Uuid, at: NaiveDateTime) -> Result<(), DbError> {
+    diesel::update(api_tokens::table.filter(api_tokens::id.eq(Id(id))))
+        .set(api_tokens::last_used_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the secret (the old one stops working at once).
+pub fn replace_secret(conn: &mut DbConnection, id: Uuid, prefix: &str, secret_hash: &str) -> Result<bool, DbError> {
+    let updated =
+        diesel::update(api_tokens::table.filter(api_tokens::id.eq(Id(id)).and(api_tokens::revoked_at.is_null())))
+            .set((api_tokens::prefix.eq(prefix), api_tokens::secret_hash.eq(secret_hash)))
+            .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn revoke(conn: &mut DbConnection, id: Uuid, at: NaiveDateTime) -> Result<bool, DbError> {
+    let updated =
+        diesel::update(api_tokens::table.filter(api_tokens::id.eq(Id(id)).and(api_tokens::revoked_at.is_null())))
+            .set(api_tokens::revoked_at.eq(at))
+            .execute(conn)?;
+    Ok(updated == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenFilter {
+    pub state: Option<TokenState>,
+    pub now: NaiveDateTime,
+    pub after: Option<After>,
+    pub direction: Direction,
+    pub limit: u32,
+}
+
+pub fn list(conn: &mut DbConnection, filter: &TokenFilter) -> Result<Page<ApiToken>, DbError> {
+    let mut query = api_tokens::table.select(COLUMNS).into_boxed::<MultiBackend>();
+    query = match filter.state {
+        None => query,
+        Some(TokenState::Revoked) => query.filter(api_tokens::revoked_at.is_not_null()),
+        Some(TokenState::Expired) => query.filter(
+            api_tokens::revoked_at
+                .is_null()
+                .and(api_tokens::expires_at.le(filter.now)),
+        ),
+        Some(TokenState::Active) => query.filter(
+            api_tokens::revoked_at
+                .is_null()
+                .and(api_tokens::expires_at.gt(filter.now)),
+        ),
+    };
+    let after = match &filter.after {
+        None => None,
+        Some(After {
+            value: SortValue::Timestamp(v),
+            id,
+        }) => Some((*v, *id)),
+        Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+    };
+    let rows: Vec<TokenRow> = keyset!(query, api_tokens::created_at, api_tokens::id, filter.direction, after)
+        .limit(i64::from(filter.limit) + 1)
+        .load(conn)?;
+    let items = rows.into_iter().map(to_token).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, filter.limit))
+}

@@ -1,0 +1,236 @@
+//! Users, their organizations and their password hashes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hamkari_domain::auth::Role;
+use hamkari_domain::user::User;
+use uuid::Uuid;
+
+use crate::connection::{DbConnection, MultiBackend};
+use crate::error::DbError;
+use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::schema::{user_organizations, users};
+use crate::sql_types::Id;
+
+type UserRow = (
+    Id,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    i64,
+    NaiveDateTime,
+    NaiveDateTime,
+    i64,
+);
+
+const USER_COLUMNS: (
+    users::id,
+    users::email,
+    users::display_name,
+    users::role,
+    users::password_hash,
+    users::disabled,
+    users::session_version,
+    users::created_at,
+    users::updated_at,
+    users::version,
+) = (
+    users::id,
+    users::email,
+    users::display_name,
+    users::role,
+    users::password_hash,
+    users::disabled,
+    users::session_version,
+    users::created_at,
+    users::updated_at,
+    users::version,
+);
+
+fn to_user(row: UserRow, organization_ids: Vec<Uuid>) -> Result<(User, String), DbError> {
+    let role = Role::parse(&row.3).map_err(|_| corrupt(format!("unknown role {:?}", row.3)))?;
+    Ok((
+        User {
+            id: row.0 .0,
+            email: row.1,
+            display_name: row.2,
+            role,
+            organization_ids,
+            disabled: row.5,
+            session_version: row.6,
+            created_at: row.7,
+            updated_at: row.8,
+            version: row.9,
+        },
+        row.4,
+    ))
+}
+
+pub(crate) fn corrupt(message: String) -> DbError {
+    DbError::Query(diesel::result::Error::DeserializationError(message.into()))
+}
+
+fn organizations_of(conn: &mut DbConnection, user: Uuid) -> Result<Vec<Uuid>, DbError> {
+    let ids: Vec<Id> = user_organizations::table
+        .filter(user_organizations::user_id.eq(Id(user)))
+        .select(user_organizations::organization_id)
+        .order(user_organizations::organization_id.asc())
+        .load(conn)?;
+    Ok(ids.into_iter().map(|i| i.0).collect())
+}
+
+fn set_organizations(conn: &mut DbConnection, user: Uuid, organizations: &[Uuid]) -> Result<(), DbError> {
+    diesel::delete(user_organizations::table.filter(user_organizations::user_id.eq(Id(user)))).execute(conn)?;
+    // One row at a time: multi-row inserts do not compile for the multi-backend connection.
+    for org in organizations {
+        diesel::insert_into(user_organizations::table)
+            .values((
+                user_organizations::user_id.eq(Id(user)),
+                user_organizations::organization_id.eq(Id(*org)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Inserts a user with its password hash and organizations.
+pub fn insert(conn: &mut DbConnection, user: &User, password_hash: &str) -> Result<(), DbError> {
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(Id(user.id)),
+            users::email.eq(&user.email),
+            users::display_name.eq(&user.display_name),
+            users::role.eq(user.role.as_str()),
+            users::password_hash.eq(password_hash),
+            users::disabled.eq(user.disabled),
+            users::session_version.eq(user.session_version),
+            users::created_at.eq(user.created_at),
+            users::updated_at.eq(user.updated_at),
+            users::version.eq(user.version),
+        ))
+        .execute(conn)?;
+    set_organizations(conn, user.id, &user.organization_ids)
+}
+
+/// A user and their password hash.
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<(User, String)>, DbError> {
+    let row: Option<UserRow> = users::table
+        .filter(users::id.eq(Id(id)))
+        .select(USER_COLUMNS)
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(row) => Ok(Some(to_user(row, organizations_of(conn, id)?)?)),
+        None => Ok(None),
+    }
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<(User, String)>, DbError> {
+    let row: Option<UserRow> = users::table
+        .filter(users::email.eq(email))
+        .select(USER_COLUMNS)
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(row) => {
+            let id = row.0 .0;
+            Ok(Some(to_user(row, organizations_of(conn, id)?)?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Writes the user over the stored row if it is still at `expected_version`.
+pub fn update(conn: &mut DbConnection, user: &User, expected_version: i64) -> Result<bool, DbError> {
+    let updated =
+        diesel::update(users::table.filter(users::id.eq(Id(user.id)).and(users::version.eq(expected_version))))
+            .set((
+                users::display_name.eq(&user.display_name),
+                users::role.eq(user.role.as_str()),
+                users::disabled.eq(user.disabled),
+                users::session_version.eq(user.session_version),
+                users::updated_at.eq(user.updated_at),
+                users::version.eq(user.version),
+            ))
+            .execute(conn)?;
+    if updated == 1 {
+        set_organizations(conn, user.id, &user.organization_ids)?;
+    }
+    Ok(updated == 1)
+}
+
+pub fn set_password_hash(conn: &mut DbConnection, id: Uuid, hash: &str) -> Result<(), DbError> {
+    diesel::update(users::table.filter(users::id.eq(Id(id))))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConnection, id: Uuid) -> Result<bool, DbError> {
+    Ok(diesel::delete(users::table.filter(users::id.eq(Id(id)))).execute(conn)? == 1)
+}
+
+pub fn count_admins(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(users::table
+        .filter(users::role.eq(Role::Admin.as_str()).and(users::disabled.eq(false)))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The state a request needs to check a session: role, organizations, disabled, session version.
+pub fn session_state(conn: &mut DbConnection, id: Uuid) -> Result<Option<User>, DbError> {
+    Ok(find(conn, id)?.map(|(user, _)| user))
+}
+
+#[derive(Debug, Clone)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub after: Option<After>,
+    pub direction: Direction,
+    pub limit: u32,
+}
+
+/// Users in creation order.
+pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Page<User>, DbError> {
+    let mut query = users::table.select(USER_COLUMNS).into_boxed::<MultiBackend>();
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role.as_str()));
+    }
+    let after = match &filter.after {
+        None => None,
+        Some(After {
+            value: SortValue::Timestamp(v),
+            id,
+        }) => Some((*v, *id)),
+        Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+    };
+    let rows: Vec<UserRow> = keyset!(query, users::created_at, users::id, filter.direction, after)
+        .limit(i64::from(filter.limit) + 1)
+        .load(conn)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.0 .0;
+        items.push(to_user(row, organizations_of(conn, id)?)?.0);
+    }
+    Ok(Page::from_rows(items, filter.limit))
+}
+
+/// Ids from `candidates` that name no organization.
+pub fn missing_organizations(conn: &mut DbConnection, candidates: &[Uuid]) -> Result<Vec<Uuid>, DbError> {
+    use crate::schema::organizations;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Id> = candidates.iter().copied().map(Id).collect();
+    let found: Vec<Id> = organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select(organizations::id)
+        .load(conn)?;
+    Ok(candidates
+        .iter()
+        .copied()
+        .filter(|c| !found.iter().any(|f| f.0 == *c))
+        .collect())
+}
