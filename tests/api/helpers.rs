@@ -135,6 +135,13 @@ impl TestApp {
 
     /// Starts the app with settings adjusted by `configure`.
     pub async fn spawn_with(db: TestDb, database_url: String, configure: impl FnOnce(&mut Settings)) -> Self {
+        // Server logs go to the test's captured output, shown when a test fails.
+        let filter = tracing_subscriber::EnvFilter::try_from_env("HAMKARI_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(filter)
+            .try_init();
         let mut settings = Settings {
             bind: "127.0.0.1:0".into(),
             database_url,
@@ -319,6 +326,55 @@ impl Client<'_> {
     pub async fn delete(&self, path: &str) -> Response {
         self.request(Method::DELETE, path).send().await.expect("DELETE")
     }
+}
+
+impl TestApp {
+    /// Creates a member and returns their body, failing the test on anything but 201.
+    pub async fn create_member(&self, body: Value) -> Value {
+        let response = self.post_json("/api/v1/members", &body).await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json body");
+        assert_eq!(status, StatusCode::CREATED, "creating a member: {body}");
+        body
+    }
+
+    /// Adds a membership and returns the raw response.
+    pub async fn add_membership(
+        &self,
+        org: &Value,
+        member: &Value,
+        role: &str,
+        started_on: &str,
+        ended_on: Option<&str>,
+    ) -> Response {
+        let path = format!("/api/v1/organizations/{}/memberships", org["id"].as_str().unwrap());
+        self.post_json(
+            &path,
+            &json!({"member_id": member["id"], "role": role, "started_on": started_on, "ended_on": ended_on}),
+        )
+        .await
+    }
+
+    /// Adds a membership, failing the test on anything but 201; returns it.
+    pub async fn add_membership_ok(
+        &self,
+        org: &Value,
+        member: &Value,
+        role: &str,
+        started_on: &str,
+        ended_on: Option<&str>,
+    ) -> Value {
+        let response = self.add_membership(org, member, role, started_on, ended_on).await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json body");
+        assert_eq!(status, StatusCode::CREATED, "adding a membership: {body}");
+        body
+    }
+}
+
+/// A minimal valid member with this name.
+pub fn person(name: &str) -> Value {
+    json!({ "full_name": name })
 }
 
 /// A minimal valid organization with this name.

@@ -4,6 +4,9 @@
 pub mod api_token;
 pub mod auth;
 pub mod contact;
+pub mod member;
+pub mod membership;
+pub mod national_id;
 pub mod organization;
 pub mod page;
 pub mod text;

@@ -284,6 +284,10 @@ fn unique_conflict(index: &'static str) -> ApiError {
             "Another organization already has this name (compared after Persian normalization).",
         ),
         "users_email_unique" => ("email", "Another user already has this email address."),
+        "members_national_id_unique" => ("national_id", "Another member already has this national code."),
+        "members_email_unique" => ("email", "Another member already has this email address."),
+        "memberships_open_role_unique" => ("role", "The person already holds this role here in an open membership."),
+        "memberships_open_chair_unique" => ("role", "The organization already has an open board chair."),
         _ => ("", "The record clashes with an existing one."),
     };
     ApiError::Conflict {

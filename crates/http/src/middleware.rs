@@ -30,7 +30,9 @@ pub async fn observe(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = request_id(&req);
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    // At ERROR level so the span (and its request id) exists whatever level the filter
+    // lets through: a warning logged under a disabled span would lose its request id.
+    let span = tracing::error_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     let started = Instant::now();
     async move {
         let response = match next.call(req).await {

@@ -8,6 +8,13 @@ const UNIQUE_INDEXES: &[(&str, &str)] = &[
     ("organizations_slug_unique", "organizations.slug"),
     ("organizations_name_key_unique", "organizations.name_key"),
     ("users_email_unique", "users.email"),
+    ("members_national_id_unique", "members.national_id"),
+    ("members_email_unique", "members.email"),
+    (
+        "memberships_open_role_unique",
+        "memberships.member_id, memberships.organization_id, memberships.role",
+    ),
+    ("memberships_open_chair_unique", "memberships.organization_id"),
     ("api_tokens_secret_unique", "api_tokens.secret_hash"),
     ("refresh_tokens_hash_unique", "refresh_tokens.token_hash"),
     ("server_secrets_pkey", "server_secrets.name"),
@@ -59,6 +66,10 @@ impl From<DieselError> for DbError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => Self::Unavailable(info.message().to_owned()),
+            // SQLite reports a foreign key failure without a distinct kind.
+            DieselError::DatabaseError(_, info) if info.message().contains("FOREIGN KEY constraint failed") => {
+                Self::ForeignKeyViolation(info.message().to_owned())
+            }
             DieselError::DatabaseError(_, info) if is_connection_loss(info.message()) => {
                 Self::Unavailable(info.message().to_owned())
             }

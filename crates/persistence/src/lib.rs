@@ -6,13 +6,17 @@
 pub mod api_tokens;
 mod connection;
 mod error;
+pub mod members;
+pub mod memberships;
 pub mod migrations;
 pub mod organizations;
 pub mod page;
 mod pool;
 pub mod refresh_tokens;
 mod schema;
+mod search;
 pub mod secrets;
+pub mod shared_members;
 mod sql_types;
 pub mod throttle;
 mod transaction;

@@ -1,17 +1,15 @@
 //! Organization queries.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
 use hamkari_domain::organization::{Organization, OrganizationKind};
-use hamkari_domain::text::escape_like;
 use uuid::Uuid;
 
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
 use crate::schema::organizations::{self, dsl};
+use crate::search;
 use crate::sql_types::Id;
 
 #[derive(Queryable)]
@@ -174,18 +172,7 @@ pub fn list(conn: &mut DbConnection, filter: &OrganizationFilter) -> Result<Page
         query = query.filter(dsl::kind.eq(kind.as_str()));
     }
     if let Some(key) = filter.search.as_deref().filter(|k| !k.is_empty()) {
-        query = match (&*conn, key.chars().count() >= 3) {
-            // FTS5's trigram index answers substring phrases of three or more characters.
-            (DbConnection::Sqlite(_), true) => query.filter(
-                sql::<Bool>(
-                    "organizations.rowid IN (SELECT rowid FROM organizations_fts WHERE organizations_fts MATCH ",
-                )
-                .bind::<Text, _>(fts_phrase(key))
-                .sql(")"),
-            ),
-            // PostgreSQL's pg_trgm GIN index serves LIKE directly.
-            _ => query.filter(dsl::search_key.like(format!("%{}%", escape_like(key))).escape('\\')),
-        };
+        query = query.filter(search::contains(conn, "organizations", key));
     }
     let after = filter.after.as_ref().map(|a| (a.value.clone(), a.id));
     let limit = i64::from(filter.limit) + 1;
@@ -229,9 +216,4 @@ pub fn list(conn: &mut DbConnection, filter: &OrganizationFilter) -> Result<Page
         .map(Organization::try_from)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page::from_rows(items, filter.limit))
-}
-
-/// Quotes a search key as an FTS5 phrase, so its characters are matched literally.
-fn fts_phrase(key: &str) -> String {
-    format!("\"{}\"", key.replace('"', "\"\""))
 }

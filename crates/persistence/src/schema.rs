@@ -109,3 +109,44 @@ diesel::table! {
 diesel::joinable!(user_organizations -> users (user_id));
 diesel::joinable!(user_organizations -> organizations (organization_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, users, user_organizations, api_tokens, refresh_tokens);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    members (id) {
+        id -> DbUuid,
+        full_name -> Text,
+        full_name_en -> Nullable<Text>,
+        national_id -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        expertise -> Nullable<Text>,
+        search_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    memberships (id) {
+        id -> DbUuid,
+        member_id -> DbUuid,
+        organization_id -> DbUuid,
+        role -> Text,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        end_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::joinable!(memberships -> members (member_id));
+diesel::joinable!(memberships -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(members, memberships, organizations);

@@ -3,7 +3,10 @@
 pub mod api_tokens;
 pub mod auth;
 pub mod health;
+pub mod members;
+pub mod memberships;
 pub mod organizations;
+pub mod shared_members;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -14,6 +17,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope::scope("/api/v1")
             .configure(auth::configure)
             .configure(organizations::configure)
+            .configure(members::configure)
+            .configure(memberships::configure)
+            .configure(shared_members::configure)
             .configure(users::configure)
             .configure(api_tokens::configure),
     );

@@ -1,0 +1,440 @@
+//! `/api/v1/members`: one identity per person.
+
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use hamkari_domain::auth::Resource;
+use hamkari_domain::member::{Member, MemberChanges, MemberInput};
+use hamkari_domain::membership::RoleFilter;
+use hamkari_domain::page::{parse_sort, Limit};
+use hamkari_domain::text::search_key;
+use hamkari_persistence::members::{self as store, MemberFilter, MemberSort};
+use hamkari_persistence::page::{After, SortValue};
+use hamkari_persistence::{memberships, write_transaction};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::nullable::{self, Patch};
+use crate::pagination::{self, link_next, utc, ListPage};
+use crate::preconditions::{not_modified, with_etag, IfMatch};
+use crate::state::AppState;
+
+/// A person, as the API shows them.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b",
+    "full_name": "علی رضایی",
+    "full_name_en": "Ali Rezaei",
+    "national_id": "0499370899",
+    "email": "ali.rezaei@example.org",
+    "phone": "+989121234567",
+    "expertise": "کالیبراسیون ابزار دقیق",
+    "created_at": "2026-11-23T10:00:00Z",
+    "updated_at": "2026-11-23T10:00:00Z",
+    "version": 1
+}))]
+pub struct MemberBody {
+    pub id: Uuid,
+    /// Stored as given (NFC), usually Persian.
+    pub full_name: String,
+    pub full_name_en: Option<String>,
+    /// Iranian national code: ten ASCII digits, check digit verified.
+    pub national_id: Option<String>,
+    pub email: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub expertise: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<Member> for MemberBody {
+    fn from(m: Member) -> Self {
+        Self {
+            id: m.id,
+            full_name: m.full_name,
+            full_name_en: m.full_name_en,
+            national_id: m.national_id,
+            email: m.email,
+            phone: m.phone,
+            expertise: m.expertise,
+            created_at: utc(m.created_at),
+            updated_at: utc(m.updated_at),
+            version: m.version,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "full_name": "علی رضایی",
+    "full_name_en": "Ali Rezaei",
+    "national_id": "۰۴۹۹۳۷۰۸۹۹",
+    "email": "Ali.Rezaei@example.org",
+    "phone": "0912 123 4567"
+}))]
+pub struct CreateMember {
+    /// 2 to 200 characters.
+    pub full_name: String,
+    pub full_name_en: Option<String>,
+    /// Ten digits (Persian or Arabic digits accepted); unique.
+    pub national_id: Option<String>,
+    /// Unique, compared case-insensitively.
+    pub email: Option<String>,
+    /// Iranian forms (`0912…`, `+98 …`, Persian digits) or any E.164 number.
+    pub phone: Option<String>,
+    pub expertise: Option<String>,
+}
+
+/// Changes to a member: only the fields sent change; `null` clears an optional field.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMember {
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = String)]
+    pub full_name: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub full_name_en: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub national_id: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub email: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Patch<String>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub expertise: Patch<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListMembers {
+    /// Search over names, national code, email and phone, after Persian normalization.
+    #[param(max_length = 200)]
+    q: Option<String>,
+    /// Members with a membership (at any time) in this organization.
+    organization_id: Option<Uuid>,
+    /// Members with a membership in this role, or `board` for any board role.
+    #[param(pattern = "^(board|member|board_member|board_chair|board_vice_chair|secretary|treasurer|inspector)$")]
+    role: Option<String>,
+    /// `true`: members with a membership current today; `false`: without one.
+    active: Option<bool>,
+    /// `created_at` (default) or `full_name`; prefix `-` for descending.
+    #[param(pattern = "^-?(created_at|full_name)$")]
+    sort: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteMember {
+    /// Also delete the member's memberships; without it, a member who has any is refused (409).
+    force: Option<bool>,
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("No member has this id.".into())
+}
+
+/// Editors may change a person only through an organization the person belongs to, or a
+/// person who belongs to none yet.
+fn check_may_change(caller: &Caller, organizations: &[Uuid]) -> Result<(), ApiError> {
+    if organizations.is_empty() {
+        caller.0.require_write(Resource::Members)?;
+    } else {
+        caller.0.require_write_for_any(Resource::Members, organizations)?;
+    }
+    Ok(())
+}
+
+/// Create a member.
+///
+/// Scope: `members:write`; any editor may register a person.
+#[utoipa::path(
+    tag = "members",
+    operation_id = "create_member",
+    request_body = CreateMember,
+    responses(
+        (status = 201, description = "Created.", body = MemberBody, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to write members.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "National code or email taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/members")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<CreateMember>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_write(Resource::Members)?;
+    let b = body.value()?;
+    let input = MemberInput {
+        full_name: b.full_name,
+        full_name_en: b.full_name_en,
+        national_id: b.national_id,
+        email: b.email,
+        phone: b.phone,
+        expertise: b.expertise,
+    };
+    let member = Member::create(input, hamkari_domain::new_id(), state.now())?;
+    let member = db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| store::insert(conn, &member).map_err(ApiError::from))?;
+        Ok(member)
+    })
+    .await?;
+    Ok(with_etag(HttpResponse::Created(), member.version)
+        .insert_header((header::LOCATION, format!("/api/v1/members/{}", member.id)))
+        .json(MemberBody::from(member)))
+}
+
+/// List members.
+///
+/// Scope: `members:read`.
+#[utoipa::path(
+    tag = "members",
+    operation_id = "list_members",
+    params(ListMembers),
+    responses(
+        (status = 200, description = "A page of members.", body = ListPage<MemberBody>, headers(("Link" = String))),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/members")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    query: QueryParams<ListMembers>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_read(Resource::Members)?;
+    let q = query.0;
+    let sort_name = q.sort.unwrap_or_else(|| "created_at".into());
+    let sorts = [
+        ("created_at", MemberSort::CreatedAt),
+        ("full_name", MemberSort::FullName),
+    ];
+    let (sort, direction) = parse_sort(&sort_name, &sorts).map_err(|p| query_error("sort", p.code, p.message))?;
+    let limit = Limit::parse(q.limit)
+        .map_err(|p| query_error("limit", p.code, p.message))?
+        .get();
+    let roles = q
+        .role
+        .map(|r| RoleFilter::parse(&r).map(RoleFilter::roles))
+        .transpose()
+        .map_err(|p| query_error("role", p.code, p.message))?;
+    let search = q.q.map(|q| search_key(&q));
+    if search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+        return Err(query_error("q", "too_long", "must be at most 200 characters"));
+    }
+    let after = q
+        .cursor
+        .map(|c| pagination::decode(&c, &sort_name, sort == MemberSort::CreatedAt))
+        .transpose()?;
+    let filter = MemberFilter {
+        search,
+        organization_id: q.organization_id,
+        roles,
+        active: q.active,
+        today: state.now().date(),
+        sort,
+        direction,
+        after,
+        limit,
+    };
+    let page = db::run(&state.db, move |conn| {
+        store::list(conn, &filter).map_err(ApiError::from)
+    })
+    .await?;
+    let next_cursor = match (page.has_more, page.items.last()) {
+        (true, Some(last)) => {
+            let value = match sort {
+                MemberSort::CreatedAt => SortValue::Timestamp(last.created_at),
+                MemberSort::FullName => SortValue::Text(last.full_name.clone()),
+            };
+            Some(pagination::encode(&sort_name, &After { value, id: last.id }))
+        }
+        _ => None,
+    };
+    let mut response = HttpResponse::Ok();
+    link_next(&mut response, &req, next_cursor.as_deref());
+    Ok(response.json(ListPage {
+        items: page.items.into_iter().map(MemberBody::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Get a member.
+///
+/// Honours `If-None-Match`. Scope: `members:read`.
+#[utoipa::path(
+    tag = "members",
+    operation_id = "get_member",
+    params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "The member.", body = MemberBody, headers(("ETag" = String))),
+        (status = 304, description = "Not modified."),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such member.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/members/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_read(Resource::Members)?;
+    let id = id.into_inner();
+    let member = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
+    if let Some(response) = not_modified(&req, member.version) {
+        return Ok(response);
+    }
+    Ok(with_etag(HttpResponse::Ok(), member.version).json(MemberBody::from(member)))
+}
+
+/// Change a member.
+///
+/// Editors change people of their own organizations. Honours `If-Match`. Scope: `members:write`.
+#[utoipa::path(
+    tag = "members",
+    operation_id = "update_member",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    request_body = UpdateMember,
+    responses(
+        (status = 200, description = "The changed member.", body = MemberBody, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to change this member.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such member.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "National code or email taken.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/members/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateMember>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_write(Resource::Members)?;
+    let id = id.into_inner();
+    let b = body.value()?;
+    let mut errors = hamkari_domain::ValidationErrors::default();
+    let changes = MemberChanges {
+        full_name: b.full_name.required("full_name", &mut errors),
+        full_name_en: b.full_name_en.optional(),
+        national_id: b.national_id.optional(),
+        email: b.email.optional(),
+        phone: b.phone.optional(),
+        expertise: b.expertise.optional(),
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let now = state.now();
+    let if_match = IfMatch::from_request(&req);
+    let member = db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            let mut member = store::find(conn, id)?.ok_or_else(not_found)?;
+            check_may_change(&caller, &store::organizations_of(conn, id)?)?;
+            if_match.check(member.version)?;
+            let before = member.version;
+            if member.apply(changes, now)? && !store::update(conn, &member, before)? {
+                return Err(ApiError::PreconditionFailed { current: before });
+            }
+            Ok(member)
+        })
+    })
+    .await?;
+    Ok(with_etag(HttpResponse::Ok(), member.version).json(MemberBody::from(member)))
+}
+
+/// Delete a member.
+///
+/// A member who still has memberships is refused (409) unless `force=true`, which deletes
+/// those memberships with them. Honours `If-Match`. Scope: `members:write`.
+#[utoipa::path(
+    tag = "members",
+    operation_id = "delete_member",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header), DeleteMember),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to delete this member.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such member.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The member has memberships.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/members/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: QueryParams<DeleteMember>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_write(Resource::Members)?;
+    let id = id.into_inner();
+    let force = query.0.force.unwrap_or(false);
+    let if_match = IfMatch::from_request(&req);
+    db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            let member = store::find(conn, id)?.ok_or_else(not_found)?;
+            check_may_change(&caller, &store::organizations_of(conn, id)?)?;
+            if_match.check(member.version)?;
+            let held = memberships::count_for_member(conn, id)?;
+            if held > 0 && !force {
+                return Err(ApiError::Conflict {
+                    code: "has_memberships",
+                    detail: format!("The member has {held} membership(s); end or delete them, or pass force=true."),
+                    field: None,
+                });
+            }
+            if !store::delete(conn, id, member.version)? {
+                return Err(ApiError::PreconditionFailed {
+                    current: member.version,
+                });
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(get)
+        .service(update)
+        .service(remove);
+}

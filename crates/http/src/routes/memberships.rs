@@ -1,0 +1,508 @@
+//! Memberships: `/api/v1/organizations/{id}/memberships`, `/api/v1/memberships/{id}` and
+//! `/api/v1/members/{id}/memberships`.
+
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use hamkari_domain::auth::Resource;
+use hamkari_domain::membership::{Membership, MembershipChanges, MembershipConflict, MembershipInput, MembershipRole};
+use hamkari_domain::page::{parse_sort, Limit};
+use hamkari_domain::ValidationErrors;
+use hamkari_persistence::memberships::{self as store, MembershipFilter, MembershipView};
+use hamkari_persistence::page::{After, SortValue};
+use hamkari_persistence::{members, organizations, write_transaction, DbConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::nullable::{self, Patch};
+use crate::pagination::{self, link_next, utc, ListPage};
+use crate::preconditions::{not_modified, with_etag, IfMatch};
+use crate::state::AppState;
+
+/// The person a membership is about.
+#[derive(Serialize, ToSchema)]
+pub struct MemberRef {
+    pub id: Uuid,
+    #[schema(example = "علی رضایی")]
+    pub full_name: String,
+    pub full_name_en: Option<String>,
+}
+
+/// The organization a membership is in.
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationRef {
+    pub id: Uuid,
+    #[schema(example = "جامعه ممیزی و بازرسی ایران")]
+    pub name: String,
+    pub name_en: Option<String>,
+    pub slug: String,
+}
+
+/// A person's role in an organization over a term, with both names embedded.
+#[derive(Serialize, ToSchema)]
+pub struct MembershipBody {
+    pub id: Uuid,
+    pub member_id: Uuid,
+    pub organization_id: Uuid,
+    pub member: MemberRef,
+    pub organization: OrganizationRef,
+    pub role: MembershipRole,
+    pub started_on: NaiveDate,
+    /// Null while the membership is open.
+    pub ended_on: Option<NaiveDate>,
+    pub end_reason: Option<String>,
+    /// Whether the membership is current today.
+    pub current: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl MembershipBody {
+    pub fn new(v: MembershipView, today: NaiveDate) -> Self {
+        let m = v.membership;
+        Self {
+            id: m.id,
+            member_id: m.member_id,
+            organization_id: m.organization_id,
+            member: MemberRef {
+                id: m.member_id,
+                full_name: v.member_name,
+                full_name_en: v.member_name_en,
+            },
+            organization: OrganizationRef {
+                id: m.organization_id,
+                name: v.organization_name,
+                name_en: v.organization_name_en,
+                slug: v.organization_slug,
+            },
+            role: m.role,
+            started_on: m.term.started_on,
+            ended_on: m.term.ended_on,
+            end_reason: m.end_reason,
+            current: m.term.is_current_on(today),
+            created_at: utc(m.created_at),
+            updated_at: utc(m.updated_at),
+            version: m.version,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"member_id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b", "role": "board_chair", "started_on": "2024-03-20"}))]
+pub struct CreateMembership {
+    pub member_id: Uuid,
+    pub role: MembershipRole,
+    pub started_on: NaiveDate,
+    /// On or after `started_on`; omit while the membership is open.
+    pub ended_on: Option<NaiveDate>,
+    /// Only with `ended_on`.
+    pub end_reason: Option<String>,
+}
+
+/// Changes to a membership; `null` reopens (`ended_on`) or clears (`end_reason`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"ended_on": "2026-03-20", "end_reason": "پایان دوره"}))]
+pub struct UpdateMembership {
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = MembershipRole)]
+    pub role: Patch<MembershipRole>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = NaiveDate)]
+    pub started_on: Patch<NaiveDate>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub ended_on: Patch<NaiveDate>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<String>)]
+    pub end_reason: Patch<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListMemberships {
+    role: Option<MembershipRole>,
+    /// Only memberships current on this day.
+    on: Option<NaiveDate>,
+    /// `true`: only memberships current today (same as `on` = today).
+    current: Option<bool>,
+    /// `created_at` (default) or `-created_at`.
+    #[param(pattern = "^-?created_at$")]
+    sort: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("No membership has this id.".into())
+}
+
+fn conflict(found: MembershipConflict) -> ApiError {
+    match found {
+        MembershipConflict::DuplicateRole { existing } => ApiError::Conflict {
+            code: "duplicate_membership",
+            detail: format!(
+                "The person already holds this role here over an overlapping term (membership {existing})."
+            ),
+            field: Some("role"),
+        },
+        MembershipConflict::SecondChair { existing } => ApiError::Conflict {
+            code: "board_chair_taken",
+            detail: format!(
+                "The organization already has a board chair over an overlapping term (membership {existing})."
+            ),
+            field: Some("role"),
+        },
+    }
+}
+
+/// Checks the rules against the rest of the organization, under a lock on PostgreSQL.
+fn check_rules(conn: &mut DbConnection, candidate: &Membership) -> Result<(), ApiError> {
+    store::lock_organization(conn, candidate.organization_id)?;
+    candidate
+        .check_against(&store::rivals(conn, candidate)?)
+        .map_err(conflict)
+}
+
+fn page_response(
+    req: &HttpRequest,
+    sort_name: &str,
+    page: hamkari_persistence::page::Page<MembershipView>,
+    today: NaiveDate,
+) -> HttpResponse {
+    let next_cursor = match (page.has_more, page.items.last()) {
+        (true, Some(last)) => Some(pagination::encode(
+            sort_name,
+            &After {
+                value: SortValue::Timestamp(last.membership.created_at),
+                id: last.membership.id,
+            },
+        )),
+        _ => None,
+    };
+    let mut response = HttpResponse::Ok();
+    link_next(&mut response, req, next_cursor.as_deref());
+    response.json(ListPage {
+        items: page.items.into_iter().map(|v| MembershipBody::new(v, today)).collect(),
+        next_cursor,
+    })
+}
+
+/// Parses the list parameters shared by both membership lists.
+fn list_filter(q: ListMemberships, today: NaiveDate) -> Result<(MembershipFilter, String), ApiError> {
+    let sort_name = q.sort.unwrap_or_else(|| "created_at".into());
+    let ((), direction) =
+        parse_sort(&sort_name, &[("created_at", ())]).map_err(|p| query_error("sort", p.code, p.message))?;
+    let limit = Limit::parse(q.limit)
+        .map_err(|p| query_error("limit", p.code, p.message))?
+        .get();
+    let after = q.cursor.map(|c| pagination::decode(&c, &sort_name, true)).transpose()?;
+    let current_on = match (q.on, q.current) {
+        (Some(day), _) => Some(day),
+        (None, Some(true)) => Some(today),
+        _ => None,
+    };
+    let filter = MembershipFilter {
+        organization_id: None,
+        member_id: None,
+        role: q.role,
+        current_on,
+        direction,
+        after,
+        limit,
+    };
+    Ok((filter, sort_name))
+}
+
+/// Add a membership to an organization.
+///
+/// Rules: `ended_on` ≥ `started_on`; one membership per person, organization and role over
+/// any period; one board chair per organization at a time (409 otherwise). Editors and bound
+/// tokens add only to their own organizations. Scope: `members:write`.
+#[utoipa::path(
+    tag = "memberships",
+    operation_id = "create_membership",
+    params(("id" = Uuid, Path, description = "Organization id.")),
+    request_body = CreateMembership,
+    responses(
+        (status = 201, description = "Created.", body = MembershipBody, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not your organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Breaks a membership rule.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/organizations/{id}/memberships")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<CreateMembership>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_write(Resource::Members)?;
+    let organization_id = id.into_inner();
+    let b = body.value()?;
+    let now = state.now();
+    let membership = Membership::create(
+        MembershipInput {
+            member_id: b.member_id,
+            organization_id,
+            role: b.role,
+            started_on: b.started_on,
+            ended_on: b.ended_on,
+            end_reason: b.end_reason,
+        },
+        hamkari_domain::new_id(),
+        now,
+    )?;
+    let view = db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            organizations::find(conn, organization_id)?
+                .ok_or_else(|| ApiError::NotFound("No organization has this id.".into()))?;
+            caller.0.require_write_for(Resource::Members, organization_id)?;
+            if members::find(conn, membership.member_id)?.is_none() {
+                return Err(ValidationErrors::single("member_id", "not_found", "no member has this id").into());
+            }
+            check_rules(conn, &membership)?;
+            store::insert(conn, &membership)?;
+            store::find(conn, membership.id)?.ok_or_else(not_found)
+        })
+    })
+    .await?;
+    Ok(with_etag(HttpResponse::Created(), view.membership.version)
+        .insert_header((header::LOCATION, format!("/api/v1/memberships/{}", view.membership.id)))
+        .json(MembershipBody::new(view, now.date())))
+}
+
+/// List an organization's memberships.
+///
+/// Scope: `members:read`.
+#[utoipa::path(
+    tag = "memberships",
+    operation_id = "list_organization_memberships",
+    params(("id" = Uuid, Path, description = "Organization id."), ListMemberships),
+    responses(
+        (status = 200, description = "A page of memberships.", body = ListPage<MembershipBody>, headers(("Link" = String))),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organization.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/organizations/{id}/memberships")]
+pub async fn list_for_organization(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: QueryParams<ListMemberships>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_read(Resource::Members)?;
+    let today = state.now().date();
+    let (mut filter, sort_name) = list_filter(query.0, today)?;
+    let organization_id = id.into_inner();
+    filter.organization_id = Some(organization_id);
+    let page = db::run(&state.db, move |conn| {
+        organizations::find(conn, organization_id)?
+            .ok_or_else(|| ApiError::NotFound("No organization has this id.".into()))?;
+        Ok(store::list(conn, &filter)?)
+    })
+    .await?;
+    Ok(page_response(&req, &sort_name, page, today))
+}
+
+/// List a member's memberships in every organization.
+///
+/// Scope: `members:read`.
+#[utoipa::path(
+    tag = "memberships",
+    operation_id = "list_member_memberships",
+    params(("id" = Uuid, Path, description = "Member id."), ListMemberships),
+    responses(
+        (status = 200, description = "A page of memberships.", body = ListPage<MembershipBody>, headers(("Link" = String))),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such member.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/members/{id}/memberships")]
+pub async fn list_for_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: QueryParams<ListMemberships>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_read(Resource::Members)?;
+    let today = state.now().date();
+    let (mut filter, sort_name) = list_filter(query.0, today)?;
+    let member_id = id.into_inner();
+    filter.member_id = Some(member_id);
+    let page = db::run(&state.db, move |conn| {
+        members::find(conn, member_id)?.ok_or_else(|| ApiError::NotFound("No member has this id.".into()))?;
+        Ok(store::list(conn, &filter)?)
+    })
+    .await?;
+    Ok(page_response(&req, &sort_name, page, today))
+}
+
+/// Get a membership.
+///
+/// Scope: `members:read`.
+#[utoipa::path(
+    tag = "memberships",
+    operation_id = "get_membership",
+    params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "The membership.", body = MembershipBody, headers(("ETag" = String))),
+        (status = 304, description = "Not modified."),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such membership.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/memberships/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_read(Resource::Members)?;
+    let id = id.into_inner();
+    let view = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
+    if let Some(response) = not_modified(&req, view.membership.version) {
+        return Ok(response);
+    }
+    Ok(with_etag(HttpResponse::Ok(), view.membership.version).json(MembershipBody::new(view, state.now().date())))
+}
+
+/// Change a membership (end it, correct its term or role).
+///
+/// The same rules as creating apply. Honours `If-Match`. Scope: `members:write`.
+#[utoipa::path(
+    tag = "memberships",
+    operation_id = "update_membership",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    request_body = UpdateMembership,
+    responses(
+        (status = 200, description = "The changed membership.", body = MembershipBody, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not your organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such membership.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Breaks a membership rule.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/memberships/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: JsonBody<UpdateMembership>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_write(Resource::Members)?;
+    let id = id.into_inner();
+    let b = body.value()?;
+    let mut errors = ValidationErrors::default();
+    let changes = MembershipChanges {
+        role: b.role.required("role", &mut errors),
+        started_on: b.started_on.required("started_on", &mut errors),
+        ended_on: b.ended_on.optional(),
+        end_reason: b.end_reason.optional(),
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let now = state.now();
+    let if_match = IfMatch::from_request(&req);
+    let view = db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            let mut membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
+            caller
+                .0
+                .require_write_for(Resource::Members, membership.organization_id)?;
+            if_match.check(membership.version)?;
+            let before = membership.version;
+            if membership.apply(changes, now)? {
+                check_rules(conn, &membership)?;
+                if !store::update(conn, &membership, before)? {
+                    return Err(ApiError::PreconditionFailed { current: before });
+                }
+            }
+            store::find(conn, id)?.ok_or_else(not_found)
+        })
+    })
+    .await?;
+    Ok(with_etag(HttpResponse::Ok(), view.membership.version).json(MembershipBody::new(view, now.date())))
+}
+
+/// Delete a membership (a record made in error; to end one, set `ended_on`).
+///
+/// Honours `If-Match`. Scope: `members:write`.
+#[utoipa::path(
+    tag = "memberships",
+    operation_id = "delete_membership",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not your organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such membership.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names an older version.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/memberships/{id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_write(Resource::Members)?;
+    let id = id.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    db::run(&state.db, move |conn| {
+        write_transaction(conn, |conn| {
+            let membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
+            caller
+                .0
+                .require_write_for(Resource::Members, membership.organization_id)?;
+            if_match.check(membership.version)?;
+            if !store::delete(conn, id, membership.version)? {
+                return Err(ApiError::PreconditionFailed {
+                    current: membership.version,
+                });
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create)
+        .service(list_for_organization)
+        .service(list_for_member)
+        .service(get)
+        .service(update)
+        .service(remove);
+}

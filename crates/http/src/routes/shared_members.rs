@@ -1,0 +1,246 @@
+//! "Who do our organizations share?" — `/api/v1/shared-members` and
+//! `/api/v1/organizations/{id}/shared-members`.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use hamkari_domain::auth::Resource;
+use hamkari_domain::membership::RoleFilter;
+use hamkari_domain::page::Limit;
+use hamkari_persistence::page::{After, SortValue};
+use hamkari_persistence::shared_members::{self as store, SharedFilter};
+use hamkari_persistence::users::missing_organizations;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::{query_error, QueryParams};
+use crate::pagination::{self, link_next, ListPage};
+use crate::routes::members::MemberBody;
+use crate::routes::memberships::MembershipBody;
+use crate::state::AppState;
+
+/// The cursor of these lists orders by member id.
+const SORT: &str = "member_id";
+
+/// A member shared by the organizations asked about, with the memberships that qualify.
+#[derive(Serialize, ToSchema)]
+pub struct SharedMemberBody {
+    pub member: MemberBody,
+    /// The member's memberships current on the day asked about, in the organizations asked
+    /// about (and of the role asked about).
+    pub memberships: Vec<MembershipBody>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListShared {
+    /// Repeat for each organization (`organization_id=A&organization_id=B`): members current in
+    /// every one. Omit for members current in at least two organizations.
+    #[serde(default)]
+    organization_id: Vec<Uuid>,
+    /// `board` for any board role (board_member, board_chair, board_vice_chair, secretary,
+    /// treasurer), or one membership role.
+    #[param(pattern = "^(board|member|board_member|board_chair|board_vice_chair|secretary|treasurer|inspector)$")]
+    role: Option<String>,
+    /// The day to ask about (default: today).
+    on: Option<NaiveDate>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListSharedWith {
+    /// The other organization(s); repeat for more.
+    #[serde(default)]
+    with: Vec<Uuid>,
+    #[param(pattern = "^(board|member|board_member|board_chair|board_vice_chair|secretary|treasurer|inspector)$")]
+    role: Option<String>,
+    on: Option<NaiveDate>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// Either form of the question, once its organizations are gathered.
+struct Question {
+    organizations: Vec<Uuid>,
+    /// The query parameter that named the organizations, for error messages.
+    field: &'static str,
+    role: Option<String>,
+    on: Option<NaiveDate>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn answer(state: &AppState, req: &HttpRequest, question: Question) -> Result<HttpResponse, ApiError> {
+    let Question {
+        mut organizations,
+        field,
+        role,
+        on,
+        limit,
+        cursor,
+    } = question;
+    organizations.sort();
+    organizations.dedup();
+    if organizations.len() == 1 {
+        return Err(query_error(
+            field,
+            "too_few",
+            "name at least two organizations, or none",
+        ));
+    }
+    let limit = Limit::parse(limit)
+        .map_err(|p| query_error("limit", p.code, p.message))?
+        .get();
+    let roles = role
+        .map(|r| RoleFilter::parse(&r).map(RoleFilter::roles))
+        .transpose()
+        .map_err(|p| query_error("role", p.code, p.message))?;
+    let after = cursor
+        .map(|c| pagination::decode(&c, SORT, false))
+        .transpose()?
+        .map(|a| a.id);
+    let today = state.now().date();
+    let filter = SharedFilter {
+        organization_ids: organizations,
+        roles,
+        on: on.unwrap_or(today),
+        after,
+        limit,
+    };
+    let page = db::run(&state.db, move |conn| {
+        let missing = missing_organizations(conn, &filter.organization_ids)?;
+        if let Some(first) = missing.first() {
+            return Err(query_error(
+                field,
+                "not_found",
+                format!("no organization has the id {first}"),
+            ));
+        }
+        Ok(store::list(conn, &filter)?)
+    })
+    .await?;
+    let next_cursor = match (page.has_more, page.items.last()) {
+        (true, Some(last)) => Some(pagination::encode(
+            SORT,
+            &After {
+                value: SortValue::Text(String::new()),
+                id: last.member.id,
+            },
+        )),
+        _ => None,
+    };
+    let items = page
+        .items
+        .into_iter()
+        .map(|s| SharedMemberBody {
+            member: MemberBody::from(s.member),
+            memberships: s
+                .memberships
+                .into_iter()
+                .map(|v| MembershipBody::new(v, today))
+                .collect(),
+        })
+        .collect();
+    let mut response = HttpResponse::Ok();
+    link_next(&mut response, req, next_cursor.as_deref());
+    Ok(response.json(ListPage { items, next_cursor }))
+}
+
+/// Members shared by organizations.
+///
+/// Members with a membership current on `on` (default today) in every listed organization,
+/// or, with none listed, in at least two. `role=board` asks who sits on every listed board.
+/// Ordered by member id; keyset-paginated. Scope: `members:read`.
+#[utoipa::path(
+    tag = "memberships",
+    operation_id = "list_shared_members",
+    params(ListShared),
+    responses(
+        (status = 200, description = "A page of shared members.", body = ListPage<SharedMemberBody>, headers(("Link" = String))),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/shared-members")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    query: QueryParams<ListShared>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_read(Resource::Members)?;
+    let q = query.0;
+    let question = Question {
+        organizations: q.organization_id,
+        field: "organization_id",
+        role: q.role,
+        on: q.on,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    answer(&state, &req, question).await
+}
+
+/// Members an organization shares with others.
+///
+/// The same question as `/shared-members`, asked from one organization's side: members
+/// current in this organization and in every organization named by `with`. Scope: `members:read`.
+#[utoipa::path(
+    tag = "memberships",
+    operation_id = "list_organization_shared_members",
+    params(("id" = Uuid, Path, description = "Organization id."), ListSharedWith),
+    responses(
+        (status = 200, description = "A page of shared members.", body = ListPage<SharedMemberBody>, headers(("Link" = String))),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such organization.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/organizations/{id}/shared-members")]
+pub async fn list_with(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: QueryParams<ListSharedWith>,
+) -> Result<HttpResponse, ApiError> {
+    caller.0.require_read(Resource::Members)?;
+    let id = id.into_inner();
+    let q = query.0;
+    let exists = db::run(&state.db, move |conn| {
+        Ok(hamkari_persistence::organizations::find(conn, id)?.is_some())
+    })
+    .await?;
+    if !exists {
+        return Err(ApiError::NotFound("No organization has this id.".into()));
+    }
+    if q.with.iter().all(|w| *w == id) {
+        return Err(query_error("with", "required", "name at least one other organization"));
+    }
+    let mut organizations = q.with;
+    organizations.push(id);
+    let question = Question {
+        organizations,
+        field: "with",
+        role: q.role,
+        on: q.on,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    answer(&state, &req, question).await
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list).service(list_with);
+}

@@ -1,0 +1,250 @@
+//! Member queries.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date};
+use hamkari_domain::member::Member;
+use hamkari_domain::membership::MembershipRole;
+use uuid::Uuid;
+
+use crate::connection::{DbConnection, MultiBackend};
+use crate::error::DbError;
+use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::schema::{members, memberships};
+use crate::search;
+use crate::sql_types::{DbUuid, Id};
+use crate::users::corrupt;
+
+type MemberRow = (
+    Id,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+    i64,
+);
+
+pub(crate) const COLUMNS: (
+    members::id,
+    members::full_name,
+    members::full_name_en,
+    members::national_id,
+    members::email,
+    members::phone,
+    members::expertise,
+    members::created_at,
+    members::updated_at,
+    members::version,
+) = (
+    members::id,
+    members::full_name,
+    members::full_name_en,
+    members::national_id,
+    members::email,
+    members::phone,
+    members::expertise,
+    members::created_at,
+    members::updated_at,
+    members::version,
+);
+
+pub(crate) fn to_member(r: MemberRow) -> Member {
+    Member {
+        id: r.0 .0,
+        full_name: r.1,
+        full_name_en: r.2,
+        national_id: r.3,
+        email: r.4,
+        phone: r.5,
+        expertise: r.6,
+        created_at: r.7,
+        updated_at: r.8,
+        version: r.9,
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, m: &Member) -> Result<(), DbError> {
+    diesel::insert_into(members::table)
+        .values((
+            members::id.eq(Id(m.id)),
+            members::full_name.eq(&m.full_name),
+            members::full_name_en.eq(&m.full_name_en),
+            members::national_id.eq(&m.national_id),
+            members::email.eq(&m.email),
+            members::phone.eq(&m.phone),
+            members::expertise.eq(&m.expertise),
+            members::search_key.eq(m.search_key()),
+            members::created_at.eq(m.created_at),
+            members::updated_at.eq(m.updated_at),
+            members::version.eq(m.version),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<Member>, DbError> {
+    let row: Option<MemberRow> = members::table
+        .filter(members::id.eq(Id(id)))
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?;
+    Ok(row.map(to_member))
+}
+
+/// Members by id, in no particular order.
+pub fn find_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Member>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Id> = ids.iter().copied().map(Id).collect();
+    let rows: Vec<MemberRow> = members::table
+        .filter(members::id.eq_any(ids))
+        .select(COLUMNS)
+        .load(conn)?;
+    Ok(rows.into_iter().map(to_member).collect())
+}
+
+pub fn update(conn: &mut DbConnection, m: &Member, expected_version: i64) -> Result<bool, DbError> {
+    let updated =
+        diesel::update(members::table.filter(members::id.eq(Id(m.id)).and(members::version.eq(expected_version))))
+            .set((
+                members::full_name.eq(&m.full_name),
+                members::full_name_en.eq(&m.full_name_en),
+                members::national_id.eq(&m.national_id),
+                members::email.eq(&m.email),
+                members::phone.eq(&m.phone),
+                members::expertise.eq(&m.expertise),
+                members::search_key.eq(m.search_key()),
+                members::updated_at.eq(m.updated_at),
+                members::version.eq(m.version),
+            ))
+            .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Deletes the member (their memberships go with them, by foreign key).
+pub fn delete(conn: &mut DbConnection, id: Uuid, expected_version: i64) -> Result<bool, DbError> {
+    let deleted =
+        diesel::delete(members::table.filter(members::id.eq(Id(id)).and(members::version.eq(expected_version))))
+            .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// The organizations a member has ever had a membership in.
+pub fn organizations_of(conn: &mut DbConnection, id: Uuid) -> Result<Vec<Uuid>, DbError> {
+    let ids: Vec<Id> = memberships::table
+        .filter(memberships::member_id.eq(Id(id)))
+        .select(memberships::organization_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().map(|i| i.0).collect())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberSort {
+    CreatedAt,
+    FullName,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberFilter {
+    /// An already-normalized search key.
+    pub search: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub roles: Option<Vec<MembershipRole>>,
+    /// Has (true) or lacks (false) a membership current on `today`.
+    pub active: Option<bool>,
+    pub today: NaiveDate,
+    pub sort: MemberSort,
+    pub direction: Direction,
+    pub after: Option<After>,
+    pub limit: u32,
+}
+
+pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Member>, DbError> {
+    let mut query = members::table.select(COLUMNS).into_boxed::<MultiBackend>();
+    if let Some(key) = filter.search.as_deref().filter(|k| !k.is_empty()) {
+        query = query.filter(search::contains(conn, "members", key));
+    }
+    if filter.organization_id.is_some() || filter.roles.is_some() {
+        query = query.filter(holds_membership(filter.organization_id, filter.roles.as_deref()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(current_membership(active, filter.today));
+    }
+    let limit = i64::from(filter.limit) + 1;
+    let rows: Vec<MemberRow> = match (filter.sort, &filter.after) {
+        (MemberSort::CreatedAt, after) => {
+            let after = match after {
+                None => None,
+                Some(After {
+                    value: SortValue::Timestamp(v),
+                    id,
+                }) => Some((*v, *id)),
+                Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+            };
+            keyset!(query, members::created_at, members::id, filter.direction, after)
+                .limit(limit)
+                .load(conn)?
+        }
+        (MemberSort::FullName, after) => {
+            let after = match after {
+                None => None,
+                Some(After {
+                    value: SortValue::Text(v),
+                    id,
+                }) => Some((v.clone(), *id)),
+                Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+            };
+            keyset!(query, members::full_name, members::id, filter.direction, after)
+                .limit(limit)
+                .load(conn)?
+        }
+    };
+    Ok(Page::from_rows(rows.into_iter().map(to_member).collect(), filter.limit))
+}
+
+type Condition = Box<dyn BoxableExpression<members::table, MultiBackend, SqlType = Bool>>;
+
+/// Members with a membership (at any time) in `organization` and/or one of `roles`.
+///
+/// Written as SQL: diesel cannot nest a subquery in a multi-backend query. Role names are
+/// the enum's own constants, never client text.
+fn holds_membership(organization: Option<Uuid>, roles: Option<&[MembershipRole]>) -> Condition {
+    let role_clause = match roles {
+        Some(roles) => {
+            let names: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
+            format!(" AND memberships.role IN ({})", names.join(", "))
+        }
+        None => String::new(),
+    };
+    let head = "members.id IN (SELECT memberships.member_id FROM memberships WHERE 1 = 1";
+    match organization {
+        Some(org) => Box::new(
+            sql::<Bool>(&format!("{head} AND memberships.organization_id = "))
+                .bind::<DbUuid, _>(Id(org))
+                .sql(&format!("{role_clause})")),
+        ),
+        None => Box::new(sql::<Bool>(&format!("{head}{role_clause})"))),
+    }
+}
+
+/// Members with (or, when `present` is false, without) a membership current on `day`.
+fn current_membership(present: bool, day: NaiveDate) -> Condition {
+    let negation = if present { "" } else { "NOT " };
+    Box::new(
+        sql::<Bool>(&format!(
+            "members.id {negation}IN (SELECT memberships.member_id FROM memberships WHERE memberships.started_on <= "
+        ))
+        .bind::<Date, _>(day)
+        .sql(" AND (memberships.ended_on IS NULL OR memberships.ended_on >= ")
+        .bind::<Date, _>(day)
+        .sql("))"),
+    )
+}

@@ -1,0 +1,269 @@
+//! Membership queries; every read carries the member's and the organization's names.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use hamkari_domain::membership::{Membership, MembershipRole, Term};
+use uuid::Uuid;
+
+use crate::connection::{DbConnection, MultiBackend};
+use crate::error::DbError;
+use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::schema::{members, memberships, organizations};
+use crate::sql_types::Id;
+use crate::users::corrupt;
+
+/// A membership with the names a client shows beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipView {
+    pub membership: Membership,
+    pub member_name: String,
+    pub member_name_en: Option<String>,
+    pub organization_name: String,
+    pub organization_name_en: Option<String>,
+    pub organization_slug: String,
+}
+
+type Row = (
+    (
+        Id,
+        Id,
+        Id,
+        String,
+        NaiveDate,
+        Option<NaiveDate>,
+        Option<String>,
+        NaiveDateTime,
+        NaiveDateTime,
+        i64,
+    ),
+    (String, Option<String>),
+    (String, Option<String>, String),
+);
+
+const COLUMNS: (
+    memberships::id,
+    memberships::member_id,
+    memberships::organization_id,
+    memberships::role,
+    memberships::started_on,
+    memberships::ended_on,
+    memberships::end_reason,
+    memberships::created_at,
+    memberships::updated_at,
+    memberships::version,
+) = (
+    memberships::id,
+    memberships::member_id,
+    memberships::organization_id,
+    memberships::role,
+    memberships::started_on,
+    memberships::ended_on,
+    memberships::end_reason,
+    memberships::created_at,
+    memberships::updated_at,
+    memberships::version,
+);
+
+fn to_view(row: Row) -> Result<MembershipView, DbError> {
+    let (m, (member_name, member_name_en), (organization_name, organization_name_en, organization_slug)) = row;
+    let role = MembershipRole::parse(&m.3).map_err(|_| corrupt(format!("unknown membership role {:?}", m.3)))?;
+    Ok(MembershipView {
+        membership: Membership {
+            id: m.0 .0,
+            member_id: m.1 .0,
+            organization_id: m.2 .0,
+            role,
+            term: Term {
+                started_on: m.4,
+                ended_on: m.5,
+            },
+            end_reason: m.6,
+            created_at: m.7,
+            updated_at: m.8,
+            version: m.9,
+        },
+        member_name,
+        member_name_en,
+        organization_name,
+        organization_name_en,
+        organization_slug,
+    })
+}
+
+/// The joined query every read starts from.
+macro_rules! joined {
+    () => {
+        memberships::table
+            .inner_join(members::table)
+            .inner_join(organizations::table)
+            .select((
+                COLUMNS,
+                (members::full_name, members::full_name_en),
+                (organizations::name, organizations::name_en, organizations::slug),
+            ))
+    };
+}
+
+pub fn insert(conn: &mut DbConnection, m: &Membership) -> Result<(), DbError> {
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::id.eq(Id(m.id)),
+            memberships::member_id.eq(Id(m.member_id)),
+            memberships::organization_id.eq(Id(m.organization_id)),
+            memberships::role.eq(m.role.as_str()),
+            memberships::started_on.eq(m.term.started_on),
+            memberships::ended_on.eq(m.term.ended_on),
+            memberships::end_reason.eq(&m.end_reason),
+            memberships::created_at.eq(m.created_at),
+            memberships::updated_at.eq(m.updated_at),
+            memberships::version.eq(m.version),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<MembershipView>, DbError> {
+    let row: Option<Row> = joined!().filter(memberships::id.eq(Id(id))).first(conn).optional()?;
+    row.map(to_view).transpose()
+}
+
+pub fn update(conn: &mut DbConnection, m: &Membership, expected_version: i64) -> Result<bool, DbError> {
+    let updated = diesel::update(
+        memberships::table.filter(
+            memberships::id
+                .eq(Id(m.id))
+                .and(memberships::version.eq(expected_version)),
+        ),
+    )
+    .set((
+        memberships::role.eq(m.role.as_str()),
+        memberships::started_on.eq(m.term.started_on),
+        memberships::ended_on.eq(m.term.ended_on),
+        memberships::end_reason.eq(&m.end_reason),
+        memberships::updated_at.eq(m.updated_at),
+        memberships::version.eq(m.version),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn delete(conn: &mut DbConnection, id: Uuid, expected_version: i64) -> Result<bool, DbError> {
+    let deleted = diesel::delete(
+        memberships::table.filter(
+            memberships::id
+                .eq(Id(id))
+                .and(memberships::version.eq(expected_version)),
+        ),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+pub fn count_for_member(conn: &mut DbConnection, member: Uuid) -> Result<i64, DbError> {
+    Ok(memberships::table
+        .filter(memberships::member_id.eq(Id(member)))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The memberships a new or changed one must be checked against: the same person's in the
+/// organization, and the organization's board chairs.
+pub fn rivals(conn: &mut DbConnection, candidate: &Membership) -> Result<Vec<Membership>, DbError> {
+    let rows: Vec<Row> = joined!()
+        .filter(memberships::organization_id.eq(Id(candidate.organization_id)))
+        .filter(
+            memberships::member_id
+                .eq(Id(candidate.member_id))
+                .or(memberships::role.eq(MembershipRole::BoardChair.as_str())),
+        )
+        .load(conn)?;
+    rows.into_iter().map(|r| to_view(r).map(|v| v.membership)).collect()
+}
+
+/// Serializes membership changes within one organization on PostgreSQL, so two concurrent
+/// requests cannot both pass the one-chair check. (SQLite writers are serialized already.)
+pub fn lock_organization(conn: &mut DbConnection, organization: Uuid) -> Result<(), DbError> {
+    if let DbConnection::Pg(pg) = conn {
+        organizations::table
+            .filter(organizations::id.eq(Id(organization)))
+            .select(organizations::id)
+            .for_update()
+            .load::<Id>(pg)?;
+    }
+    Ok(())
+}
+
+/// Which memberships to list.
+#[derive(Debug, Clone)]
+pub struct MembershipFilter {
+    pub organization_id: Option<Uuid>,
+    pub member_id: Option<Uuid>,
+    pub role: Option<MembershipRole>,
+    /// Only memberships current on this day.
+    pub current_on: Option<NaiveDate>,
+    pub direction: Direction,
+    pub after: Option<After>,
+    pub limit: u32,
+}
+
+/// Memberships in creation order.
+pub fn list(conn: &mut DbConnection, filter: &MembershipFilter) -> Result<Page<MembershipView>, DbError> {
+    let mut query = joined!().into_boxed::<MultiBackend>();
+    if let Some(org) = filter.organization_id {
+        query = query.filter(memberships::organization_id.eq(Id(org)));
+    }
+    if let Some(member) = filter.member_id {
+        query = query.filter(memberships::member_id.eq(Id(member)));
+    }
+    if let Some(role) = filter.role {
+        query = query.filter(memberships::role.eq(role.as_str()));
+    }
+    if let Some(day) = filter.current_on {
+        query = query
+            .filter(memberships::started_on.le(day))
+            .filter(memberships::ended_on.is_null().or(memberships::ended_on.ge(day)));
+    }
+    let after = match &filter.after {
+        None => None,
+        Some(After {
+            value: SortValue::Timestamp(v),
+            id,
+        }) => Some((*v, *id)),
+        Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+    };
+    let rows: Vec<Row> = keyset!(query, memberships::created_at, memberships::id, filter.direction, after)
+        .limit(i64::from(filter.limit) + 1)
+        .load(conn)?;
+    let items = rows.into_iter().map(to_view).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, filter.limit))
+}
+
+/// Every membership of these members current on `day` (in the given organizations and
+/// roles, when given), for showing why each member qualified.
+pub fn current_for_members(
+    conn: &mut DbConnection,
+    member_ids: &[Uuid],
+    organization_ids: &[Uuid],
+    roles: Option<&[MembershipRole]>,
+    day: NaiveDate,
+) -> Result<Vec<MembershipView>, DbError> {
+    if member_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = joined!()
+        .filter(memberships::member_id.eq_any(member_ids.iter().copied().map(Id).collect::<Vec<_>>()))
+        .filter(memberships::started_on.le(day))
+        .filter(memberships::ended_on.is_null().or(memberships::ended_on.ge(day)))
+        .into_boxed::<MultiBackend>();
+    if !organization_ids.is_empty() {
+        query = query
+            .filter(memberships::organization_id.eq_any(organization_ids.iter().copied().map(Id).collect::<Vec<_>>()));
+    }
+    if let Some(roles) = roles {
+        query = query.filter(memberships::role.eq_any(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>()));
+    }
+    let rows: Vec<Row> = query
+        .order((memberships::member_id.asc(), memberships::started_on.asc()))
+        .load(conn)?;
+    rows.into_iter().map(to_view).collect()
+}

@@ -1,0 +1,3 @@
+DROP TABLE memberships;
+DROP TABLE members_fts;
+DROP TABLE members;
