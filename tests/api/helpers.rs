@@ -104,7 +104,47 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// An administrator's access token, sent by the plain request helpers.
     pub admin_token: String,
+    server: Option<ServerThread>,
+    /// Declared last: dropped after the server has stopped using it.
     pub db: TestDb,
+}
+
+/// The server of one test, on a thread and actix system of its own, so that it can be
+/// stopped when the test ends: servers left running would keep reconnecting to dropped
+/// databases until the process exits, and race its teardown.
+struct ServerThread {
+    port: u16,
+    handle: actix_web::dev::ServerHandle,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl ServerThread {
+    async fn start(settings: Settings) -> Self {
+        // Waiting asynchronously keeps the test's own runtime running meanwhile (the outage
+        // test's proxy lives there, and the server connects through it while it starts).
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(settings).await.expect("the app builds");
+                if sender.send((app.port(), app.handle())).is_err() {
+                    return;
+                }
+                let _ = app.run_until_stopped().await;
+            });
+        });
+        let (port, handle) = receiver.await.expect("the server thread reports its port");
+        Self { port, handle, thread }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            // The stop command is sent when `stop` is called; the server thread carries it out.
+            drop(server.handle.stop(false));
+            let _ = server.thread.join();
+        }
+    }
 }
 
 /// Requests made with one credential (or none).
@@ -161,9 +201,8 @@ impl TestApp {
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);
-        let app = Application::build(settings).await.expect("the app builds");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
+        let server = ServerThread::start(settings).await;
+        let address = format!("http://127.0.0.1:{}", server.port);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -173,6 +212,7 @@ impl TestApp {
             address,
             client,
             admin_token: String::new(),
+            server: Some(server),
             db,
         };
         if migrate {

@@ -231,8 +231,9 @@ fn postgres_schema(url: &str) -> BTreeMap<String, Table> {
          JOIN pg_class t ON t.oid = c.conrelid
          JOIN pg_class ft ON ft.oid = c.confrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace
-         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-         JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+         CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, fcol)
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col
+         JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = k.fcol
          WHERE c.contype = 'f' AND n.nspname = 'public'",
     )
     .load(&mut conn)
