@@ -6,9 +6,10 @@
 
 use chrono::NaiveDate;
 use diesel::dsl::count;
+use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{Bool, Date};
 use hamkari_domain::membership::MembershipRole;
 use uuid::Uuid;
 
@@ -18,7 +19,7 @@ use crate::members;
 use crate::memberships::{current_for_members, MembershipView};
 use crate::page::Page;
 use crate::schema::memberships;
-use crate::sql_types::Id;
+use crate::sql_types::{DbUuid, Id};
 
 #[derive(Debug, Clone)]
 pub struct SharedFilter {
@@ -39,35 +40,10 @@ pub struct SharedMember {
 }
 
 pub fn list(conn: &mut DbConnection, filter: &SharedFilter) -> Result<Page<SharedMember>, DbError> {
-    // GROUP BY cannot be boxed, so the optional filters are combined as one boxed condition.
-    type Condition = Box<dyn BoxableExpression<memberships::table, MultiBackend, SqlType = Bool>>;
-    let mut condition: Condition = Box::new(
-        memberships::started_on.le(filter.on).and(
-            memberships::ended_on
-                .is_null()
-                .or(memberships::ended_on.assume_not_null().ge(filter.on)),
-        ),
-    );
-    if !filter.organization_ids.is_empty() {
-        let ids: Vec<Id> = filter.organization_ids.iter().copied().map(Id).collect();
-        condition = Box::new(condition.and(memberships::organization_id.eq_any(ids)));
-    }
-    if let Some(roles) = &filter.roles {
-        let roles: Vec<&'static str> = roles.iter().map(|r| r.as_str()).collect();
-        condition = Box::new(condition.and(memberships::role.eq_any(roles)));
-    }
-    if let Some(after) = filter.after {
-        condition = Box::new(condition.and(memberships::member_id.gt(Id(after))));
-    }
-    let needed = (filter.organization_ids.len() as i64).max(2);
-    let ids: Vec<Id> = memberships::table
-        .filter(condition)
-        .group_by(memberships::member_id)
-        .having(count(memberships::organization_id).aggregate_distinct().ge(needed))
-        .select(memberships::member_id)
-        .order(memberships::member_id.asc())
-        .limit(i64::from(filter.limit) + 1)
-        .load(conn)?;
+    let ids = match filter.organization_ids.split_first() {
+        Some((first, others)) => in_every(conn, filter, *first, others)?,
+        None => in_two_or_more(conn, filter)?,
+    };
     let ids: Vec<Uuid> = ids.into_iter().map(|i| i.0).collect();
     let page_ids = &ids[..ids.len().min(filter.limit as usize)];
 
@@ -94,4 +70,91 @@ pub fn list(conn: &mut DbConnection, filter: &SharedFilter) -> Result<Page<Share
         items,
         has_more: ids.len() > filter.limit as usize,
     })
+}
+
+type Condition = Box<dyn BoxableExpression<memberships::table, MultiBackend, SqlType = Bool>>;
+
+fn current_on(day: NaiveDate) -> Condition {
+    Box::new(
+        memberships::started_on.le(day).and(
+            memberships::ended_on
+                .is_null()
+                .or(memberships::ended_on.assume_not_null().ge(day)),
+        ),
+    )
+}
+
+/// Role names are the enum's constants, never client text.
+fn role_list(roles: &[MembershipRole]) -> String {
+    roles
+        .iter()
+        .map(|r| format!("'{}'", r.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Members current in `first` and in every one of `others`.
+///
+/// Walks `first`'s memberships in member order (the (organization_id, member_id) index gives
+/// that order), probing each other organization through the (member_id, organization_id)
+/// index, and stops after one page: the cost is bounded by one organization's memberships,
+/// never the whole table.
+fn in_every(conn: &mut DbConnection, filter: &SharedFilter, first: Uuid, others: &[Uuid]) -> Result<Vec<Id>, DbError> {
+    let mut query = memberships::table
+        .select(memberships::member_id)
+        .filter(memberships::organization_id.eq(Id(first)))
+        .filter(current_on(filter.on))
+        .into_boxed::<MultiBackend>();
+    let role_clause = match &filter.roles {
+        Some(roles) => {
+            query = query.filter(memberships::role.eq_any(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>()));
+            format!(" AND other.role IN ({})", role_list(roles))
+        }
+        None => String::new(),
+    };
+    if let Some(after) = filter.after {
+        query = query.filter(memberships::member_id.gt(Id(after)));
+    }
+    for other in others {
+        // Correlated, so written as SQL: diesel cannot nest it in a multi-backend query.
+        let probe: Condition = Box::new(
+            sql::<Bool>(
+                "EXISTS (SELECT 1 FROM memberships other WHERE other.member_id = memberships.member_id \
+                 AND other.organization_id = ",
+            )
+            .bind::<DbUuid, _>(Id(*other))
+            .sql(" AND other.started_on <= ")
+            .bind::<Date, _>(filter.on)
+            .sql(" AND (other.ended_on IS NULL OR other.ended_on >= ")
+            .bind::<Date, _>(filter.on)
+            .sql(&format!("){role_clause})")),
+        );
+        query = query.filter(probe);
+    }
+    Ok(query
+        .distinct()
+        .order(memberships::member_id.asc())
+        .limit(i64::from(filter.limit) + 1)
+        .load(conn)?)
+}
+
+/// Members current in at least two organizations: one grouped pass in member order.
+fn in_two_or_more(conn: &mut DbConnection, filter: &SharedFilter) -> Result<Vec<Id>, DbError> {
+    // GROUP BY cannot be boxed, so the optional filters are combined as one boxed condition.
+    let mut condition = current_on(filter.on);
+    if let Some(roles) = &filter.roles {
+        let roles: Vec<&'static str> = roles.iter().map(|r| r.as_str()).collect();
+        condition = Box::new(condition.and(memberships::role.eq_any(roles)));
+    }
+    if let Some(after) = filter.after {
+        condition = Box::new(condition.and(memberships::member_id.gt(Id(after))));
+    }
+    Ok(memberships::table
+        .filter(condition)
+        .group_by(memberships::member_id)
+        .having(count(memberships::organization_id).aggregate_distinct().ge(2))
+        .select(memberships::member_id)
+        .order(memberships::member_id.asc())
+        .limit(i64::from(filter.limit) + 1)
+        .load(conn)?)
 }
