@@ -16,6 +16,8 @@ mod memberships;
 mod organizations;
 mod organizations_list;
 mod outage;
+mod projects;
 mod schema;
 mod shared_members;
 mod users;
+mod working_groups;

@@ -9,9 +9,11 @@ pub mod membership;
 pub mod national_id;
 pub mod organization;
 pub mod page;
+pub mod project;
 pub mod text;
 pub mod user;
 pub mod validation;
+pub mod working_group;
 
 pub use validation::{FieldError, ValidationErrors};
 

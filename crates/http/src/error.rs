@@ -288,6 +288,11 @@ fn unique_conflict(index: &'static str) -> ApiError {
         "members_email_unique" => ("email", "Another member already has this email address."),
         "memberships_open_role_unique" => ("role", "The person already holds this role here in an open membership."),
         "memberships_open_chair_unique" => ("role", "The organization already has an open board chair."),
+        "project_organizations_one_lead" => ("role", "The project already has a lead organization."),
+        "project_members_pkey" => ("member_id", "The person is on the team already."),
+        "working_group_members_pkey" => ("member_id", "The person is in the group already."),
+        "working_group_members_one_chair" => ("role", "The group has a chair already."),
+        "working_group_members_one_co_chair" => ("role", "This organization has a co-chair in the group already."),
         _ => ("", "The record clashes with an existing one."),
     };
     ApiError::Conflict {

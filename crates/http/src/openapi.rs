@@ -23,6 +23,10 @@ Every resource has a `version`, sent as `ETag`; send it back in `If-Match` to ch
     tags(
         (name = "auth", description = "Logging in, refreshing and ending sessions."),
         (name = "organizations", description = "Associations, societies and companies that cooperate."),
+        (name = "members", description = "People, one identity each, whatever organizations they belong to."),
+        (name = "memberships", description = "Who holds which role in which organization, when; and whom organizations share."),
+        (name = "projects", description = "Joint research, supervisory and educational projects."),
+        (name = "working-groups", description = "Specialized and general working groups."),
         (name = "users", description = "People who log in (administrators only)."),
         (name = "api-tokens", description = "Tokens for other systems (administrators only)."),
         (name = "health", description = "Liveness and readiness probes."),

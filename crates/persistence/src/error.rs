@@ -15,6 +15,20 @@ const UNIQUE_INDEXES: &[(&str, &str)] = &[
         "memberships.member_id, memberships.organization_id, memberships.role",
     ),
     ("memberships_open_chair_unique", "memberships.organization_id"),
+    ("project_organizations_one_lead", "project_organizations.project_id"),
+    (
+        "project_members_pkey",
+        "project_members.project_id, project_members.member_id",
+    ),
+    (
+        "working_group_members_pkey",
+        "working_group_members.group_id, working_group_members.member_id",
+    ),
+    ("working_group_members_one_chair", "working_group_members.group_id"),
+    (
+        "working_group_members_one_co_chair",
+        "working_group_members.group_id, working_group_members.organization_id",
+    ),
     ("api_tokens_secret_unique", "api_tokens.secret_hash"),
     ("refresh_tokens_hash_unique", "refresh_tokens.token_hash"),
     ("server_secrets_pkey", "server_secrets.name"),
@@ -51,9 +65,10 @@ impl From<DieselError> for DbError {
     fn from(err: DieselError) -> Self {
         match &err {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                let found = UNIQUE_INDEXES
-                    .iter()
-                    .find(|(index, column)| info.constraint_name() == Some(index) || info.message().ends_with(column));
+                let found = UNIQUE_INDEXES.iter().find(|(index, column)| {
+                    info.constraint_name() == Some(index)
+                        || info.message().strip_prefix("UNIQUE constraint failed: ") == Some(column)
+                });
                 match found {
                     Some((index, _)) => Self::UniqueViolation(index),
                     None => Self::Query(err),

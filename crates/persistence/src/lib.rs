@@ -12,6 +12,7 @@ pub mod migrations;
 pub mod organizations;
 pub mod page;
 mod pool;
+pub mod projects;
 pub mod refresh_tokens;
 mod schema;
 mod search;
@@ -21,6 +22,7 @@ mod sql_types;
 pub mod throttle;
 mod transaction;
 pub mod users;
+pub mod working_groups;
 
 pub use connection::{Backend, DbConnection};
 pub use error::DbError;

@@ -150,3 +150,117 @@ diesel::table! {
 diesel::joinable!(memberships -> members (member_id));
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::allow_tables_to_appear_in_same_query!(members, memberships, organizations);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    projects (id) {
+        id -> DbUuid,
+        title -> Text,
+        title_en -> Nullable<Text>,
+        kind -> Text,
+        summary -> Nullable<Text>,
+        status -> Text,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        search_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    project_organizations (project_id, organization_id) {
+        project_id -> DbUuid,
+        organization_id -> DbUuid,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    project_members (project_id, member_id) {
+        project_id -> DbUuid,
+        member_id -> DbUuid,
+        organization_id -> DbUuid,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    project_transitions (id) {
+        id -> DbUuid,
+        project_id -> DbUuid,
+        from_status -> Text,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        by_user -> Nullable<DbUuid>,
+        by_token -> Nullable<DbUuid>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    working_groups (id) {
+        id -> DbUuid,
+        name -> Text,
+        name_en -> Nullable<Text>,
+        scope -> Text,
+        topic -> Nullable<Text>,
+        mandate -> Nullable<Text>,
+        status -> Text,
+        established_on -> Nullable<Date>,
+        dissolved_on -> Nullable<Date>,
+        project_id -> Nullable<DbUuid>,
+        search_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    working_group_organizations (group_id, organization_id) {
+        group_id -> DbUuid,
+        organization_id -> DbUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    working_group_members (group_id, member_id) {
+        group_id -> DbUuid,
+        member_id -> DbUuid,
+        organization_id -> DbUuid,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(project_organizations -> organizations (organization_id));
+diesel::joinable!(project_members -> members (member_id));
+diesel::joinable!(working_group_organizations -> organizations (organization_id));
+diesel::joinable!(working_group_members -> members (member_id));
+diesel::allow_tables_to_appear_in_same_query!(project_organizations, organizations);
+diesel::allow_tables_to_appear_in_same_query!(project_members, members);
+diesel::allow_tables_to_appear_in_same_query!(working_group_organizations, organizations);
+diesel::allow_tables_to_appear_in_same_query!(working_group_members, members);

@@ -33,3 +33,21 @@ pub(crate) fn contains<QS>(
 fn fts_phrase(key: &str) -> String {
     format!("\"{}\"", key.replace('"', "\"\""))
 }
+
+/// `<table>.id IN (SELECT <owner> FROM <link> WHERE <column> = id)`: rows linked to `id`
+/// through a join table. Written as SQL because diesel cannot nest a subquery in a
+/// multi-backend query; the names are constants, only `id` is bound.
+pub(crate) fn linked_to<QS>(
+    table: &'static str,
+    link: &'static str,
+    owner: &'static str,
+    column: &'static str,
+    id: uuid::Uuid,
+) -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
+    let head = format!("{table}.id IN (SELECT {link}.{owner} FROM {link} WHERE {link}.{column} = ");
+    Box::new(
+        sql::<Bool>(&head)
+            .bind::<crate::sql_types::DbUuid, _>(crate::sql_types::Id(id))
+            .sql(")"),
+    )
+}

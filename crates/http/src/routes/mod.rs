@@ -6,8 +6,11 @@ pub mod health;
 pub mod members;
 pub mod memberships;
 pub mod organizations;
+pub mod project_parts;
+pub mod projects;
 pub mod shared_members;
 pub mod users;
+pub mod working_groups;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,6 +23,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(members::configure)
             .configure(memberships::configure)
             .configure(shared_members::configure)
+            .configure(projects::configure)
+            .configure(project_parts::configure)
+            .configure(working_groups::configure)
             .configure(users::configure)
             .configure(api_tokens::configure),
     );

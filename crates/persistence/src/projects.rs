@@ -1,0 +1,447 @@
+//! Joint project queries: projects, their organizations, team and status history.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use hamkari_domain::project::{ParticipantRole, Project, ProjectKind, ProjectStatus, TeamRole};
+use uuid::Uuid;
+
+use crate::connection::{DbConnection, MultiBackend};
+use crate::error::DbError;
+use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::schema::{members, organizations, project_members, project_organizations, project_transitions, projects};
+use crate::search;
+use crate::sql_types::Id;
+use crate::users::corrupt;
+
+type Row = (
+    Id,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    NaiveDateTime,
+    NaiveDateTime,
+    i64,
+);
+
+type Columns = (
+    projects::id,
+    projects::title,
+    projects::title_en,
+    projects::kind,
+    projects::summary,
+    projects::status,
+    projects::starts_on,
+    projects::ends_on,
+    projects::created_at,
+    projects::updated_at,
+    projects::version,
+);
+
+const COLUMNS: Columns = (
+    projects::id,
+    projects::title,
+    projects::title_en,
+    projects::kind,
+    projects::summary,
+    projects::status,
+    projects::starts_on,
+    projects::ends_on,
+    projects::created_at,
+    projects::updated_at,
+    projects::version,
+);
+
+fn parse<T>(
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, hamkari_domain::validation::FieldProblem>,
+) -> Result<T, DbError> {
+    parse(raw).map_err(|_| corrupt(format!("unexpected stored value {raw:?}")))
+}
+
+fn to_project(r: Row) -> Result<Project, DbError> {
+    Ok(Project {
+        id: r.0 .0,
+        title: r.1,
+        title_en: r.2,
+        kind: parse(&r.3, ProjectKind::parse)?,
+        summary: r.4,
+        status: parse(&r.5, ProjectStatus::parse)?,
+        starts_on: r.6,
+        ends_on: r.7,
+        created_at: r.8,
+        updated_at: r.9,
+        version: r.10,
+    })
+}
+
+pub fn insert(conn: &mut DbConnection, p: &Project) -> Result<(), DbError> {
+    diesel::insert_into(projects::table)
+        .values((
+            projects::id.eq(Id(p.id)),
+            projects::title.eq(&p.title),
+            projects::title_en.eq(&p.title_en),
+            projects::kind.eq(p.kind.as_str()),
+            projects::summary.eq(&p.summary),
+            projects::status.eq(p.status.as_str()),
+            projects::starts_on.eq(p.starts_on),
+            projects::ends_on.eq(p.ends_on),
+            projects::search_key.eq(p.search_key()),
+            projects::created_at.eq(p.created_at),
+            projects::updated_at.eq(p.updated_at),
+            projects::version.eq(p.version),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<Project>, DbError> {
+    projects::table
+        .filter(projects::id.eq(Id(id)))
+        .select(COLUMNS)
+        .first::<Row>(conn)
+        .optional()?
+        .map(to_project)
+        .transpose()
+}
+
+pub fn update(conn: &mut DbConnection, p: &Project, expected_version: i64) -> Result<bool, DbError> {
+    let updated =
+        diesel::update(projects::table.filter(projects::id.eq(Id(p.id)).and(projects::version.eq(expected_version))))
+            .set((
+                projects::title.eq(&p.title),
+                projects::title_en.eq(&p.title_en),
+                projects::kind.eq(p.kind.as_str()),
+                projects::summary.eq(&p.summary),
+                projects::status.eq(p.status.as_str()),
+                projects::starts_on.eq(p.starts_on),
+                projects::ends_on.eq(p.ends_on),
+                projects::search_key.eq(p.search_key()),
+                projects::updated_at.eq(p.updated_at),
+                projects::version.eq(p.version),
+            ))
+            .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Deletes the project with its organizations, team and history.
+pub fn delete(conn: &mut DbConnection, id: Uuid, expected_version: i64) -> Result<bool, DbError> {
+    // The team goes first: its foreign key to the participants restricts their deletion.
+    diesel::delete(project_members::table.filter(project_members::project_id.eq(Id(id)))).execute(conn)?;
+    let deleted =
+        diesel::delete(projects::table.filter(projects::id.eq(Id(id)).and(projects::version.eq(expected_version))))
+            .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// An organization taking part, with its names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub organization_id: Uuid,
+    pub role: ParticipantRole,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub slug: String,
+}
+
+pub fn participants(conn: &mut DbConnection, project: Uuid) -> Result<Vec<Participant>, DbError> {
+    let rows: Vec<(Id, String, String, Option<String>, String)> = project_organizations::table
+        .inner_join(organizations::table)
+        .filter(project_organizations::project_id.eq(Id(project)))
+        .select((
+            project_organizations::organization_id,
+            project_organizations::role,
+            organizations::name,
+            organizations::name_en,
+            organizations::slug,
+        ))
+        .order(organizations::name.asc())
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Participant {
+                organization_id: r.0 .0,
+                role: parse(&r.1, ParticipantRole::parse)?,
+                name: r.2,
+                name_en: r.3,
+                slug: r.4,
+            })
+        })
+        .collect()
+}
+
+/// Adds an organization or changes its role.
+pub fn set_participant(
+    conn: &mut DbConnection,
+    project: Uuid,
+    organization: Uuid,
+    role: ParticipantRole,
+) -> Result<(), DbError> {
+    let updated = diesel::update(
+        project_organizations::table
+            .filter(project_organizations::project_id.eq(Id(project)))
+            .filter(project_organizations::organization_id.eq(Id(organization))),
+    )
+    .set(project_organizations::role.eq(role.as_str()))
+    .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(project_organizations::table)
+            .values((
+                project_organizations::project_id.eq(Id(project)),
+                project_organizations::organization_id.eq(Id(organization)),
+                project_organizations::role.eq(role.as_str()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn remove_participant(conn: &mut DbConnection, project: Uuid, organization: Uuid) -> Result<bool, DbError> {
+    let deleted = diesel::delete(
+        project_organizations::table
+            .filter(project_organizations::project_id.eq(Id(project)))
+            .filter(project_organizations::organization_id.eq(Id(organization))),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// A person on a project's team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamMember {
+    pub member_id: Uuid,
+    pub full_name: String,
+    pub full_name_en: Option<String>,
+    pub organization_id: Uuid,
+    pub role: TeamRole,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn team(conn: &mut DbConnection, project: Uuid) -> Result<Vec<TeamMember>, DbError> {
+    let rows: Vec<(Id, String, Option<String>, Id, String, NaiveDateTime)> = project_members::table
+        .inner_join(members::table)
+        .filter(project_members::project_id.eq(Id(project)))
+        .select((
+            project_members::member_id,
+            members::full_name,
+            members::full_name_en,
+            project_members::organization_id,
+            project_members::role,
+            project_members::created_at,
+        ))
+        .order((project_members::created_at.asc(), project_members::member_id.asc()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(TeamMember {
+                member_id: r.0 .0,
+                full_name: r.1,
+                full_name_en: r.2,
+                organization_id: r.3 .0,
+                role: parse(&r.4, TeamRole::parse)?,
+                created_at: r.5,
+            })
+        })
+        .collect()
+}
+
+pub fn add_team_member(conn: &mut DbConnection, project: Uuid, m: &TeamMember) -> Result<(), DbError> {
+    diesel::insert_into(project_members::table)
+        .values((
+            project_members::project_id.eq(Id(project)),
+            project_members::member_id.eq(Id(m.member_id)),
+            project_members::organization_id.eq(Id(m.organization_id)),
+            project_members::role.eq(m.role.as_str()),
+            project_members::created_at.eq(m.created_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn update_team_member(conn: &mut DbConnection, project: Uuid, m: &TeamMember) -> Result<bool, DbError> {
+    let updated = diesel::update(
+        project_members::table
+            .filter(project_members::project_id.eq(Id(project)))
+            .filter(project_members::member_id.eq(Id(m.member_id))),
+    )
+    .set((
+        project_members::organization_id.eq(Id(m.organization_id)),
+        project_members::role.eq(m.role.as_str()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn remove_team_member(conn: &mut DbConnection, project: Uuid, member: Uuid) -> Result<bool, DbError> {
+    let deleted = diesel::delete(
+        project_members::table
+            .filter(project_members::project_id.eq(Id(project)))
+            .filter(project_members::member_id.eq(Id(member))),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// One recorded status change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub id: Uuid,
+    pub from: ProjectStatus,
+    pub to: ProjectStatus,
+    pub reason: Option<String>,
+    pub by_user: Option<Uuid>,
+    pub by_token: Option<Uuid>,
+    pub at: NaiveDateTime,
+}
+
+pub fn record_transition(conn: &mut DbConnection, project: Uuid, t: &Transition) -> Result<(), DbError> {
+    diesel::insert_into(project_transitions::table)
+        .values((
+            project_transitions::id.eq(Id(t.id)),
+            project_transitions::project_id.eq(Id(project)),
+            project_transitions::from_status.eq(t.from.as_str()),
+            project_transitions::to_status.eq(t.to.as_str()),
+            project_transitions::reason.eq(&t.reason),
+            project_transitions::by_user.eq(t.by_user.map(Id)),
+            project_transitions::by_token.eq(t.by_token.map(Id)),
+            project_transitions::at.eq(t.at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn transitions(conn: &mut DbConnection, project: Uuid) -> Result<Vec<Transition>, DbError> {
+    type TransitionRow = (
+        Id,
+        String,
+        String,
+        Option<String>,
+        Option<Id>,
+        Option<Id>,
+        NaiveDateTime,
+    );
+    let rows: Vec<TransitionRow> = project_transitions::table
+        .filter(project_transitions::project_id.eq(Id(project)))
+        .select((
+            project_transitions::id,
+            project_transitions::from_status,
+            project_transitions::to_status,
+            project_transitions::reason,
+            project_transitions::by_user,
+            project_transitions::by_token,
+            project_transitions::at,
+        ))
+        .order((project_transitions::at.asc(), project_transitions::id.asc()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Transition {
+                id: r.0 .0,
+                from: parse(&r.1, ProjectStatus::parse)?,
+                to: parse(&r.2, ProjectStatus::parse)?,
+                reason: r.3,
+                by_user: r.4.map(|i| i.0),
+                by_token: r.5.map(|i| i.0),
+                at: r.6,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectFilter {
+    pub kind: Option<ProjectKind>,
+    pub status: Option<ProjectStatus>,
+    pub organization_id: Option<Uuid>,
+    pub member_id: Option<Uuid>,
+    pub search: Option<String>,
+    pub starts_after: Option<NaiveDate>,
+    pub direction: Direction,
+    pub after: Option<After>,
+    pub limit: u32,
+}
+
+pub fn list(conn: &mut DbConnection, f: &ProjectFilter) -> Result<Page<Project>, DbError> {
+    let mut query = projects::table.select(COLUMNS).into_boxed::<MultiBackend>();
+    if let Some(kind) = f.kind {
+        query = query.filter(projects::kind.eq(kind.as_str()));
+    }
+    if let Some(status) = f.status {
+        query = query.filter(projects::status.eq(status.as_str()));
+    }
+    if let Some(org) = f.organization_id {
+        query = query.filter(search::linked_to(
+            "projects",
+            "project_organizations",
+            "project_id",
+            "organization_id",
+            org,
+        ));
+    }
+    if let Some(member) = f.member_id {
+        query = query.filter(search::linked_to(
+            "projects",
+            "project_members",
+            "project_id",
+            "member_id",
+            member,
+        ));
+    }
+    if let Some(key) = f.search.as_deref().filter(|k| !k.is_empty()) {
+        query = query.filter(search::contains(conn, "projects", key));
+    }
+    if let Some(day) = f.starts_after {
+        query = query.filter(projects::starts_on.gt(day));
+    }
+    let after = match &f.after {
+        None => None,
+        Some(After {
+            value: SortValue::Timestamp(v),
+            id,
+        }) => Some((*v, *id)),
+        Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+    };
+    let rows: Vec<Row> = keyset!(query, projects::created_at, projects::id, f.direction, after)
+        .limit(i64::from(f.limit) + 1)
+        .load(conn)?;
+    let items = rows.into_iter().map(to_project).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(items, f.limit))
+}
+
+/// The participants of several projects in one query, for a page of projects.
+pub fn participants_of_many(
+    conn: &mut DbConnection,
+    projects: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<Participant>>, DbError> {
+    let mut by_project: std::collections::HashMap<Uuid, Vec<Participant>> = std::collections::HashMap::new();
+    if projects.is_empty() {
+        return Ok(by_project);
+    }
+    type ParticipantRow = (Id, Id, String, String, Option<String>, String);
+    let rows: Vec<ParticipantRow> = project_organizations::table
+        .inner_join(organizations::table)
+        .filter(project_organizations::project_id.eq_any(projects.iter().copied().map(Id).collect::<Vec<_>>()))
+        .select((
+            project_organizations::project_id,
+            project_organizations::organization_id,
+            project_organizations::role,
+            organizations::name,
+            organizations::name_en,
+            organizations::slug,
+        ))
+        .order(organizations::name.asc())
+        .load(conn)?;
+    for r in rows {
+        by_project.entry(r.0 .0).or_default().push(Participant {
+            organization_id: r.1 .0,
+            role: parse(&r.2, ParticipantRole::parse)?,
+            name: r.3,
+            name_en: r.4,
+            slug: r.5,
+        });
+    }
+    Ok(by_project)
+}
