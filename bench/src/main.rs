@@ -36,6 +36,16 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Time `GET /health/ready` and an authenticated `GET /api/v1/organizations/{id}` alone,
+    /// then while `--logins` logins hash passwords at once.
+    LoginFlood {
+        /// Concurrent logins kept running during the measurement.
+        #[arg(long, default_value_t = 40)]
+        logins: usize,
+        /// Requests per measurement.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
 }
 
 const ADMIN_EMAIL: &str = "bench@hamkari.test";
@@ -51,12 +61,23 @@ fn summarize(mut samples: Vec<Duration>) -> Value {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Command::SharedMembers {
-        scale,
-        postgres,
-        requests,
-        out,
-    } = Cli::parse().command;
+    match Cli::parse().command {
+        Command::SharedMembers {
+            scale,
+            postgres,
+            requests,
+            out,
+        } => shared_members(scale, postgres, requests, out).await,
+        Command::LoginFlood { logins, requests } => login_flood(logins, requests).await,
+    }
+}
+
+async fn shared_members(
+    scale: String,
+    postgres: Option<String>,
+    requests: usize,
+    out: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     let scale = seed::Scale::parse(&scale).map_err(anyhow::Error::msg)?;
     let temp = tempfile::tempdir()?;
     let (url, backend) = match &postgres {
@@ -203,5 +224,126 @@ async fn main() -> anyhow::Result<()> {
             ))?;
         }
     }
+    Ok(())
+}
+
+/// Starts the server on a temporary SQLite database; returns its base URL.
+async fn start_sqlite(dir: &std::path::Path) -> anyhow::Result<String> {
+    let app = Application::build(Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url: format!("sqlite://{}", dir.join("flood.db").display()),
+        pool: PoolSettings::default(),
+        workers: None,
+        migrate: true,
+        jwt_secret: None,
+        token_key: None,
+        admin: AdminBootstrap::Given {
+            email: ADMIN_EMAIL.into(),
+            password: ADMIN_PASSWORD.into(),
+        },
+        hash_concurrency: 1,
+    })
+    .await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    Ok(base)
+}
+
+async fn timed(client: &reqwest::Client, url: &str, token: Option<&str>, requests: usize) -> anyhow::Result<Value> {
+    let mut samples = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let started = Instant::now();
+        let request = client.get(url);
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        let response = request.send().await?;
+        anyhow::ensure!(response.status().is_success(), "{url}: {}", response.status());
+        response.bytes().await?;
+        samples.push(started.elapsed());
+    }
+    Ok(summarize(samples))
+}
+
+async fn login_flood(logins: usize, requests: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let base = start_sqlite(dir.path()).await?;
+    let client = reqwest::Client::new();
+    let login = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
+    let tokens: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&login)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = tokens["access_token"].as_str().context("login failed")?.to_owned();
+    let org: Value = client
+        .post(format!("{base}/api/v1/organizations"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "انجمن سنجش", "kind": "association"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let org_url = format!(
+        "{base}/api/v1/organizations/{}",
+        org["id"].as_str().context("no organization")?
+    );
+    let health_url = format!("{base}/health/ready");
+
+    let quiet_health = timed(&client, &health_url, None, requests).await?;
+    let quiet_get = timed(&client, &org_url, Some(&token), requests).await?;
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut flood = Vec::new();
+    for _ in 0..logins {
+        let (client, base, login, stop, done) =
+            (client.clone(), base.clone(), login.clone(), stop.clone(), done.clone());
+        flood.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(r) = client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&login)
+                    .send()
+                    .await
+                {
+                    if r.status().is_success() {
+                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    // Let the flood fill the hashing queue first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    let flood_health = timed(&client, &health_url, None, requests).await?;
+    let flood_get = timed(&client, &org_url, Some(&token), requests).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in flood {
+        let _ = task.await;
+    }
+    let logins_done = done.load(std::sync::atomic::Ordering::Relaxed);
+    let rows = [
+        ("GET /health/ready", &quiet_health, &flood_health),
+        ("GET /api/v1/organizations/{id}", &quiet_get, &flood_get),
+    ];
+    println!("| request | alone p50 ms | alone p99 ms | during {logins} logins p50 ms | p99 ms | p99 ratio |");
+    println!("|---|---|---|---|---|---|");
+    for (name, quiet, busy) in rows {
+        let ratio = busy["p99_ms"].as_f64().unwrap_or(0.0) / quiet["p99_ms"].as_f64().unwrap_or(1.0).max(0.001);
+        println!(
+            "| {name} | {} | {} | {} | {} | {ratio:.2} |",
+            quiet["p50_ms"], quiet["p99_ms"], busy["p50_ms"], busy["p99_ms"]
+        );
+    }
+    println!(
+        "logins completed during the flood: {logins_done} ({:.0}/s)",
+        logins_done as f64 / seconds
+    );
     Ok(())
 }

@@ -287,3 +287,48 @@ async fn health_answers_during_a_login_flood() {
     assert!(responses.iter().all(|r| r.status() == StatusCode::OK));
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn outdated_password_hashes_are_upgraded_at_login() {
+    use argon2::password_hash::phc::PasswordHash;
+    use argon2::PasswordHasher;
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+
+    let app = TestApp::spawn().await;
+    let user = app.create_user("viewer", &[]).await;
+    // A hash with weaker parameters, as an older release might have stored it.
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8192, 1, 1, None).unwrap(),
+    );
+    let hash: PasswordHash = weak.hash_password(USER_PASSWORD.as_bytes()).unwrap();
+    let mut conn = app.db.connect();
+    conn.batch_execute(&format!(
+        "UPDATE users SET password_hash = '{hash}' WHERE id = '{}'",
+        user["id"].as_str().unwrap()
+    ))
+    .unwrap();
+
+    app.login_ok(user["email"].as_str().unwrap(), USER_PASSWORD).await;
+
+    #[derive(QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        password_hash: String,
+    }
+    let stored: Stored = diesel::sql_query(format!(
+        "SELECT password_hash FROM users WHERE id = '{}'",
+        user["id"].as_str().unwrap()
+    ))
+    .get_result(&mut conn)
+    .unwrap();
+    assert!(
+        stored.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{}",
+        stored.password_hash
+    );
+    // And the upgraded hash still accepts the password.
+    app.login_ok(user["email"].as_str().unwrap(), USER_PASSWORD).await;
+}

@@ -8,6 +8,7 @@
 mod api_tokens;
 mod auth;
 mod authorization;
+mod cli;
 mod errors;
 mod health;
 mod helpers;
@@ -19,5 +20,6 @@ mod outage;
 mod projects;
 mod schema;
 mod shared_members;
+mod tls;
 mod users;
 mod working_groups;

@@ -14,8 +14,9 @@ impl Email {
             return Err(invalid());
         }
         let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
+        // A dotted domain, or localhost (the first administrator is admin@localhost).
         let domain_ok = domain.len() >= 3
-            && domain.contains('.')
+            && (domain.contains('.') || domain == "localhost")
             && !domain.starts_with(['.', '-'])
             && !domain.ends_with(['.', '-'])
             && !domain.contains("..")
@@ -148,6 +149,7 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(Email::parse(" Ali@Example.ORG ").unwrap().as_str(), "ali@example.org");
+        assert_eq!(Email::parse("admin@localhost").unwrap().as_str(), "admin@localhost");
         for bad in [
             "",
             "ali",

@@ -1,0 +1,165 @@
+//! The `hamkari` binary itself: the first administrator, start-up and shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, TestDb};
+
+fn hamkari() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hamkari"));
+    // Only what each test sets: the developer's environment must not leak in.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HAMKARI_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+#[tokio::test]
+async fn create_admin_makes_an_administrator_who_can_log_in() {
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let output = hamkari()
+        .args(["create-admin", "--email", "Founder@Example.org"])
+        .env("HAMKARI_DATABASE_URL", &url)
+        .env("HAMKARI_ADMIN_PASSWORD", "founder password 1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // A second time the address is taken.
+    let again = hamkari()
+        .args(["create-admin", "--email", "founder@example.org"])
+        .env("HAMKARI_DATABASE_URL", &url)
+        .env("HAMKARI_ADMIN_PASSWORD", "founder password 1")
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    // Too short a password is refused, read from stdin this time.
+    let mut short = hamkari()
+        .args(["create-admin", "--email", "short@example.org"])
+        .env("HAMKARI_DATABASE_URL", &url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    short.stdin.take().unwrap().write_all(b"too short\n").unwrap();
+    assert!(!short.wait().unwrap().success());
+
+    let app = TestApp::spawn_with(db, url, |s| s.admin = hamkari_http::AdminBootstrap::Skip).await;
+    let tokens = app.login_ok("founder@example.org", "founder password 1").await;
+    let me: serde_json::Value = app
+        .with_token(tokens["access_token"].as_str().unwrap())
+        .get("/api/v1/auth/me")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "admin");
+    assert_eq!(
+        app.login("short@example.org", "too short").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn serve_creates_the_first_admin_prints_the_password_once_and_stops_on_sigterm() {
+    let db = TestDb::create();
+    let mut child = hamkari()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--workers",
+            "1",
+        ])
+        .env("HAMKARI_DATABASE_URL", db.url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    // The port comes from the JSON log line saying where it listens. Both pipes are read to
+    // the end, so the server never writes into a closed pipe.
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
+                if event["message"] == "listening" {
+                    let _ = port_tx.send(event["port"].as_u64());
+                }
+            }
+        }
+    });
+    let (password_tx, password_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if let Some(password) = line.trim().strip_prefix("password:") {
+                let _ = password_tx.send(password.trim().to_owned());
+            }
+        }
+    });
+    let port = port_rx
+        .recv_timeout(Duration::from_secs(60))
+        .ok()
+        .flatten()
+        .expect("the server logs its port");
+    let password = password_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the generated password is printed");
+    assert!(password.len() >= 12);
+
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&json!({"email": "admin@localhost", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+
+    let started = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit after SIGTERM: {status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "still running 30 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // On the next start an administrator exists: nothing is created or printed.
+    let output = hamkari()
+        .args(["migrate"])
+        .env("HAMKARI_DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("password"));
+}
+
+#[test]
+fn openapi_command_prints_the_document() {
+    let output = hamkari().arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let generated: serde_json::Value = serde_json::from_str(&hamkari_http::openapi::spec().to_json().unwrap()).unwrap();
+    assert_eq!(printed, generated);
+}
