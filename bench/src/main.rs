@@ -142,7 +142,8 @@ async fn shared_members(
 
     let orgs = &loaded.organizations;
     let pair = |i: usize| (orgs[i % orgs.len()], orgs[(i * 7 + 1) % orgs.len()]);
-    let questions: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    type Question<'a> = (&'static str, Box<dyn Fn(usize) -> String + 'a>);
+    let questions: Vec<Question> = vec![
         (
             "two organizations, today",
             Box::new(|i| {

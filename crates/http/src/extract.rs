@@ -212,3 +212,12 @@ pub fn query_error(field: &str, code: &'static str, message: impl Into<String>) 
 pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::NotFound(format!("No resource at this address ({err}).")).into()
 }
+
+/// The `q` parameter as a normalized search key, at most 200 characters.
+pub fn search_param(q: Option<String>) -> Result<Option<String>, ApiError> {
+    let key = q.map(|q| hamkari_domain::text::search_key(&q));
+    if key.as_ref().is_some_and(|k| k.chars().count() > 200) {
+        return Err(query_error("q", "too_long", "must be at most 200 characters"));
+    }
+    Ok(key)
+}

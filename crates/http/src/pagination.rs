@@ -4,10 +4,11 @@
 //! and id; a cursor from another sort is refused rather than silently misread.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use hamkari_domain::page::{parse_sort, Direction, Limit};
 use hamkari_persistence::page::{After, SortValue};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -91,6 +92,77 @@ pub fn link_next(builder: &mut HttpResponseBuilder, req: &HttpRequest, next_curs
 /// RFC 3339 UTC rendering of the naive UTC timestamps we store.
 pub fn utc(ts: NaiveDateTime) -> DateTime<Utc> {
     ts.and_utc()
+}
+
+/// A list's paging parameters, checked: sort field and direction, page size, cursor.
+pub struct Paging<F> {
+    pub sort: F,
+    /// The `sort` parameter as given (or defaulted); cursors are tied to it.
+    pub sort_name: String,
+    pub direction: Direction,
+    pub limit: u32,
+    pub after: Option<After>,
+}
+
+impl<F: Copy> Paging<F> {
+    /// Parses `sort` (one of `fields`, `-` for descending; `default` when absent), `limit`
+    /// and `cursor`. `is_timestamp` tells which fields sort by time, to decode cursors.
+    pub fn parse(
+        sort: Option<String>,
+        default: &str,
+        fields: &[(&str, F)],
+        is_timestamp: impl Fn(F) -> bool,
+        limit: Option<u32>,
+        cursor: Option<String>,
+    ) -> Result<Self, ApiError> {
+        let sort_name = sort.unwrap_or_else(|| default.to_owned());
+        let (sort, direction) = parse_sort(&sort_name, fields).map_err(|p| query_error("sort", p.code, p.message))?;
+        let limit = Limit::parse(limit)
+            .map_err(|p| query_error("limit", p.code, p.message))?
+            .get();
+        let after = cursor.map(|c| decode(&c, &sort_name, is_timestamp(sort))).transpose()?;
+        Ok(Self {
+            sort,
+            sort_name,
+            direction,
+            limit,
+            after,
+        })
+    }
+}
+
+/// Paging for lists ordered by creation time only (`created_at` or `-created_at`).
+pub fn by_creation(sort: Option<String>, limit: Option<u32>, cursor: Option<String>) -> Result<Paging<()>, ApiError> {
+    Paging::parse(sort, "created_at", &[("created_at", ())], |()| true, limit, cursor)
+}
+
+/// Where the next page starts, when one follows `last`.
+pub fn next_after<T>(has_more: bool, last: Option<&T>, key: impl FnOnce(&T) -> After) -> Option<After> {
+    match (has_more, last) {
+        (true, Some(last)) => Some(key(last)),
+        _ => None,
+    }
+}
+
+/// The position after a row of a creation-ordered list.
+pub fn after_created(created_at: NaiveDateTime, id: Uuid) -> After {
+    After {
+        value: SortValue::Timestamp(created_at),
+        id,
+    }
+}
+
+/// Answers one page: the items, `next_cursor`, and the `Link: rel="next"` header.
+pub fn respond<T: Serialize + ToSchema>(
+    req: &HttpRequest,
+    sort_name: &str,
+    items: Vec<T>,
+    next: Option<After>,
+) -> HttpResponse {
+    let next_cursor = next.map(|after| encode(sort_name, &after));
+    let mut response = HttpResponse::Ok();
+    link_next(&mut response, req, next_cursor.as_deref());
+    response.json(ListPage { items, next_cursor })
 }
 
 #[cfg(test)]

@@ -6,10 +6,8 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hamkari_domain::api_token::{ApiToken, ApiTokenInput, TokenState};
 use hamkari_domain::auth::ApiTokenSecret;
-use hamkari_domain::page::{parse_sort, Limit};
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::api_tokens::{self as store, TokenFilter};
-use hamkari_persistence::page::{After, SortValue};
 use hamkari_persistence::{users, write_transaction};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,8 +16,8 @@ use uuid::Uuid;
 use crate::auth::{random_token, Caller};
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::{query_error, JsonBody, QueryParams};
-use crate::pagination::{self, link_next, utc, ListPage};
+use crate::extract::{JsonBody, QueryParams};
+use crate::pagination::{self, utc, ListPage};
 use crate::state::AppState;
 
 /// An API token as listed: never the secret.
@@ -211,41 +209,24 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_admin()?;
     let q = query.0;
-    let sort_name = q.sort.unwrap_or_else(|| "created_at".into());
-    let ((), direction) =
-        parse_sort(&sort_name, &[("created_at", ())]).map_err(|p| query_error("sort", p.code, p.message))?;
-    let limit = Limit::parse(q.limit)
-        .map_err(|p| query_error("limit", p.code, p.message))?
-        .get();
-    let after = q.cursor.map(|c| pagination::decode(&c, &sort_name, true)).transpose()?;
+    let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
     let now = state.now();
     let filter = TokenFilter {
         state: q.state,
         now,
-        after,
-        direction,
-        limit,
+        after: paging.after,
+        direction: paging.direction,
+        limit: paging.limit,
     };
     let page = db::run(&state.db, move |conn| {
         store::list(conn, &filter).map_err(ApiError::from)
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode(
-            &sort_name,
-            &After {
-                value: SortValue::Timestamp(last.created_at),
-                id: last.id,
-            },
-        )),
-        _ => None,
-    };
-    let mut response = HttpResponse::Ok();
-    link_next(&mut response, &req, next_cursor.as_deref());
-    Ok(response.json(ListPage {
-        items: page.items.into_iter().map(|t| ApiTokenBody::new(t, now)).collect(),
-        next_cursor,
-    }))
+    let next = pagination::next_after(page.has_more, page.items.last(), |t| {
+        pagination::after_created(t.created_at, t.id)
+    });
+    let items = page.items.into_iter().map(|t| ApiTokenBody::new(t, now)).collect();
+    Ok(pagination::respond(&req, &paging.sort_name, items, next))
 }
 
 /// Get an API token. Admin only.

@@ -6,8 +6,6 @@ use chrono::{DateTime, Utc};
 use hamkari_domain::auth::Resource;
 use hamkari_domain::member::{Member, MemberChanges, MemberInput};
 use hamkari_domain::membership::RoleFilter;
-use hamkari_domain::page::{parse_sort, Limit};
-use hamkari_domain::text::search_key;
 use hamkari_persistence::members::{self as store, MemberFilter, MemberSort};
 use hamkari_persistence::page::{After, SortValue};
 use hamkari_persistence::{memberships, write_transaction};
@@ -18,9 +16,9 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::extract::{query_error, search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
-use crate::pagination::{self, link_next, utc, ListPage};
+use crate::pagination::{self, utc, ListPage, Paging};
 use crate::preconditions::{not_modified, with_etag, IfMatch};
 use crate::state::AppState;
 
@@ -229,59 +227,51 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_read(Resource::Members)?;
     let q = query.0;
-    let sort_name = q.sort.unwrap_or_else(|| "created_at".into());
     let sorts = [
         ("created_at", MemberSort::CreatedAt),
         ("full_name", MemberSort::FullName),
     ];
-    let (sort, direction) = parse_sort(&sort_name, &sorts).map_err(|p| query_error("sort", p.code, p.message))?;
-    let limit = Limit::parse(q.limit)
-        .map_err(|p| query_error("limit", p.code, p.message))?
-        .get();
+    let paging = Paging::parse(
+        q.sort,
+        "created_at",
+        &sorts,
+        |s| s == MemberSort::CreatedAt,
+        q.limit,
+        q.cursor,
+    )?;
     let roles = q
         .role
         .map(|r| RoleFilter::parse(&r).map(RoleFilter::roles))
         .transpose()
         .map_err(|p| query_error("role", p.code, p.message))?;
-    let search = q.q.map(|q| search_key(&q));
-    if search.as_ref().is_some_and(|s| s.chars().count() > 200) {
-        return Err(query_error("q", "too_long", "must be at most 200 characters"));
-    }
-    let after = q
-        .cursor
-        .map(|c| pagination::decode(&c, &sort_name, sort == MemberSort::CreatedAt))
-        .transpose()?;
     let filter = MemberFilter {
-        search,
+        search: search_param(q.q)?,
         organization_id: q.organization_id,
         roles,
         active: q.active,
         today: state.now().date(),
-        sort,
-        direction,
-        after,
-        limit,
+        sort: paging.sort,
+        direction: paging.direction,
+        after: paging.after,
+        limit: paging.limit,
     };
     let page = db::run(&state.db, move |conn| {
         store::list(conn, &filter).map_err(ApiError::from)
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => {
-            let value = match sort {
-                MemberSort::CreatedAt => SortValue::Timestamp(last.created_at),
-                MemberSort::FullName => SortValue::Text(last.full_name.clone()),
-            };
-            Some(pagination::encode(&sort_name, &After { value, id: last.id }))
-        }
-        _ => None,
-    };
-    let mut response = HttpResponse::Ok();
-    link_next(&mut response, &req, next_cursor.as_deref());
-    Ok(response.json(ListPage {
-        items: page.items.into_iter().map(MemberBody::from).collect(),
-        next_cursor,
-    }))
+    let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
+        value: match paging.sort {
+            MemberSort::CreatedAt => SortValue::Timestamp(last.created_at),
+            MemberSort::FullName => SortValue::Text(last.full_name.clone()),
+        },
+        id: last.id,
+    });
+    Ok(pagination::respond(
+        &req,
+        &paging.sort_name,
+        page.items.into_iter().map(MemberBody::from).collect(),
+        next,
+    ))
 }
 
 /// Get a member.

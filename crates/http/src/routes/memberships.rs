@@ -6,10 +6,8 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkari_domain::auth::Resource;
 use hamkari_domain::membership::{Membership, MembershipChanges, MembershipConflict, MembershipInput, MembershipRole};
-use hamkari_domain::page::{parse_sort, Limit};
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::memberships::{self as store, MembershipFilter, MembershipView};
-use hamkari_persistence::page::{After, SortValue};
 use hamkari_persistence::{members, organizations, write_transaction, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,9 +16,9 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::extract::{JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
-use crate::pagination::{self, link_next, utc, ListPage};
+use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{not_modified, with_etag, IfMatch};
 use crate::state::AppState;
 
@@ -179,33 +177,16 @@ fn page_response(
     page: hamkari_persistence::page::Page<MembershipView>,
     today: NaiveDate,
 ) -> HttpResponse {
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode(
-            sort_name,
-            &After {
-                value: SortValue::Timestamp(last.membership.created_at),
-                id: last.membership.id,
-            },
-        )),
-        _ => None,
-    };
-    let mut response = HttpResponse::Ok();
-    link_next(&mut response, req, next_cursor.as_deref());
-    response.json(ListPage {
-        items: page.items.into_iter().map(|v| MembershipBody::new(v, today)).collect(),
-        next_cursor,
-    })
+    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
+        pagination::after_created(v.membership.created_at, v.membership.id)
+    });
+    let items = page.items.into_iter().map(|v| MembershipBody::new(v, today)).collect();
+    pagination::respond(req, sort_name, items, next)
 }
 
 /// Parses the list parameters shared by both membership lists.
 fn list_filter(q: ListMemberships, today: NaiveDate) -> Result<(MembershipFilter, String), ApiError> {
-    let sort_name = q.sort.unwrap_or_else(|| "created_at".into());
-    let ((), direction) =
-        parse_sort(&sort_name, &[("created_at", ())]).map_err(|p| query_error("sort", p.code, p.message))?;
-    let limit = Limit::parse(q.limit)
-        .map_err(|p| query_error("limit", p.code, p.message))?
-        .get();
-    let after = q.cursor.map(|c| pagination::decode(&c, &sort_name, true)).transpose()?;
+    let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
     let current_on = match (q.on, q.current) {
         (Some(day), _) => Some(day),
         (None, Some(true)) => Some(today),
@@ -216,11 +197,11 @@ fn list_filter(q: ListMemberships, today: NaiveDate) -> Result<(MembershipFilter
         member_id: None,
         role: q.role,
         current_on,
-        direction,
-        after,
-        limit,
+        direction: paging.direction,
+        after: paging.after,
+        limit: paging.limit,
     };
-    Ok((filter, sort_name))
+    Ok((filter, paging.sort_name))
 }
 
 /// Add a membership to an organization.

@@ -7,8 +7,6 @@ use hamkari_domain::auth::Resource;
 use hamkari_domain::organization::{
     Organization, OrganizationChanges, OrganizationInput, OrganizationKind, SlugOrigin, ValidChanges,
 };
-use hamkari_domain::page::{parse_sort, Limit};
-use hamkari_domain::text::search_key;
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::organizations::{self as store, OrganizationFilter, OrganizationSort};
 use hamkari_persistence::page::After;
@@ -20,9 +18,9 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
-use crate::pagination::{self, link_next, utc, ListPage};
+use crate::pagination::{self, utc, ListPage, Paging};
 use crate::preconditions::{not_modified, with_etag, IfMatch};
 use crate::state::AppState;
 
@@ -200,29 +198,17 @@ pub struct ListOrganizations {
 
 impl ListOrganizations {
     fn into_filter(self) -> Result<(OrganizationFilter, String), ApiError> {
-        let sort_name = self.sort.unwrap_or_else(|| "created_at".into());
-        let (sort, direction) = parse_sort(&sort_name, &SORTS).map_err(|p| query_error("sort", p.code, p.message))?;
-        let limit = Limit::parse(self.limit).map_err(|p| query_error("limit", p.code, p.message))?;
-        let q = self.q.map(|q| search_key(&q));
-        if q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-            return Err(query_error("q", "too_long", "must be at most 200 characters"));
-        }
-        let timestamp = matches!(sort, OrganizationSort::CreatedAt | OrganizationSort::UpdatedAt);
-        let after = self
-            .cursor
-            .map(|c| pagination::decode(&c, &sort_name, timestamp))
-            .transpose()?;
-        Ok((
-            OrganizationFilter {
-                kind: self.kind,
-                search: q,
-                sort,
-                direction,
-                after,
-                limit: limit.get(),
-            },
-            sort_name,
-        ))
+        let is_timestamp = |s| matches!(s, OrganizationSort::CreatedAt | OrganizationSort::UpdatedAt);
+        let paging = Paging::parse(self.sort, "created_at", &SORTS, is_timestamp, self.limit, self.cursor)?;
+        let filter = OrganizationFilter {
+            kind: self.kind,
+            search: search_param(self.q)?,
+            sort: paging.sort,
+            direction: paging.direction,
+            after: paging.after,
+            limit: paging.limit,
+        };
+        Ok((filter, paging.sort_name))
     }
 }
 
@@ -313,22 +299,16 @@ pub async fn list(
         store::list(conn, &filter).map_err(ApiError::from)
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode(
-            &sort_name,
-            &After {
-                value: sort.value_of(last),
-                id: last.id,
-            },
-        )),
-        _ => None,
-    };
-    let mut response = HttpResponse::Ok();
-    link_next(&mut response, &req, next_cursor.as_deref());
-    Ok(response.json(ListPage {
-        items: page.items.into_iter().map(OrganizationBody::from).collect(),
-        next_cursor,
-    }))
+    let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
+        value: sort.value_of(last),
+        id: last.id,
+    });
+    Ok(pagination::respond(
+        &req,
+        &sort_name,
+        page.items.into_iter().map(OrganizationBody::from).collect(),
+        next,
+    ))
 }
 
 /// Get an organization.

@@ -4,13 +4,10 @@ use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkari_domain::auth::{Resource, Subject};
-use hamkari_domain::page::{parse_sort, Limit};
 use hamkari_domain::project::{
     check_participants, ParticipantRole, Project, ProjectChanges, ProjectInput, ProjectKind, ProjectStatus,
 };
-use hamkari_domain::text::search_key;
 use hamkari_domain::ValidationErrors;
-use hamkari_persistence::page::{After, SortValue};
 use hamkari_persistence::projects::{self as store, Participant, ProjectFilter, Transition};
 use hamkari_persistence::users::missing_organizations;
 use hamkari_persistence::{write_transaction, DbConnection};
@@ -21,9 +18,9 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
-use crate::pagination::{self, link_next, utc, ListPage};
+use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{not_modified, with_etag, IfMatch};
 use crate::state::AppState;
 
@@ -363,23 +360,17 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_read(Resource::Projects)?;
     let q = query.0;
-    let sort_name = q.sort.unwrap_or_else(|| "created_at".into());
-    let ((), direction) =
-        parse_sort(&sort_name, &[("created_at", ())]).map_err(|p| query_error("sort", p.code, p.message))?;
-    let limit = Limit::parse(q.limit)
-        .map_err(|p| query_error("limit", p.code, p.message))?
-        .get();
-    let after = q.cursor.map(|c| pagination::decode(&c, &sort_name, true)).transpose()?;
+    let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
     let filter = ProjectFilter {
         kind: q.kind,
         status: q.status,
         organization_id: q.organization_id,
         member_id: q.member_id,
-        search: q.q.map(|s| search_key(&s)),
+        search: search_param(q.q)?,
         starts_after: q.starts_after,
-        direction,
-        after,
-        limit,
+        direction: paging.direction,
+        after: paging.after,
+        limit: paging.limit,
     };
     let (page, mut participants) = db::run(&state.db, move |conn| {
         let page = store::list(conn, &filter)?;
@@ -387,26 +378,18 @@ pub async fn list(
         Ok((page, store::participants_of_many(conn, &ids)?))
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode(
-            &sort_name,
-            &After {
-                value: SortValue::Timestamp(last.created_at),
-                id: last.id,
-            },
-        )),
-        _ => None,
-    };
-    let items = page.items.into_iter().map(|p| {
-        let parts = participants.remove(&p.id).unwrap_or_default();
-        ProjectBody::new(p, parts)
+    let next = pagination::next_after(page.has_more, page.items.last(), |p| {
+        pagination::after_created(p.created_at, p.id)
     });
-    let mut response = HttpResponse::Ok();
-    link_next(&mut response, &req, next_cursor.as_deref());
-    Ok(response.json(ListPage {
-        items: items.collect(),
-        next_cursor,
-    }))
+    let items = page
+        .items
+        .into_iter()
+        .map(|p| {
+            let parts = participants.remove(&p.id).unwrap_or_default();
+            ProjectBody::new(p, parts)
+        })
+        .collect();
+    Ok(pagination::respond(&req, &paging.sort_name, items, next))
 }
 
 /// Get a joint project.

@@ -4,10 +4,8 @@ use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use hamkari_domain::auth::{Password, Role};
-use hamkari_domain::page::{parse_sort, Limit};
 use hamkari_domain::user::{User, UserChanges, UserInput};
 use hamkari_domain::ValidationErrors;
-use hamkari_persistence::page::After;
 use hamkari_persistence::users::{self as store, UserFilter};
 use hamkari_persistence::{refresh_tokens, write_transaction, DbConnection};
 use serde::{Deserialize, Serialize};
@@ -17,8 +15,8 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::{query_error, JsonBody, QueryParams};
-use crate::pagination::{self, link_next, utc, ListPage};
+use crate::extract::{JsonBody, QueryParams};
+use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{not_modified, with_etag, IfMatch};
 use crate::state::AppState;
 
@@ -206,39 +204,26 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_admin()?;
     let q = query.0;
-    let sort_name = q.sort.unwrap_or_else(|| "created_at".into());
-    let ((), direction) =
-        parse_sort(&sort_name, &[("created_at", ())]).map_err(|p| query_error("sort", p.code, p.message))?;
-    let limit = Limit::parse(q.limit)
-        .map_err(|p| query_error("limit", p.code, p.message))?
-        .get();
-    let after = q.cursor.map(|c| pagination::decode(&c, &sort_name, true)).transpose()?;
+    let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
     let filter = UserFilter {
         role: q.role,
-        after,
-        direction,
-        limit,
+        after: paging.after,
+        direction: paging.direction,
+        limit: paging.limit,
     };
     let page = db::run(&state.db, move |conn| {
         store::list(conn, &filter).map_err(ApiError::from)
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode(
-            &sort_name,
-            &After {
-                value: hamkari_persistence::page::SortValue::Timestamp(last.created_at),
-                id: last.id,
-            },
-        )),
-        _ => None,
-    };
-    let mut response = HttpResponse::Ok();
-    link_next(&mut response, &req, next_cursor.as_deref());
-    Ok(response.json(ListPage {
-        items: page.items.into_iter().map(UserBody::from).collect(),
-        next_cursor,
-    }))
+    let next = pagination::next_after(page.has_more, page.items.last(), |u| {
+        pagination::after_created(u.created_at, u.id)
+    });
+    Ok(pagination::respond(
+        &req,
+        &paging.sort_name,
+        page.items.into_iter().map(UserBody::from).collect(),
+        next,
+    ))
 }
 
 /// Get a user. Admin only.

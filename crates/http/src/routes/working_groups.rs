@@ -4,14 +4,11 @@ use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkari_domain::auth::Resource;
-use hamkari_domain::page::{parse_sort, Limit};
-use hamkari_domain::text::search_key;
 use hamkari_domain::working_group::{
     check_group_roles, organization_set, GroupRole, GroupRoleConflict, GroupScope, GroupStatus, WorkingGroup,
     WorkingGroupChanges, WorkingGroupInput,
 };
 use hamkari_domain::ValidationErrors;
-use hamkari_persistence::page::{After, SortValue};
 use hamkari_persistence::users::missing_organizations;
 use hamkari_persistence::working_groups::{self as store, GroupFilter, GroupMember, GroupOrganization};
 use hamkari_persistence::{members, projects, write_transaction, DbConnection};
@@ -22,9 +19,9 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
-use crate::pagination::{self, link_next, utc, ListPage};
+use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{not_modified, with_etag, IfMatch};
 use crate::routes::memberships::OrganizationRef;
 use crate::state::AppState;
@@ -337,22 +334,16 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_read(Resource::WorkingGroups)?;
     let q = query.0;
-    let sort_name = q.sort.unwrap_or_else(|| "created_at".into());
-    let ((), direction) =
-        parse_sort(&sort_name, &[("created_at", ())]).map_err(|p| query_error("sort", p.code, p.message))?;
-    let limit = Limit::parse(q.limit)
-        .map_err(|p| query_error("limit", p.code, p.message))?
-        .get();
-    let after = q.cursor.map(|c| pagination::decode(&c, &sort_name, true)).transpose()?;
+    let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
     let filter = GroupFilter {
         scope: q.scope,
         status: q.status,
         organization_id: q.organization_id,
         member_id: q.member_id,
-        search: q.q.map(|s| search_key(&s)),
-        direction,
-        after,
-        limit,
+        search: search_param(q.q)?,
+        direction: paging.direction,
+        after: paging.after,
+        limit: paging.limit,
     };
     let (page, mut orgs) = db::run(&state.db, move |conn| {
         let page = store::list(conn, &filter)?;
@@ -360,17 +351,10 @@ pub async fn list(
         Ok((page, store::organizations_of_many(conn, &ids)?))
     })
     .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode(
-            &sort_name,
-            &After {
-                value: SortValue::Timestamp(last.created_at),
-                id: last.id,
-            },
-        )),
-        _ => None,
-    };
-    let items: Vec<_> = page
+    let next = pagination::next_after(page.has_more, page.items.last(), |g| {
+        pagination::after_created(g.created_at, g.id)
+    });
+    let items = page
         .items
         .into_iter()
         .map(|g| {
@@ -378,9 +362,7 @@ pub async fn list(
             WorkingGroupBody::new(g, o)
         })
         .collect();
-    let mut response = HttpResponse::Ok();
-    link_next(&mut response, &req, next_cursor.as_deref());
-    Ok(response.json(ListPage { items, next_cursor }))
+    Ok(pagination::respond(&req, &paging.sort_name, items, next))
 }
 
 /// Get a working group.
