@@ -297,6 +297,7 @@ async fn login_flood(logins: usize, requests: usize) -> anyhow::Result<()> {
     let quiet_health = timed(&client, &health_url, None, requests).await?;
     let quiet_get = timed(&client, &org_url, Some(&token), requests).await?;
 
+    let flood_started = Instant::now();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut flood = Vec::new();
@@ -320,10 +321,9 @@ async fn login_flood(logins: usize, requests: usize) -> anyhow::Result<()> {
     }
     // Let the flood fill the hashing queue first.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let started = Instant::now();
     let flood_health = timed(&client, &health_url, None, requests).await?;
     let flood_get = timed(&client, &org_url, Some(&token), requests).await?;
-    let seconds = started.elapsed().as_secs_f64();
+    let seconds = flood_started.elapsed().as_secs_f64();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for task in flood {
         let _ = task.await;
@@ -343,7 +343,7 @@ async fn login_flood(logins: usize, requests: usize) -> anyhow::Result<()> {
         );
     }
     println!(
-        "logins completed during the flood: {logins_done} ({:.0}/s)",
+        "logins completed: {logins_done} in {seconds:.1} s ({:.0}/s)",
         logins_done as f64 / seconds
     );
     Ok(())

@@ -1,8 +1,9 @@
 //! The connection pool: a manager that knows its backend from the URL, so an unreachable
 //! PostgreSQL fails fast with its own error instead of being retried as a SQLite path.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
@@ -70,6 +71,17 @@ impl r2d2::HandleError<r2d2::Error> for TracingErrorHandler {
 pub struct Database {
     pool: Pool<Manager>,
     backend: Arc<Backend>,
+    /// When a pooled connection was last found dead (seconds since the epoch; 0: never).
+    last_failure: Arc<AtomicU64>,
+}
+
+/// How long after a dead connection was found every checkout is tested first: long enough
+/// to flush the connections an outage left in the pool, short enough to cost nothing when
+/// the database is healthy.
+const SUSPICION_SECS: u64 = 60;
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 impl Database {
@@ -90,7 +102,23 @@ impl Database {
         Self {
             pool,
             backend: Arc::new(backend),
+            last_failure: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// A connection from the pool. Shortly after a dead one was found, each is tested first
+    /// and dead ones are discarded, so the first requests after an outage do not each pay
+    /// for one stale connection.
+    fn checkout(&self) -> Result<PooledConnection<Manager>, DbError> {
+        let suspicious = now_secs().saturating_sub(self.last_failure.load(Ordering::Relaxed)) < SUSPICION_SECS;
+        for _ in 0..=self.pool.max_size() {
+            let mut conn = self.pool.get()?;
+            if !suspicious || conn.inner.batch_execute("SELECT 1").is_ok() {
+                return Ok(conn);
+            }
+            conn.broken = true;
+        }
+        Err(DbError::Unavailable("no live database connection".into()))
     }
 
     pub fn backend(&self) -> &Backend {
@@ -105,10 +133,11 @@ impl Database {
     where
         E: From<DbError>,
     {
-        let mut conn: PooledConnection<Manager> = self.pool.get().map_err(|e| E::from(DbError::from(e)))?;
+        let mut conn = self.checkout().map_err(E::from)?;
         let result = body(&mut conn.inner);
         if result.is_err() && conn.inner.batch_execute("SELECT 1").is_err() {
             conn.broken = true;
+            self.last_failure.store(now_secs(), Ordering::Relaxed);
         }
         result
     }
