@@ -20,3 +20,12 @@ where
     })
     .await?
 }
+
+/// Like [`run`], inside one write transaction (`BEGIN IMMEDIATE` on SQLite).
+pub async fn write<T, F>(db: &Database, body: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(db, move |conn| hamkari_persistence::write_transaction(conn, body)).await
+}

@@ -8,7 +8,7 @@ use hamkari_domain::api_token::{ApiToken, ApiTokenInput, TokenState};
 use hamkari_domain::auth::ApiTokenSecret;
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::api_tokens::{self as store, TokenFilter};
-use hamkari_persistence::{users, write_transaction};
+use hamkari_persistence::users;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -165,21 +165,16 @@ pub async fn create(
         revoked_at: None,
         last_used_at: None,
     };
-    let token = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            if let Some(org) = token.organization_id {
-                if !users::missing_organizations(conn, &[org])?.is_empty() {
-                    return Err(ValidationErrors::single(
-                        "organization_id",
-                        "not_found",
-                        "no organization has this id",
-                    )
-                    .into());
-                }
+    let token = db::write(&state.db, move |conn| {
+        if let Some(org) = token.organization_id {
+            if !users::missing_organizations(conn, &[org])?.is_empty() {
+                return Err(
+                    ValidationErrors::single("organization_id", "not_found", "no organization has this id").into(),
+                );
             }
-            store::insert(conn, &token, &hash)?;
-            Ok::<_, ApiError>(token)
-        })
+        }
+        store::insert(conn, &token, &hash)?;
+        Ok::<_, ApiError>(token)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -268,18 +263,16 @@ pub async fn rotate(state: web::Data<AppState>, caller: Caller, id: web::Path<Uu
     let id = id.into_inner();
     let (secret, hash) = new_secret(&state)?;
     let prefix = secret.prefix().to_owned();
-    let token = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            store::find(conn, id)?.ok_or_else(not_found)?;
-            if !store::replace_secret(conn, id, &prefix, &hash)? {
-                return Err(ApiError::Conflict {
-                    code: "revoked",
-                    detail: "A revoked token cannot be rotated; create a new one.".into(),
-                    field: None,
-                });
-            }
-            store::find(conn, id)?.ok_or_else(not_found)
-        })
+    let token = db::write(&state.db, move |conn| {
+        store::find(conn, id)?.ok_or_else(not_found)?;
+        if !store::replace_secret(conn, id, &prefix, &hash)? {
+            return Err(ApiError::Conflict {
+                code: "revoked",
+                detail: "A revoked token cannot be rotated; create a new one.".into(),
+                field: None,
+            });
+        }
+        store::find(conn, id)?.ok_or_else(not_found)
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -304,12 +297,10 @@ pub async fn revoke(state: web::Data<AppState>, caller: Caller, id: web::Path<Uu
     caller.0.require_admin()?;
     let id = id.into_inner();
     let now = state.now();
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            store::find(conn, id)?.ok_or_else(not_found)?;
-            store::revoke(conn, id, now)?;
-            Ok::<_, ApiError>(())
-        })
+    db::write(&state.db, move |conn| {
+        store::find(conn, id)?.ok_or_else(not_found)?;
+        store::revoke(conn, id, now)?;
+        Ok::<_, ApiError>(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

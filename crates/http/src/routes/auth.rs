@@ -195,12 +195,10 @@ pub async fn login(
     };
 
     let Some(user) = accepted else {
-        db::run(&state.db, move |conn| {
-            write_transaction(conn, |conn| {
-                throttle::record_failure(conn, &account_key, ACCOUNT_LIMIT, now)?;
-                throttle::record_failure(conn, &address_key, ADDRESS_LIMIT, now)?;
-                Ok::<_, ApiError>(())
-            })
+        db::write(&state.db, move |conn| {
+            throttle::record_failure(conn, &account_key, ACCOUNT_LIMIT, now)?;
+            throttle::record_failure(conn, &address_key, ADDRESS_LIMIT, now)?;
+            Ok::<_, ApiError>(())
         })
         .await?;
         return Err(invalid_credentials());
@@ -217,14 +215,12 @@ pub async fn login(
         None
     };
     let (user_id, session_version) = (user.id, user.session_version);
-    let refresh_secret = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            throttle::clear(conn, &account_key)?;
-            if let Some(hash) = &rehash {
-                users::set_password_hash(conn, user_id, hash)?;
-            }
-            new_refresh_token(conn, user_id, session_version, hamkari_domain::new_id(), now)
-        })
+    let refresh_secret = db::write(&state.db, move |conn| {
+        throttle::clear(conn, &account_key)?;
+        if let Some(hash) = &rehash {
+            users::set_password_hash(conn, user_id, hash)?;
+        }
+        new_refresh_token(conn, user_id, session_version, hamkari_domain::new_id(), now)
     })
     .await?;
     token_response(&state, user_id, session_version, refresh_secret, now)
@@ -310,16 +306,14 @@ pub async fn logout(
     let hash = sha256_hex(body.value()?.refresh_token.trim());
     let now = state.now();
     let user = caller.0.user_id();
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            if let Some(token) = refresh_tokens::find_by_hash(conn, &hash)? {
-                // Only your own session: someone else's token is treated as unknown.
-                if Some(token.user_id) == user {
-                    refresh_tokens::revoke_family(conn, token.family_id, now)?;
-                }
+    db::write(&state.db, move |conn| {
+        if let Some(token) = refresh_tokens::find_by_hash(conn, &hash)? {
+            // Only your own session: someone else's token is treated as unknown.
+            if Some(token.user_id) == user {
+                refresh_tokens::revoke_family(conn, token.family_id, now)?;
             }
-            Ok::<_, ApiError>(())
-        })
+        }
+        Ok::<_, ApiError>(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -350,17 +350,15 @@ pub async fn update(
     }
     let now = state.now();
     let if_match = IfMatch::from_request(&req);
-    let member = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let mut member = store::find(conn, id)?.ok_or_else(not_found)?;
-            check_may_change(&caller, &store::organizations_of(conn, id)?)?;
-            if_match.check(member.version)?;
-            let before = member.version;
-            if member.apply(changes, now)? && !store::update(conn, &member, before)? {
-                return Err(ApiError::PreconditionFailed { current: before });
-            }
-            Ok(member)
-        })
+    let member = db::write(&state.db, move |conn| {
+        let mut member = store::find(conn, id)?.ok_or_else(not_found)?;
+        check_may_change(&caller, &store::organizations_of(conn, id)?)?;
+        if_match.check(member.version)?;
+        let before = member.version;
+        if member.apply(changes, now)? && !store::update(conn, &member, before)? {
+            return Err(ApiError::PreconditionFailed { current: before });
+        }
+        Ok(member)
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), member.version).json(MemberBody::from(member)))
@@ -396,26 +394,24 @@ pub async fn remove(
     let id = id.into_inner();
     let force = query.0.force.unwrap_or(false);
     let if_match = IfMatch::from_request(&req);
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let member = store::find(conn, id)?.ok_or_else(not_found)?;
-            check_may_change(&caller, &store::organizations_of(conn, id)?)?;
-            if_match.check(member.version)?;
-            let held = memberships::count_for_member(conn, id)?;
-            if held > 0 && !force {
-                return Err(ApiError::Conflict {
-                    code: "has_memberships",
-                    detail: format!("The member has {held} membership(s); end or delete them, or pass force=true."),
-                    field: None,
-                });
-            }
-            if !store::delete(conn, id, member.version)? {
-                return Err(ApiError::PreconditionFailed {
-                    current: member.version,
-                });
-            }
-            Ok(())
-        })
+    db::write(&state.db, move |conn| {
+        let member = store::find(conn, id)?.ok_or_else(not_found)?;
+        check_may_change(&caller, &store::organizations_of(conn, id)?)?;
+        if_match.check(member.version)?;
+        let held = memberships::count_for_member(conn, id)?;
+        if held > 0 && !force {
+            return Err(ApiError::Conflict {
+                code: "has_memberships",
+                detail: format!("The member has {held} membership(s); end or delete them, or pass force=true."),
+                field: None,
+            });
+        }
+        if !store::delete(conn, id, member.version)? {
+            return Err(ApiError::PreconditionFailed {
+                current: member.version,
+            });
+        }
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -8,7 +8,7 @@ use hamkari_domain::auth::Resource;
 use hamkari_domain::membership::{Membership, MembershipChanges, MembershipConflict, MembershipInput, MembershipRole};
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::memberships::{self as store, MembershipFilter, MembershipView};
-use hamkari_persistence::{members, organizations, write_transaction, DbConnection};
+use hamkari_persistence::{members, organizations, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -248,18 +248,16 @@ pub async fn create(
         hamkari_domain::new_id(),
         now,
     )?;
-    let view = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            organizations::find(conn, organization_id)?
-                .ok_or_else(|| ApiError::NotFound("No organization has this id.".into()))?;
-            caller.0.require_write_for(Resource::Members, organization_id)?;
-            if members::find(conn, membership.member_id)?.is_none() {
-                return Err(ValidationErrors::single("member_id", "not_found", "no member has this id").into());
-            }
-            check_rules(conn, &membership)?;
-            store::insert(conn, &membership)?;
-            store::find(conn, membership.id)?.ok_or_else(not_found)
-        })
+    let view = db::write(&state.db, move |conn| {
+        organizations::find(conn, organization_id)?
+            .ok_or_else(|| ApiError::NotFound("No organization has this id.".into()))?;
+        caller.0.require_write_for(Resource::Members, organization_id)?;
+        if members::find(conn, membership.member_id)?.is_none() {
+            return Err(ValidationErrors::single("member_id", "not_found", "no member has this id").into());
+        }
+        check_rules(conn, &membership)?;
+        store::insert(conn, &membership)?;
+        store::find(conn, membership.id)?.ok_or_else(not_found)
     })
     .await?;
     Ok(with_etag(HttpResponse::Created(), view.membership.version)
@@ -414,22 +412,20 @@ pub async fn update(
     }
     let now = state.now();
     let if_match = IfMatch::from_request(&req);
-    let view = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let mut membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
-            caller
-                .0
-                .require_write_for(Resource::Members, membership.organization_id)?;
-            if_match.check(membership.version)?;
-            let before = membership.version;
-            if membership.apply(changes, now)? {
-                check_rules(conn, &membership)?;
-                if !store::update(conn, &membership, before)? {
-                    return Err(ApiError::PreconditionFailed { current: before });
-                }
+    let view = db::write(&state.db, move |conn| {
+        let mut membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
+        caller
+            .0
+            .require_write_for(Resource::Members, membership.organization_id)?;
+        if_match.check(membership.version)?;
+        let before = membership.version;
+        if membership.apply(changes, now)? {
+            check_rules(conn, &membership)?;
+            if !store::update(conn, &membership, before)? {
+                return Err(ApiError::PreconditionFailed { current: before });
             }
-            store::find(conn, id)?.ok_or_else(not_found)
-        })
+        }
+        store::find(conn, id)?.ok_or_else(not_found)
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), view.membership.version).json(MembershipBody::new(view, now.date())))
@@ -460,20 +456,18 @@ pub async fn remove(
     caller.0.require_write(Resource::Members)?;
     let id = id.into_inner();
     let if_match = IfMatch::from_request(&req);
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
-            caller
-                .0
-                .require_write_for(Resource::Members, membership.organization_id)?;
-            if_match.check(membership.version)?;
-            if !store::delete(conn, id, membership.version)? {
-                return Err(ApiError::PreconditionFailed {
-                    current: membership.version,
-                });
-            }
-            Ok(())
-        })
+    db::write(&state.db, move |conn| {
+        let membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
+        caller
+            .0
+            .require_write_for(Resource::Members, membership.organization_id)?;
+        if_match.check(membership.version)?;
+        if !store::delete(conn, id, membership.version)? {
+            return Err(ApiError::PreconditionFailed {
+                current: membership.version,
+            });
+        }
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

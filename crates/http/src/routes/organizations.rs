@@ -379,17 +379,15 @@ pub async fn update(
     caller.0.require_write(Resource::Organizations)?;
     let changes = body.value()?.validate(now.date())?;
     let if_match = IfMatch::from_request(&req);
-    let org = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let mut org = store::find(conn, id)?.ok_or_else(not_found)?;
-            caller.0.require_write_for(Resource::Organizations, org.id)?;
-            if_match.check(org.version)?;
-            let before = org.version;
-            if org.apply(changes, now) && !store::update(conn, &org, before)? {
-                return Err(ApiError::PreconditionFailed { current: before });
-            }
-            Ok(org)
-        })
+    let org = db::write(&state.db, move |conn| {
+        let mut org = store::find(conn, id)?.ok_or_else(not_found)?;
+        caller.0.require_write_for(Resource::Organizations, org.id)?;
+        if_match.check(org.version)?;
+        let before = org.version;
+        if org.apply(changes, now) && !store::update(conn, &org, before)? {
+            return Err(ApiError::PreconditionFailed { current: before });
+        }
+        Ok(org)
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), org.version).json(OrganizationBody::from(org)))
@@ -421,17 +419,15 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let if_match = IfMatch::from_request(&req);
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let org = store::find(conn, id)?.ok_or_else(not_found)?;
-            caller.0.require_manage_organizations()?;
-            if_match.check(org.version)?;
-            if store::delete(conn, id, org.version)? {
-                Ok(())
-            } else {
-                Err(ApiError::PreconditionFailed { current: org.version })
-            }
-        })
+    db::write(&state.db, move |conn| {
+        let org = store::find(conn, id)?.ok_or_else(not_found)?;
+        caller.0.require_manage_organizations()?;
+        if_match.check(org.version)?;
+        if store::delete(conn, id, org.version)? {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed { current: org.version })
+        }
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

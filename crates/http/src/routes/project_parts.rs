@@ -7,7 +7,7 @@ use hamkari_domain::auth::Resource;
 use hamkari_domain::project::{check_participants, ParticipantRole, TeamRole};
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::projects::{self as store, TeamMember};
-use hamkari_persistence::{members, organizations, write_transaction};
+use hamkari_persistence::{members, organizations};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -154,34 +154,32 @@ pub async fn set_participant(
     let (id, org) = path.into_inner();
     let role = body.value()?.role;
     let now = state.now();
-    let body = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (mut project, participants) = load_for_change(conn, &caller, id)?;
-            organizations::find(conn, org)?.ok_or_else(|| ApiError::NotFound("No organization has this id.".into()))?;
-            let current_lead = participants
-                .iter()
-                .find(|p| p.role == ParticipantRole::Lead)
-                .map(|p| p.organization_id);
-            if current_lead == Some(org) && role != ParticipantRole::Lead {
-                return Err(invariant(
-                    "a joint project has exactly one lead; make another organization lead first",
-                ));
+    let body = db::write(&state.db, move |conn| {
+        let (mut project, participants) = load_for_change(conn, &caller, id)?;
+        organizations::find(conn, org)?.ok_or_else(|| ApiError::NotFound("No organization has this id.".into()))?;
+        let current_lead = participants
+            .iter()
+            .find(|p| p.role == ParticipantRole::Lead)
+            .map(|p| p.organization_id);
+        if current_lead == Some(org) && role != ParticipantRole::Lead {
+            return Err(invariant(
+                "a joint project has exactly one lead; make another organization lead first",
+            ));
+        }
+        if role == ParticipantRole::Lead {
+            if let Some(old) = current_lead.filter(|old| *old != org) {
+                store::set_participant(conn, id, old, ParticipantRole::Partner)?;
             }
-            if role == ParticipantRole::Lead {
-                if let Some(old) = current_lead.filter(|old| *old != org) {
-                    store::set_participant(conn, id, old, ParticipantRole::Partner)?;
-                }
-            }
-            store::set_participant(conn, id, org, role)?;
-            let after: Vec<_> = store::participants(conn, id)?
-                .into_iter()
-                .map(|p| (p.organization_id, p.role))
-                .collect();
-            check_participants(&after).map_err(|e| invariant(e.message()))?;
-            touch(conn, &mut project, now)?;
-            let participants = store::participants(conn, id)?;
-            Ok(ProjectBody::new(project, participants))
-        })
+        }
+        store::set_participant(conn, id, org, role)?;
+        let after: Vec<_> = store::participants(conn, id)?
+            .into_iter()
+            .map(|p| (p.organization_id, p.role))
+            .collect();
+        check_participants(&after).map_err(|e| invariant(e.message()))?;
+        touch(conn, &mut project, now)?;
+        let participants = store::participants(conn, id)?;
+        Ok(ProjectBody::new(project, participants))
     })
     .await?;
     Ok(crate::preconditions::with_etag(HttpResponse::Ok(), body.version).json(body))
@@ -212,26 +210,24 @@ pub async fn remove_participant(
     caller.0.require_write(Resource::Projects)?;
     let (id, org) = path.into_inner();
     let now = state.now();
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (mut project, participants) = load_for_change(conn, &caller, id)?;
-            if !participants.iter().any(|p| p.organization_id == org) {
-                return Err(not_participating());
-            }
-            let after: Vec<_> = participants
-                .iter()
-                .filter(|p| p.organization_id != org)
-                .map(|p| (p.organization_id, p.role))
-                .collect();
-            check_participants(&after).map_err(|e| invariant(e.message()))?;
-            if store::team(conn, id)?.iter().any(|m| m.organization_id == org) {
-                return Err(invariant(
-                    "team members still represent this organization; move or remove them first",
-                ));
-            }
-            store::remove_participant(conn, id, org)?;
-            touch(conn, &mut project, now)
-        })
+    db::write(&state.db, move |conn| {
+        let (mut project, participants) = load_for_change(conn, &caller, id)?;
+        if !participants.iter().any(|p| p.organization_id == org) {
+            return Err(not_participating());
+        }
+        let after: Vec<_> = participants
+            .iter()
+            .filter(|p| p.organization_id != org)
+            .map(|p| (p.organization_id, p.role))
+            .collect();
+        check_participants(&after).map_err(|e| invariant(e.message()))?;
+        if store::team(conn, id)?.iter().any(|m| m.organization_id == org) {
+            return Err(invariant(
+                "team members still represent this organization; move or remove them first",
+            ));
+        }
+        store::remove_participant(conn, id, org)?;
+        touch(conn, &mut project, now)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -295,38 +291,36 @@ pub async fn add_member(
     let id = id.into_inner();
     let b = body.value()?;
     let now = state.now();
-    let added = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (mut project, participants) = load_for_change(conn, &caller, id)?;
-            let person = members::find(conn, b.member_id)?.ok_or_else(|| {
-                ApiError::from(ValidationErrors::single(
-                    "member_id",
-                    "not_found",
-                    "no member has this id",
-                ))
-            })?;
-            if !participants.iter().any(|p| p.organization_id == b.organization_id) {
-                return Err(not_a_participant_field());
-            }
-            if store::team(conn, id)?.iter().any(|m| m.member_id == b.member_id) {
-                return Err(ApiError::Conflict {
-                    code: "already_on_team",
-                    detail: "The person is on the team already.".into(),
-                    field: Some("member_id"),
-                });
-            }
-            let member = TeamMember {
-                member_id: person.id,
-                full_name: person.full_name,
-                full_name_en: person.full_name_en,
-                organization_id: b.organization_id,
-                role: b.role,
-                created_at: now,
-            };
-            store::add_team_member(conn, id, &member)?;
-            touch(conn, &mut project, now)?;
-            Ok(member)
-        })
+    let added = db::write(&state.db, move |conn| {
+        let (mut project, participants) = load_for_change(conn, &caller, id)?;
+        let person = members::find(conn, b.member_id)?.ok_or_else(|| {
+            ApiError::from(ValidationErrors::single(
+                "member_id",
+                "not_found",
+                "no member has this id",
+            ))
+        })?;
+        if !participants.iter().any(|p| p.organization_id == b.organization_id) {
+            return Err(not_a_participant_field());
+        }
+        if store::team(conn, id)?.iter().any(|m| m.member_id == b.member_id) {
+            return Err(ApiError::Conflict {
+                code: "already_on_team",
+                detail: "The person is on the team already.".into(),
+                field: Some("member_id"),
+            });
+        }
+        let member = TeamMember {
+            member_id: person.id,
+            full_name: person.full_name,
+            full_name_en: person.full_name_en,
+            organization_id: b.organization_id,
+            role: b.role,
+            created_at: now,
+        };
+        store::add_team_member(conn, id, &member)?;
+        touch(conn, &mut project, now)?;
+        Ok(member)
     })
     .await?;
     Ok(HttpResponse::Created().json(TeamMemberBody::from(added)))
@@ -360,24 +354,22 @@ pub async fn update_member(
     let (id, member_id) = path.into_inner();
     let b = body.value()?;
     let now = state.now();
-    let member = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (mut project, participants) = load_for_change(conn, &caller, id)?;
-            let mut member = store::team(conn, id)?
-                .into_iter()
-                .find(|m| m.member_id == member_id)
-                .ok_or_else(|| ApiError::NotFound("This person is not on the team.".into()))?;
-            if let Some(org) = b.organization_id {
-                if !participants.iter().any(|p| p.organization_id == org) {
-                    return Err(not_a_participant_field());
-                }
-                member.organization_id = org;
+    let member = db::write(&state.db, move |conn| {
+        let (mut project, participants) = load_for_change(conn, &caller, id)?;
+        let mut member = store::team(conn, id)?
+            .into_iter()
+            .find(|m| m.member_id == member_id)
+            .ok_or_else(|| ApiError::NotFound("This person is not on the team.".into()))?;
+        if let Some(org) = b.organization_id {
+            if !participants.iter().any(|p| p.organization_id == org) {
+                return Err(not_a_participant_field());
             }
-            member.role = b.role.unwrap_or(member.role);
-            store::update_team_member(conn, id, &member)?;
-            touch(conn, &mut project, now)?;
-            Ok(member)
-        })
+            member.organization_id = org;
+        }
+        member.role = b.role.unwrap_or(member.role);
+        store::update_team_member(conn, id, &member)?;
+        touch(conn, &mut project, now)?;
+        Ok(member)
     })
     .await?;
     Ok(HttpResponse::Ok().json(TeamMemberBody::from(member)))
@@ -406,14 +398,12 @@ pub async fn remove_member(
     caller.0.require_write(Resource::Projects)?;
     let (id, member_id) = path.into_inner();
     let now = state.now();
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (mut project, _) = load_for_change(conn, &caller, id)?;
-            if !store::remove_team_member(conn, id, member_id)? {
-                return Err(ApiError::NotFound("This person is not on the team.".into()));
-            }
-            touch(conn, &mut project, now)
-        })
+    db::write(&state.db, move |conn| {
+        let (mut project, _) = load_for_change(conn, &caller, id)?;
+        if !store::remove_team_member(conn, id, member_id)? {
+            return Err(ApiError::NotFound("This person is not on the team.".into()));
+        }
+        touch(conn, &mut project, now)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -10,7 +10,7 @@ use hamkari_domain::project::{
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::projects::{self as store, Participant, ProjectFilter, Transition};
 use hamkari_persistence::users::missing_organizations;
-use hamkari_persistence::{write_transaction, DbConnection};
+use hamkari_persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -313,23 +313,21 @@ pub async fn create(
     };
     let ids: Vec<Uuid> = participants.iter().map(|(id, _)| *id).collect();
     caller.0.require_write_for_any(Resource::Projects, &ids)?;
-    let body = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let missing = missing_organizations(conn, &ids)?;
-            if let Some(first) = missing.first() {
-                return Err(ValidationErrors::single(
-                    "organization_ids",
-                    "not_found",
-                    format!("no organization has the id {first}"),
-                )
-                .into());
-            }
-            store::insert(conn, &project)?;
-            for (org, role) in &participants {
-                store::set_participant(conn, project.id, *org, *role)?;
-            }
-            project_body(conn, project)
-        })
+    let body = db::write(&state.db, move |conn| {
+        let missing = missing_organizations(conn, &ids)?;
+        if let Some(first) = missing.first() {
+            return Err(ValidationErrors::single(
+                "organization_ids",
+                "not_found",
+                format!("no organization has the id {first}"),
+            )
+            .into());
+        }
+        store::insert(conn, &project)?;
+        for (org, role) in &participants {
+            store::set_participant(conn, project.id, *org, *role)?;
+        }
+        project_body(conn, project)
     })
     .await?;
     Ok(with_etag(HttpResponse::Created(), body.version)
@@ -470,16 +468,14 @@ pub async fn update(
     }
     let now = state.now();
     let if_match = IfMatch::from_request(&req);
-    let body = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (mut project, participants) = load_for_change(conn, &caller, id)?;
-            if_match.check(project.version)?;
-            let before = project.version;
-            if project.apply(changes, now)? && !store::update(conn, &project, before)? {
-                return Err(ApiError::PreconditionFailed { current: before });
-            }
-            Ok(ProjectBody::new(project, participants))
-        })
+    let body = db::write(&state.db, move |conn| {
+        let (mut project, participants) = load_for_change(conn, &caller, id)?;
+        if_match.check(project.version)?;
+        let before = project.version;
+        if project.apply(changes, now)? && !store::update(conn, &project, before)? {
+            return Err(ApiError::PreconditionFailed { current: before });
+        }
+        Ok(ProjectBody::new(project, participants))
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
@@ -510,17 +506,15 @@ pub async fn remove(
     caller.0.require_write(Resource::Projects)?;
     let id = id.into_inner();
     let if_match = IfMatch::from_request(&req);
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (project, _) = load_for_change(conn, &caller, id)?;
-            if_match.check(project.version)?;
-            if !store::delete(conn, id, project.version)? {
-                return Err(ApiError::PreconditionFailed {
-                    current: project.version,
-                });
-            }
-            Ok(())
-        })
+    db::write(&state.db, move |conn| {
+        let (project, _) = load_for_change(conn, &caller, id)?;
+        if_match.check(project.version)?;
+        if !store::delete(conn, id, project.version)? {
+            return Err(ApiError::PreconditionFailed {
+                current: project.version,
+            });
+        }
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -569,42 +563,40 @@ pub async fn transition(
         Subject::User(id) => (Some(id), None),
         Subject::ApiToken(id) => (None, Some(id)),
     };
-    let (record, version) = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (mut project, _) = load_for_change(conn, &caller, id)?;
-            if_match.check(project.version)?;
-            let before = project.version;
-            let from = project.transition(b.to, now).map_err(|e| {
-                let allowed: Vec<&str> = e.allowed.iter().map(|s| s.as_str()).collect();
-                ApiError::Conflict {
-                    code: "illegal_transition",
-                    detail: if allowed.is_empty() {
-                        format!("The project is {}, a final state; it cannot move.", e.from.as_str())
-                    } else {
-                        format!(
-                            "The project is {}; it can move to: {}.",
-                            e.from.as_str(),
-                            allowed.join(", ")
-                        )
-                    },
-                    field: Some("to"),
-                }
-            })?;
-            if !store::update(conn, &project, before)? {
-                return Err(ApiError::PreconditionFailed { current: before });
+    let (record, version) = db::write(&state.db, move |conn| {
+        let (mut project, _) = load_for_change(conn, &caller, id)?;
+        if_match.check(project.version)?;
+        let before = project.version;
+        let from = project.transition(b.to, now).map_err(|e| {
+            let allowed: Vec<&str> = e.allowed.iter().map(|s| s.as_str()).collect();
+            ApiError::Conflict {
+                code: "illegal_transition",
+                detail: if allowed.is_empty() {
+                    format!("The project is {}, a final state; it cannot move.", e.from.as_str())
+                } else {
+                    format!(
+                        "The project is {}; it can move to: {}.",
+                        e.from.as_str(),
+                        allowed.join(", ")
+                    )
+                },
+                field: Some("to"),
             }
-            let record = Transition {
-                id: hamkari_domain::new_id(),
-                from,
-                to: b.to,
-                reason,
-                by_user,
-                by_token,
-                at: now,
-            };
-            store::record_transition(conn, id, &record)?;
-            Ok((record, project.version))
-        })
+        })?;
+        if !store::update(conn, &project, before)? {
+            return Err(ApiError::PreconditionFailed { current: before });
+        }
+        let record = Transition {
+            id: hamkari_domain::new_id(),
+            from,
+            to: b.to,
+            reason,
+            by_user,
+            by_token,
+            at: now,
+        };
+        store::record_transition(conn, id, &record)?;
+        Ok((record, project.version))
     })
     .await?;
     Ok(with_etag(HttpResponse::Created(), version).json(TransitionBody::from(record)))

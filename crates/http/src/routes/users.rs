@@ -7,7 +7,7 @@ use hamkari_domain::auth::{Password, Role};
 use hamkari_domain::user::{User, UserChanges, UserInput};
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::users::{self as store, UserFilter};
-use hamkari_persistence::{refresh_tokens, write_transaction, DbConnection};
+use hamkari_persistence::{refresh_tokens, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -170,12 +170,10 @@ pub async fn create(
     )?;
     let hash = state.hasher.hash(&new.password).await?;
     let user = new.user;
-    let user = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            check_organizations(conn, &user.organization_ids)?;
-            store::insert(conn, &user, &hash)?;
-            Ok(user)
-        })
+    let user = db::write(&state.db, move |conn| {
+        check_organizations(conn, &user.organization_ids)?;
+        store::insert(conn, &user, &hash)?;
+        Ok(user)
     })
     .await?;
     Ok(with_etag(HttpResponse::Created(), user.version)
@@ -305,31 +303,29 @@ pub async fn update(
     };
     let now = state.now();
     let if_match = IfMatch::from_request(&req);
-    let user = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (mut user, _) = store::find(conn, id)?.ok_or_else(not_found)?;
-            if_match.check(user.version)?;
-            let before = user.clone();
-            if let Some(ids) = &changes.organization_ids {
-                check_organizations(conn, ids)?;
+    let user = db::write(&state.db, move |conn| {
+        let (mut user, _) = store::find(conn, id)?.ok_or_else(not_found)?;
+        if_match.check(user.version)?;
+        let before = user.clone();
+        if let Some(ids) = &changes.organization_ids {
+            check_organizations(conn, ids)?;
+        }
+        let (changed, _) = user.apply(changes, now)?;
+        if changed {
+            keep_an_admin(conn, &before, Some(&user))?;
+            if !store::update(conn, &user, before.version)? {
+                return Err(ApiError::PreconditionFailed {
+                    current: before.version,
+                });
             }
-            let (changed, _) = user.apply(changes, now)?;
-            if changed {
-                keep_an_admin(conn, &before, Some(&user))?;
-                if !store::update(conn, &user, before.version)? {
-                    return Err(ApiError::PreconditionFailed {
-                        current: before.version,
-                    });
-                }
-                if let Some(hash) = &new_hash {
-                    store::set_password_hash(conn, id, hash)?;
-                }
-                if user.session_version != before.session_version {
-                    refresh_tokens::revoke_all_for_user(conn, id, now)?;
-                }
+            if let Some(hash) = &new_hash {
+                store::set_password_hash(conn, id, hash)?;
             }
-            Ok(user)
-        })
+            if user.session_version != before.session_version {
+                refresh_tokens::revoke_all_for_user(conn, id, now)?;
+            }
+        }
+        Ok(user)
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), user.version).json(UserBody::from(user)))
@@ -359,14 +355,12 @@ pub async fn remove(
     caller.0.require_admin()?;
     let id = id.into_inner();
     let if_match = IfMatch::from_request(&req);
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (user, _) = store::find(conn, id)?.ok_or_else(not_found)?;
-            if_match.check(user.version)?;
-            keep_an_admin(conn, &user, None)?;
-            store::delete(conn, id)?;
-            Ok::<_, ApiError>(())
-        })
+    db::write(&state.db, move |conn| {
+        let (user, _) = store::find(conn, id)?.ok_or_else(not_found)?;
+        if_match.check(user.version)?;
+        keep_an_admin(conn, &user, None)?;
+        store::delete(conn, id)?;
+        Ok::<_, ApiError>(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

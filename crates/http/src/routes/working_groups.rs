@@ -11,7 +11,7 @@ use hamkari_domain::working_group::{
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::users::missing_organizations;
 use hamkari_persistence::working_groups::{self as store, GroupFilter, GroupMember, GroupOrganization};
-use hamkari_persistence::{members, projects, write_transaction, DbConnection};
+use hamkari_persistence::{members, projects, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -296,14 +296,12 @@ pub async fn create(
     caller
         .0
         .require_write_for_any(Resource::WorkingGroups, &organizations)?;
-    let body = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            check_refs(conn, &organizations, group.project_id)?;
-            store::insert(conn, &group)?;
-            store::set_organizations(conn, group.id, &organizations)?;
-            let orgs = store::organizations_of(conn, group.id)?;
-            Ok(WorkingGroupBody::new(group, orgs))
-        })
+    let body = db::write(&state.db, move |conn| {
+        check_refs(conn, &organizations, group.project_id)?;
+        store::insert(conn, &group)?;
+        store::set_organizations(conn, group.id, &organizations)?;
+        let orgs = store::organizations_of(conn, group.id)?;
+        Ok(WorkingGroupBody::new(group, orgs))
     })
     .await?;
     Ok(with_etag(HttpResponse::Created(), body.version)
@@ -451,33 +449,31 @@ pub async fn update(
     let organizations = organizations.flatten();
     let now = state.now();
     let if_match = IfMatch::from_request(&req);
-    let body = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (mut group, _) = load_for_change(conn, &caller, id)?;
-            if_match.check(group.version)?;
-            let before = group.version;
-            let mut changed = group.apply(changes, now)?;
-            check_refs(conn, organizations.as_deref().unwrap_or(&[]), group.project_id)?;
-            if let Some(ids) = &organizations {
-                let current: Vec<Uuid> = store::organizations_of(conn, id)?
-                    .into_iter()
-                    .map(|o| o.organization_id)
-                    .collect();
-                if *ids != current {
-                    store::set_organizations(conn, id, ids)?;
-                    if !changed {
-                        group.version += 1;
-                        group.updated_at = now.max(group.updated_at);
-                        changed = true;
-                    }
+    let body = db::write(&state.db, move |conn| {
+        let (mut group, _) = load_for_change(conn, &caller, id)?;
+        if_match.check(group.version)?;
+        let before = group.version;
+        let mut changed = group.apply(changes, now)?;
+        check_refs(conn, organizations.as_deref().unwrap_or(&[]), group.project_id)?;
+        if let Some(ids) = &organizations {
+            let current: Vec<Uuid> = store::organizations_of(conn, id)?
+                .into_iter()
+                .map(|o| o.organization_id)
+                .collect();
+            if *ids != current {
+                store::set_organizations(conn, id, ids)?;
+                if !changed {
+                    group.version += 1;
+                    group.updated_at = now.max(group.updated_at);
+                    changed = true;
                 }
             }
-            if changed && !store::update(conn, &group, before)? {
-                return Err(ApiError::PreconditionFailed { current: before });
-            }
-            let orgs = store::organizations_of(conn, id)?;
-            Ok(WorkingGroupBody::new(group, orgs))
-        })
+        }
+        if changed && !store::update(conn, &group, before)? {
+            return Err(ApiError::PreconditionFailed { current: before });
+        }
+        let orgs = store::organizations_of(conn, id)?;
+        Ok(WorkingGroupBody::new(group, orgs))
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
@@ -508,15 +504,13 @@ pub async fn remove(
     caller.0.require_write(Resource::WorkingGroups)?;
     let id = id.into_inner();
     let if_match = IfMatch::from_request(&req);
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (group, _) = load_for_change(conn, &caller, id)?;
-            if_match.check(group.version)?;
-            if !store::delete(conn, id, group.version)? {
-                return Err(ApiError::PreconditionFailed { current: group.version });
-            }
-            Ok(())
-        })
+    db::write(&state.db, move |conn| {
+        let (group, _) = load_for_change(conn, &caller, id)?;
+        if_match.check(group.version)?;
+        if !store::delete(conn, id, group.version)? {
+            return Err(ApiError::PreconditionFailed { current: group.version });
+        }
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -584,44 +578,42 @@ pub async fn add_member(
     let id = id.into_inner();
     let b = body.value()?;
     let now = state.now();
-    let added = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (_, orgs) = load_for_change(conn, &caller, id)?;
-            let person = members::find(conn, b.member_id)?.ok_or_else(|| {
-                ApiError::from(ValidationErrors::single(
-                    "member_id",
-                    "not_found",
-                    "no member has this id",
-                ))
-            })?;
-            if !orgs.iter().any(|o| o.organization_id == b.organization_id) {
-                return Err(ValidationErrors::single(
-                    "organization_id",
-                    "not_in_group",
-                    "is not one of the group's organizations",
-                )
-                .into());
-            }
-            let others = store::members_of(conn, id)?;
-            if others.iter().any(|m| m.member_id == b.member_id) {
-                return Err(ApiError::Conflict {
-                    code: "already_in_group",
-                    detail: "The person is in the group already.".into(),
-                    field: Some("member_id"),
-                });
-            }
-            let member = GroupMember {
-                member_id: person.id,
-                full_name: person.full_name,
-                full_name_en: person.full_name_en,
-                organization_id: b.organization_id,
-                role: b.role,
-                created_at: now,
-            };
-            check_roles(&others, &member)?;
-            store::add_member(conn, id, &member)?;
-            Ok(member)
-        })
+    let added = db::write(&state.db, move |conn| {
+        let (_, orgs) = load_for_change(conn, &caller, id)?;
+        let person = members::find(conn, b.member_id)?.ok_or_else(|| {
+            ApiError::from(ValidationErrors::single(
+                "member_id",
+                "not_found",
+                "no member has this id",
+            ))
+        })?;
+        if !orgs.iter().any(|o| o.organization_id == b.organization_id) {
+            return Err(ValidationErrors::single(
+                "organization_id",
+                "not_in_group",
+                "is not one of the group's organizations",
+            )
+            .into());
+        }
+        let others = store::members_of(conn, id)?;
+        if others.iter().any(|m| m.member_id == b.member_id) {
+            return Err(ApiError::Conflict {
+                code: "already_in_group",
+                detail: "The person is in the group already.".into(),
+                field: Some("member_id"),
+            });
+        }
+        let member = GroupMember {
+            member_id: person.id,
+            full_name: person.full_name,
+            full_name_en: person.full_name_en,
+            organization_id: b.organization_id,
+            role: b.role,
+            created_at: now,
+        };
+        check_roles(&others, &member)?;
+        store::add_member(conn, id, &member)?;
+        Ok(member)
     })
     .await?;
     Ok(HttpResponse::Created().json(GroupMemberBody::from(added)))
@@ -655,31 +647,29 @@ pub async fn update_member(
     caller.0.require_write(Resource::WorkingGroups)?;
     let (id, member_id) = path.into_inner();
     let b = body.value()?;
-    let member = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            let (_, orgs) = load_for_change(conn, &caller, id)?;
-            let others = store::members_of(conn, id)?;
-            let mut member = others
-                .iter()
-                .find(|m| m.member_id == member_id)
-                .cloned()
-                .ok_or_else(|| ApiError::NotFound("This person is not in the group.".into()))?;
-            if let Some(org) = b.organization_id {
-                if !orgs.iter().any(|o| o.organization_id == org) {
-                    return Err(ValidationErrors::single(
-                        "organization_id",
-                        "not_in_group",
-                        "is not one of the group's organizations",
-                    )
-                    .into());
-                }
-                member.organization_id = org;
+    let member = db::write(&state.db, move |conn| {
+        let (_, orgs) = load_for_change(conn, &caller, id)?;
+        let others = store::members_of(conn, id)?;
+        let mut member = others
+            .iter()
+            .find(|m| m.member_id == member_id)
+            .cloned()
+            .ok_or_else(|| ApiError::NotFound("This person is not in the group.".into()))?;
+        if let Some(org) = b.organization_id {
+            if !orgs.iter().any(|o| o.organization_id == org) {
+                return Err(ValidationErrors::single(
+                    "organization_id",
+                    "not_in_group",
+                    "is not one of the group's organizations",
+                )
+                .into());
             }
-            member.role = b.role.unwrap_or(member.role);
-            check_roles(&others, &member)?;
-            store::update_member(conn, id, &member)?;
-            Ok(member)
-        })
+            member.organization_id = org;
+        }
+        member.role = b.role.unwrap_or(member.role);
+        check_roles(&others, &member)?;
+        store::update_member(conn, id, &member)?;
+        Ok(member)
     })
     .await?;
     Ok(HttpResponse::Ok().json(GroupMemberBody::from(member)))
@@ -707,14 +697,12 @@ pub async fn remove_member(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_write(Resource::WorkingGroups)?;
     let (id, member_id) = path.into_inner();
-    db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| {
-            load_for_change(conn, &caller, id)?;
-            if !store::remove_member(conn, id, member_id)? {
-                return Err(ApiError::NotFound("This person is not in the group.".into()));
-            }
-            Ok(())
-        })
+    db::write(&state.db, move |conn| {
+        load_for_change(conn, &caller, id)?;
+        if !store::remove_member(conn, id, member_id)? {
+            return Err(ApiError::NotFound("This person is not in the group.".into()));
+        }
+        Ok(())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
