@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use hamkari_http::{AdminBootstrap, Application, PoolSettings, Settings};
+use hamkari_http::{AdminBootstrap, Application, LoginLimits, PoolSettings, Settings};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -50,6 +50,19 @@ struct Cli {
     /// Most password hashes computed at once (each takes ~20 MiB and a core for ~30 ms).
     #[arg(long, env = "HAMKARI_HASH_CONCURRENCY", default_value_t = 1, global = true)]
     hash_concurrency: usize,
+
+    /// Failed logins against one account in 15 minutes that block it for 15 minutes.
+    #[arg(long, env = "HAMKARI_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 5, global = true)]
+    login_failures_per_account: u32,
+
+    /// Failed logins from one client address in 15 minutes that block it for 15 minutes.
+    #[arg(
+        long,
+        env = "HAMKARI_LOGIN_FAILURES_PER_ADDRESS",
+        default_value_t = 20,
+        global = true
+    )]
+    login_failures_per_address: u32,
 
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -141,6 +154,10 @@ async fn main() -> anyhow::Result<()> {
                 token_key: cli.token_key,
                 admin,
                 hash_concurrency: cli.hash_concurrency,
+                login_limits: LoginLimits {
+                    per_account: cli.login_failures_per_account.max(1),
+                    per_address: cli.login_failures_per_address.max(1),
+                },
             };
             let app = Application::build(settings).await?;
             app.run_until_stopped().await?;

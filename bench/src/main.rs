@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use hamkari_http::{AdminBootstrap, Application, PoolSettings, Settings};
+use hamkari_http::{AdminBootstrap, Application, LoginLimits, PoolSettings, Settings};
 use serde_json::{json, Value};
 
 #[derive(Parser)]
@@ -126,6 +126,7 @@ async fn shared_members(
             password: ADMIN_PASSWORD.into(),
         },
         hash_concurrency: 1,
+        login_limits: LoginLimits::default(),
     })
     .await?;
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -243,6 +244,7 @@ async fn start_sqlite(dir: &std::path::Path) -> anyhow::Result<String> {
             password: ADMIN_PASSWORD.into(),
         },
         hash_concurrency: 1,
+        login_limits: LoginLimits::default(),
     })
     .await?;
     let base = format!("http://127.0.0.1:{}", app.port());

@@ -1,7 +1,7 @@
 //! Liveness, readiness and the documentation endpoints.
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
 
@@ -38,4 +38,48 @@ fn committed_openapi_document_is_current() {
         committed == generated,
         "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
     );
+}
+
+/// The responses every operation can give whatever its handler does are in the document:
+/// clients generated from it must know about 401, 503, 422 and the rest.
+#[test]
+fn every_operation_documents_the_shared_errors() {
+    let spec: Value = serde_json::from_str(&hamkari_http::openapi::spec().to_json().unwrap()).unwrap();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let has = |status: &str| responses.contains_key(status);
+            let public = op["security"] == json!([{}]);
+            let label = format!("{method} {path}");
+            assert!(has("500"), "{label}");
+            if path != "/health/live" {
+                assert!(has("503"), "{label}");
+                assert!(responses["503"]["headers"].get("Retry-After").is_some(), "{label}");
+            }
+            if !public {
+                assert!(has("401") && has("403"), "{label}");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(has(status), "{label} {status}");
+                }
+            }
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            if params.iter().any(|p| p["name"] == "If-Match") {
+                assert!(has("412") && has("400"), "{label}");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        response["content"]["application/problem+json"]["schema"]["$ref"],
+                        "#/components/schemas/Problem",
+                        "{label} {status}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 57, "{checked} operations");
 }

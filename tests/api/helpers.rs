@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use hamkari_http::{AdminBootstrap, Application, PoolSettings, Settings};
+use hamkari_http::{AdminBootstrap, Application, LoginLimits, PoolSettings, Settings};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -198,6 +198,7 @@ impl TestApp {
                 password: ADMIN_PASSWORD.into(),
             },
             hash_concurrency: 2,
+            login_limits: LoginLimits::default(),
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);

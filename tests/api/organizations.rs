@@ -322,6 +322,42 @@ async fn patch_and_delete_honour_if_match() {
 }
 
 #[tokio::test]
+async fn conditional_headers_are_tag_lists() {
+    let app = TestApp::spawn().await;
+    let created = app.create_org(org("انجمن سرآیندها")).await;
+    let path = format!("/api/v1/organizations/{}", created["id"].as_str().unwrap());
+    let patch = |if_match: &'static str| {
+        app.request(Method::PATCH, &path)
+            .header("If-Match", if_match)
+            .json(&json!({"description": format!("نسخه {}", if_match.len())}))
+            .send()
+    };
+    // Not a tag list: a malformed request, and nothing changes.
+    for bad in ["", "null", "\"1", "W/1", "\"a b\""] {
+        assert_problem(patch(bad).await.unwrap(), StatusCode::BAD_REQUEST, "invalid_header").await;
+    }
+    assert_eq!(app.get_json(&path, StatusCode::OK).await["version"], 1);
+    // A quoted tag containing a comma is one tag; the bare version is read as its tag.
+    assert_eq!(patch("\"x,y\", 1").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.get_json(&path, StatusCode::OK).await["version"], 2);
+    let get_if_none_match = |value: &'static str| app.request(Method::GET, &path).header("If-None-Match", value).send();
+    assert_eq!(
+        get_if_none_match("W/\"2\"").await.unwrap().status(),
+        StatusCode::NOT_MODIFIED
+    );
+    assert_eq!(
+        get_if_none_match("\"1\", \"3\"").await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_problem(
+        get_if_none_match("2,").await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "invalid_header",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_deleted_name_and_slug_can_be_used_again() {
     let app = TestApp::spawn().await;
     let created = app

@@ -204,7 +204,9 @@ async fn bad_list_parameters_are_400_naming_the_parameter() {
         ("limit=ten", "limit"),
         ("sort=id", "sort"),
         ("sort=--name", "sort"),
-        ("cursor=garbage", "cursor"),
+        ("cursor=not+a+cursor", "cursor"),
+        ("cursor=", "cursor"),
+        ("q=", "q"),
         ("colour=red", "colour"),
     ] {
         let problem = assert_problem(
@@ -215,6 +217,14 @@ async fn bad_list_parameters_are_400_naming_the_parameter() {
         .await;
         assert_eq!(error_fields(&problem), [field], "{query}");
     }
+    // Cursor-shaped but never issued: well-formed, unusable.
+    let problem = assert_problem(
+        app.get("/api/v1/organizations?cursor=garbage").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["cursor"]);
     // A cursor is tied to the sort it was made for.
     for name in ["A1", "B1"] {
         app.create_org(json!({"name": name, "kind": "other"})).await;
@@ -226,8 +236,8 @@ async fn bad_list_parameters_are_400_naming_the_parameter() {
     let problem = assert_problem(
         app.get(&format!("/api/v1/organizations?limit=1&sort=slug&cursor={cursor}"))
             .await,
-        StatusCode::BAD_REQUEST,
-        "invalid_query",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
     )
     .await;
     assert_eq!(error_fields(&problem), ["cursor"]);

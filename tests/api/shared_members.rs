@@ -249,7 +249,13 @@ async fn bad_questions_are_400() {
         "/api/v1/shared-members?organization_id={}&organization_id=019a0000-0000-7000-8000-000000000000",
         id(&a)
     );
-    assert_problem(app.get(&unknown).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let problem = assert_problem(
+        app.get(&unknown).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["organization_id"]);
     let problem = assert_problem(
         app.get("/api/v1/shared-members?role=chief").await,
         StatusCode::BAD_REQUEST,

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, error_fields, org, TestApp, USER_PASSWORD};
+use crate::helpers::{assert_problem, error_fields, org, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD, USER_PASSWORD};
 
 #[tokio::test]
 async fn admins_create_read_change_and_delete_users() {
@@ -92,20 +92,67 @@ async fn unknown_organizations_are_refused() {
 }
 
 #[tokio::test]
-async fn the_last_administrator_stays() {
+async fn administrators_cannot_lock_themselves_out() {
     let app = TestApp::spawn().await;
     let me: Value = app.get("/api/v1/auth/me").await.json().await.unwrap();
     let path = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
     for change in [json!({"role": "editor"}), json!({"disabled": true})] {
-        assert_problem(app.patch_json(&path, &change).await, StatusCode::CONFLICT, "last_admin").await;
+        assert_problem(
+            app.patch_json(&path, &change).await,
+            StatusCode::CONFLICT,
+            "own_account",
+        )
+        .await;
     }
-    assert_problem(app.delete(&path).await, StatusCode::CONFLICT, "last_admin").await;
-    // With a second administrator, the first may step down.
-    app.create_user("admin", &[]).await;
+    assert_problem(app.delete(&path).await, StatusCode::CONFLICT, "own_account").await;
+    // Another administrator may demote the first; the last one standing stays.
+    let other = app.login_as("admin", &[]).await;
+    let other_client = app.with_token(&other);
     assert_eq!(
-        app.patch_json(&path, &json!({"role": "editor"})).await.status(),
+        other_client
+            .patch_json(&path, &json!({"role": "editor"}))
+            .await
+            .status(),
         StatusCode::OK
     );
+    let other_me: Value = other_client.get("/api/v1/auth/me").await.json().await.unwrap();
+    assert_eq!(other_me["role"], "admin");
+    let status = app.get(&path).await.status();
+    assert!(
+        [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&status),
+        "a demoted administrator has no administrator's rights: {status}"
+    );
+}
+
+#[tokio::test]
+async fn changing_ones_own_password_needs_the_current_one() {
+    let app = TestApp::spawn().await;
+    let me: Value = app.get("/api/v1/auth/me").await.json().await.unwrap();
+    let path = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
+    let new_password = "a brand new passphrase";
+    for (change, code) in [
+        (json!({"password": new_password}), "required"),
+        (
+            json!({"password": new_password, "current_password": "not the password"}),
+            "incorrect",
+        ),
+    ] {
+        let problem = assert_problem(
+            app.patch_json(&path, &change).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], "current_password");
+        assert_eq!(problem["errors"][0]["code"], code);
+    }
+    assert_eq!(
+        app.login(ADMIN_EMAIL, new_password).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let change = json!({"password": new_password, "current_password": ADMIN_PASSWORD});
+    assert_eq!(app.patch_json(&path, &change).await.status(), StatusCode::OK);
+    assert_eq!(app.login(ADMIN_EMAIL, new_password).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use crate::auth::{
 use crate::extract::path_error;
 use crate::middleware::observe;
 use crate::openapi::{fallback, spec, MethodTable};
-use crate::state::AppState;
+use crate::state::{AppState, LoginLimits};
 
 /// Everything needed to start a server.
 #[derive(Debug, Clone)]
@@ -39,6 +39,8 @@ pub struct Settings {
     pub admin: AdminBootstrap,
     /// Most password hashes computed at once.
     pub hash_concurrency: usize,
+    /// Failed logins that block an account or a client address.
+    pub login_limits: LoginLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -150,7 +152,13 @@ async fn prepare_state(db: Database, settings: &Settings) -> Result<AppState, Bu
         .await
         .map_err(startup)??;
     let jwt = Jwt::new(&keys.jwt_secret);
-    Ok(AppState { db, keys, jwt, hasher })
+    Ok(AppState {
+        db,
+        keys,
+        jwt,
+        hasher,
+        login_limits: settings.login_limits,
+    })
 }
 
 fn bootstrap_admin(db: &Database, admin: AdminBootstrap) -> Result<(), BuildError> {
@@ -168,7 +176,7 @@ fn bootstrap_admin(db: &Database, admin: AdminBootstrap) -> Result<(), BuildErro
                 Ok(true) => {
                     // Printed once, to the console only: it is stored nowhere but as a hash.
                     println!(
-                        "\nNo administrator existed, so one was created:\n  email:    admin@localhost\n  password: {}\nLog in at POST /api/v1/auth/login and change it (PATCH /api/v1/users/{{id}}).\n",
+                        "\nNo administrator existed, so one was created:\n  email:    admin@localhost\n  password: {}\nLog in at POST /api/v1/auth/login and change it (PATCH /api/v1/users/{{id}} with current_password).\n",
                         password.expose()
                     );
                     Ok(())

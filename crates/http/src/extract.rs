@@ -113,19 +113,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .and_then(|value: T| de.end().map(|()| value).map_err(|e| (String::new(), e)));
     result.map_err(|(path, inner)| {
         let message = strip_position(&inner.to_string());
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::Validation(hamkari_domain::ValidationErrors(vec![field_error(&path, &message)]))
-            }
-            serde_json::error::Category::Eof => ApiError::bad_request(
-                "malformed_json",
-                "The request body is empty or ends too early; send a JSON object.",
-            ),
-            _ => ApiError::bad_request(
-                "malformed_json",
-                format!("The request body is not valid JSON: {message}."),
-            ),
-        }
+        // The body already parsed as JSON above, so whatever serde reports now (even the
+        // "syntax" error an enum gives for `{}`) is a value of the wrong shape.
+        ApiError::Validation(hamkari_domain::ValidationErrors(vec![field_error(&path, &message)]))
     })
 }
 
@@ -175,6 +165,14 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    // `limit=` would otherwise read as no limit at all; a parameter is given or omitted.
+    if let Some((key, _)) = form_urlencoded_parse(query).find(|(_, value)| value.is_empty()) {
+        return Err(query_error(
+            &key,
+            "empty",
+            "must not be empty; omit the parameter instead",
+        ));
+    }
     let de = serde_html_form::Deserializer::new(form_urlencoded_parse(query));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();

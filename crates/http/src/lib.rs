@@ -16,3 +16,4 @@ mod state;
 pub use app::{Application, BuildError, Settings};
 pub use auth::AdminBootstrap;
 pub use hamkari_persistence::PoolSettings;
+pub use state::LoginLimits;

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hamkari_domain::page::{parse_sort, Direction, Limit};
+use hamkari_domain::{FieldError, ValidationErrors};
 use hamkari_persistence::page::{After, SortValue};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -44,11 +45,31 @@ pub fn encode(sort: &str, after: &After) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&body).unwrap_or_default())
 }
 
+/// The syntax of every cursor: unpadded base64url, as the OpenAPI document states.
+pub const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]{1,1024}$";
+
+fn cursor_shaped(cursor: &str) -> bool {
+    (1..=1024).contains(&cursor.len())
+        && cursor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// Decodes a cursor made for `sort`; `timestamp` says which kind of value that sort has.
 pub fn decode(cursor: &str, sort: &str, timestamp: bool) -> Result<After, ApiError> {
-    let invalid = |why: &str| query_error("cursor", "invalid_cursor", why.to_owned());
+    // Not cursor-shaped at all is a malformed request (400); cursor-shaped but not one this
+    // list issued for this sort is well-formed yet unusable (422).
+    if !cursor_shaped(cursor) {
+        return Err(query_error(
+            "cursor",
+            "invalid_cursor",
+            "must be a next_cursor value returned by this list",
+        ));
+    }
+    let invalid =
+        |why: &str| ApiError::Validation(ValidationErrors(vec![FieldError::new("cursor", "invalid_cursor", why)]));
     let bytes = URL_SAFE_NO_PAD
-        .decode(cursor.trim_end_matches('='))
+        .decode(cursor)
         .map_err(|_| invalid("is not a cursor returned by this list"))?;
     let body: CursorBody =
         serde_json::from_slice(&bytes).map_err(|_| invalid("is not a cursor returned by this list"))?;

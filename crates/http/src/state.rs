@@ -10,6 +10,25 @@ pub struct AppState {
     pub keys: Keys,
     pub jwt: Jwt,
     pub hasher: Hasher,
+    pub login_limits: LoginLimits,
+}
+
+/// How many failed logins in 15 minutes block further attempts for 15 minutes.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    /// Failures against one account, from anywhere.
+    pub per_account: u32,
+    /// Failures from one client address, across accounts.
+    pub per_address: u32,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            per_account: 5,
+            per_address: 20,
+        }
+    }
 }
 
 impl AppState {

@@ -122,7 +122,7 @@ fn issued(token: ApiToken, secret: &ApiTokenSecret, now: NaiveDateTime) -> Issue
     }
 }
 
-/// Create an API token. Admin only. The secret is in this response and nowhere else.
+/// Create an API token. Administrators only (a user session; API tokens cannot manage tokens). The secret is in this response and nowhere else.
 #[utoipa::path(
     tag = "api-tokens",
     operation_id = "create_api_token",
@@ -183,7 +183,7 @@ pub async fn create(
         .json(issued(token, &secret, now)))
 }
 
-/// List API tokens. Admin only.
+/// List API tokens. Administrators only (a user session; API tokens cannot manage tokens).
 #[utoipa::path(
     tag = "api-tokens",
     operation_id = "list_api_tokens",
@@ -224,7 +224,7 @@ pub async fn list(
     Ok(pagination::respond(&req, &paging.sort_name, items, next))
 }
 
-/// Get an API token. Admin only.
+/// Get an API token. Administrators only (a user session; API tokens cannot manage tokens).
 #[utoipa::path(
     tag = "api-tokens",
     operation_id = "get_api_token",
@@ -244,7 +244,7 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>
     Ok(HttpResponse::Ok().json(ApiTokenBody::new(token, state.now())))
 }
 
-/// Rotate an API token: a new secret, and the old one stops working at once. Admin only.
+/// Rotate an API token: a new secret, and the old one stops working at once. Administrators only (a user session; API tokens cannot manage tokens).
 #[utoipa::path(
     tag = "api-tokens",
     operation_id = "rotate_api_token",
@@ -280,7 +280,7 @@ pub async fn rotate(state: web::Data<AppState>, caller: Caller, id: web::Path<Uu
         .json(issued(token, &secret, state.now())))
 }
 
-/// Revoke an API token; it answers 401 from now on, on every instance. Admin only.
+/// Revoke an API token; it answers 401 from now on, on every instance. Administrators only (a user session; API tokens cannot manage tokens).
 #[utoipa::path(
     tag = "api-tokens",
     operation_id = "revoke_api_token",

@@ -22,18 +22,14 @@ use crate::state::AppState;
 const REFRESH_TOKEN_DAYS: i64 = 30;
 const REFRESH_PREFIX: &str = "hkr_";
 
-/// Per account: 5 failures in 15 minutes block it for 15 minutes.
-const ACCOUNT_LIMIT: Limit = Limit {
-    failures: 5,
-    window: Duration::minutes(15),
-    block: Duration::minutes(15),
-};
-/// Per client address: 20 failures in 15 minutes, across accounts.
-const ADDRESS_LIMIT: Limit = Limit {
-    failures: 20,
-    window: Duration::minutes(15),
-    block: Duration::minutes(15),
-};
+/// `failures` in 15 minutes block the key for 15 minutes.
+fn limit(failures: u32) -> Limit {
+    Limit {
+        failures: i64::from(failures),
+        window: Duration::minutes(15),
+        block: Duration::minutes(15),
+    }
+}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -138,7 +134,7 @@ fn token_response(
 /// Log in with email and password.
 ///
 /// Unknown email and wrong password get the same answer. Repeated failures for an account
-/// (5 in 15 minutes) or from an address (20) are refused with 429 for 15 minutes.
+/// (by default 5 in 15 minutes) or from an address (20) are refused with 429 for 15 minutes.
 #[utoipa::path(
     tag = "auth",
     operation_id = "login",
@@ -195,9 +191,10 @@ pub async fn login(
     };
 
     let Some(user) = accepted else {
+        let limits = state.login_limits;
         db::write(&state.db, move |conn| {
-            throttle::record_failure(conn, &account_key, ACCOUNT_LIMIT, now)?;
-            throttle::record_failure(conn, &address_key, ADDRESS_LIMIT, now)?;
+            throttle::record_failure(conn, &account_key, limit(limits.per_account), now)?;
+            throttle::record_failure(conn, &address_key, limit(limits.per_address), now)?;
             Ok::<_, ApiError>(())
         })
         .await?;

@@ -299,7 +299,7 @@ pub async fn get(
     caller.0.require_read(Resource::Members)?;
     let id = id.into_inner();
     let member = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
-    if let Some(response) = not_modified(&req, member.version) {
+    if let Some(response) = not_modified(&req, member.version)? {
         return Ok(response);
     }
     Ok(with_etag(HttpResponse::Ok(), member.version).json(MemberBody::from(member)))

@@ -363,7 +363,7 @@ pub async fn get(
     caller.0.require_read(Resource::Members)?;
     let id = id.into_inner();
     let view = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
-    if let Some(response) = not_modified(&req, view.membership.version) {
+    if let Some(response) = not_modified(&req, view.membership.version)? {
         return Ok(response);
     }
     Ok(with_etag(HttpResponse::Ok(), view.membership.version).json(MembershipBody::new(view, state.now().date())))

@@ -337,7 +337,7 @@ pub async fn get(
     caller.0.require_read(Resource::Organizations)?;
     let id = id.into_inner();
     let org = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
-    if let Some(response) = not_modified(&req, org.version) {
+    if let Some(response) = not_modified(&req, org.version)? {
         return Ok(response);
     }
     Ok(with_etag(HttpResponse::Ok(), org.version).json(OrganizationBody::from(org)))

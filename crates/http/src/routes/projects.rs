@@ -419,7 +419,7 @@ pub async fn get(
         project_body(conn, project)
     })
     .await?;
-    if let Some(response) = not_modified(&req, body.version) {
+    if let Some(response) = not_modified(&req, body.version)? {
         return Ok(response);
     }
     Ok(with_etag(HttpResponse::Ok(), body.version).json(body))

@@ -21,6 +21,7 @@ use crate::pagination::{self, link_next, ListPage};
 use crate::routes::members::MemberBody;
 use crate::routes::memberships::MembershipBody;
 use crate::state::AppState;
+use hamkari_domain::ValidationErrors;
 
 /// The cursor of these lists orders by member id.
 const SORT: &str = "member_id";
@@ -41,6 +42,7 @@ pub struct ListShared {
     /// Repeat for each organization (`organization_id=A&organization_id=B`): members current in
     /// every one. Omit for members current in at least two organizations.
     #[serde(default)]
+    #[param(min_items = 2)]
     organization_id: Vec<Uuid>,
     /// `board` for any board role (board_member, board_chair, board_vice_chair, secretary,
     /// treasurer), or one membership role.
@@ -119,11 +121,10 @@ async fn answer(state: &AppState, req: &HttpRequest, question: Question) -> Resu
     let page = db::run(&state.db, move |conn| {
         let missing = missing_organizations(conn, &filter.organization_ids)?;
         if let Some(first) = missing.first() {
-            return Err(query_error(
-                field,
-                "not_found",
-                format!("no organization has the id {first}"),
-            ));
+            // Well-formed, but it names nothing: 422, like an unknown id in a body.
+            return Err(
+                ValidationErrors::single(field, "not_found", format!("no organization has the id {first}")).into(),
+            );
         }
         Ok(store::list(conn, &filter)?)
     })

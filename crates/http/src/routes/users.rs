@@ -83,6 +83,9 @@ pub struct UpdateUser {
     pub disabled: Option<bool>,
     #[schema(min_length = 12, max_length = 1024)]
     pub password: Option<String>,
+    /// Required, and checked, when administrators change their own password.
+    #[schema(max_length = 1024)]
+    pub current_password: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -120,6 +123,44 @@ fn check_organizations(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), ApiE
     }
 }
 
+fn own_account(detail: &str) -> ApiError {
+    ApiError::Conflict {
+        code: "own_account",
+        detail: detail.into(),
+        field: None,
+    }
+}
+
+/// Administrators cannot lock themselves out by accident, nor can a stolen access token
+/// take the account over: their own role and status are changed by another administrator,
+/// and their own password only with the current one.
+async fn guard_own_account(state: &AppState, id: Uuid, change: &UpdateUser) -> Result<(), ApiError> {
+    if change.role.is_some() || change.disabled.is_some() {
+        return Err(own_account(
+            "Administrators cannot change their own role or disable themselves; another administrator can.",
+        ));
+    }
+    if change.password.is_none() {
+        return Ok(());
+    }
+    let Some(current) = change.current_password.clone() else {
+        return Err(ValidationErrors::single(
+            "current_password",
+            "required",
+            "is required to change your own password",
+        )
+        .into());
+    };
+    let stored = db::run(&state.db, move |conn| {
+        Ok::<_, ApiError>(store::find(conn, id)?.map(|(_, hash)| hash))
+    })
+    .await?;
+    if !state.hasher.verify(current, stored).await?.ok {
+        return Err(ValidationErrors::single("current_password", "incorrect", "is not your current password").into());
+    }
+    Ok(())
+}
+
 /// Refuses a change that would leave no active administrator.
 fn keep_an_admin(conn: &mut DbConnection, before: &User, after: Option<&User>) -> Result<(), ApiError> {
     let was_admin = before.role == Role::Admin && !before.disabled;
@@ -134,7 +175,7 @@ fn keep_an_admin(conn: &mut DbConnection, before: &User, after: Option<&User>) -
     Ok(())
 }
 
-/// Create a user. Admin only.
+/// Create a user. Administrators only (a user session; API tokens cannot manage users).
 #[utoipa::path(
     tag = "users",
     operation_id = "create_user",
@@ -181,7 +222,7 @@ pub async fn create(
         .json(UserBody::from(user)))
 }
 
-/// List users. Admin only.
+/// List users. Administrators only (a user session; API tokens cannot manage users).
 #[utoipa::path(
     tag = "users",
     operation_id = "list_users",
@@ -224,7 +265,7 @@ pub async fn list(
     ))
 }
 
-/// Get a user. Admin only.
+/// Get a user. Administrators only (a user session; API tokens cannot manage users).
 #[utoipa::path(
     tag = "users",
     operation_id = "get_user",
@@ -250,13 +291,16 @@ pub async fn get(
         Ok(store::find(conn, id)?.ok_or_else(not_found)?.0)
     })
     .await?;
-    if let Some(response) = not_modified(&req, user.version) {
+    if let Some(response) = not_modified(&req, user.version)? {
         return Ok(response);
     }
     Ok(with_etag(HttpResponse::Ok(), user.version).json(UserBody::from(user)))
 }
 
-/// Change a user. Admin only. Honours `If-Match`.
+/// Change a user. Administrators only. Honours `If-Match`.
+///
+/// On their own account administrators cannot change `role` or `disabled` (409
+/// `own_account`), and changing `password` needs `current_password`.
 #[utoipa::path(
     tag = "users",
     operation_id = "update_user",
@@ -285,6 +329,9 @@ pub async fn update(
     caller.0.require_admin()?;
     let id = id.into_inner();
     let b = body.value()?;
+    if caller.0.user_id() == Some(id) {
+        guard_own_account(&state, id, &b).await?;
+    }
     // Hash before the transaction: hashing waits for a slot and must not hold a connection.
     let new_hash = match &b.password {
         Some(raw) => {
@@ -331,7 +378,7 @@ pub async fn update(
     Ok(with_etag(HttpResponse::Ok(), user.version).json(UserBody::from(user)))
 }
 
-/// Delete a user. Admin only. Honours `If-Match`.
+/// Delete a user. Administrators only; not their own account (409 `own_account`). Honours `If-Match`.
 #[utoipa::path(
     tag = "users",
     operation_id = "delete_user",
@@ -354,6 +401,11 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_admin()?;
     let id = id.into_inner();
+    if caller.0.user_id() == Some(id) {
+        return Err(own_account(
+            "Administrators cannot delete their own account; another administrator can.",
+        ));
+    }
     let if_match = IfMatch::from_request(&req);
     db::write(&state.db, move |conn| {
         let (user, _) = store::find(conn, id)?.ok_or_else(not_found)?;

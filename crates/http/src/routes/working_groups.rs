@@ -392,7 +392,7 @@ pub async fn get(
         Ok(WorkingGroupBody::new(group, orgs))
     })
     .await?;
-    if let Some(response) = not_modified(&req, body.version) {
+    if let Some(response) = not_modified(&req, body.version)? {
         return Ok(response);
     }
     Ok(with_etag(HttpResponse::Ok(), body.version).json(body))

@@ -9,6 +9,10 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{ApiError, Problem, ProblemField};
 
+mod conventions;
+
+use conventions::Conventions;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -75,6 +79,9 @@ pub fn spec() -> Spec {
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
+    // After the routes are in: the modifiers in `#[openapi]` run before they are.
+    let mut spec = spec;
+    Conventions.modify(&mut spec);
     spec
 }
 
