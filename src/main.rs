@@ -1,4 +1,4 @@
-//! The `hamkari` command: serve the API, migrate, print the OpenAPI document.
+//! The `hamkari` command: serve the API, migrate, print the OpenAPI document, load demo data.
 
 use std::time::Duration;
 
@@ -6,6 +6,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use hamkari_http::{AdminBootstrap, Application, LoginLimits, PoolSettings, Settings};
 use tracing_subscriber::EnvFilter;
+
+mod seed_demo;
 
 #[derive(Parser)]
 #[command(
@@ -85,6 +87,9 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Load the founding case (two associations, their boards, shared members, joint
+    /// projects and working groups) into an empty database, through the API, and exit.
+    SeedDemo,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -106,8 +111,8 @@ fn init_logging(format: LogFormat) {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve) {
+    let mut cli = Cli::parse();
+    match cli.command.take().unwrap_or(Command::Serve) {
         Command::Openapi => {
             let spec = hamkari_http::openapi::spec();
             println!("{}", spec.to_pretty_json().context("serializing the OpenAPI document")?);
@@ -132,38 +137,81 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             init_logging(cli.log_format);
-            let admin = match (
-                std::env::var("HAMKARI_ADMIN_EMAIL"),
-                std::env::var("HAMKARI_ADMIN_PASSWORD"),
-            ) {
-                (Ok(email), Ok(password)) if !email.is_empty() && !password.is_empty() => {
-                    AdminBootstrap::Given { email, password }
-                }
-                _ => AdminBootstrap::Generate,
+            let admin = match admin_from_env() {
+                Some((email, password)) => AdminBootstrap::Given { email, password },
+                None => AdminBootstrap::Generate,
             };
-            let settings = Settings {
-                bind: cli.bind,
-                database_url: cli.database_url,
-                pool: PoolSettings {
-                    max_size: cli.pool_size.max(1),
-                    connection_timeout: Duration::from_secs(cli.db_timeout_secs.max(1)),
-                },
-                workers: cli.workers,
-                migrate: true,
-                jwt_secret: cli.jwt_secret,
-                token_key: cli.token_key,
-                admin,
-                hash_concurrency: cli.hash_concurrency,
-                login_limits: LoginLimits {
-                    per_account: cli.login_failures_per_account.max(1),
-                    per_address: cli.login_failures_per_address.max(1),
-                },
-            };
-            let app = Application::build(settings).await?;
+            let bind = cli.bind.clone();
+            let app = Application::build(settings(&cli, bind, admin)).await?;
             app.run_until_stopped().await?;
+        }
+        Command::SeedDemo => {
+            init_logging(cli.log_format);
+            // Without credentials, an empty database gets admin@localhost with a password
+            // printed here; any other administrator must be named in the environment.
+            let (email, password, generated) = match admin_from_env() {
+                Some((email, password)) => (email, password, false),
+                None => (
+                    "admin@localhost".to_owned(),
+                    hamkari_http::auth::generated_password().expose().to_owned(),
+                    true,
+                ),
+            };
+            let admin = AdminBootstrap::Given {
+                email: email.clone(),
+                password: password.clone(),
+            };
+            let app = Application::build(settings(&cli, "127.0.0.1:0".into(), admin)).await?;
+            let base = format!("http://127.0.0.1:{}", app.port());
+            let handle = app.handle();
+            let server = actix_web::rt::spawn(app.run_until_stopped());
+            let outcome = seed_demo::seed(&base, &email, &password).await;
+            handle.stop(true).await;
+            server.await??;
+            let summary = outcome?;
+            println!(
+                "Demo data loaded: {} organizations, {} members, {} memberships, {} projects, {} working groups.",
+                summary.organizations, summary.members, summary.memberships, summary.projects, summary.working_groups
+            );
+            if generated {
+                println!("Log in as {email} with the password {password}");
+            }
         }
     }
     Ok(())
+}
+
+/// `HAMKARI_ADMIN_EMAIL` and `HAMKARI_ADMIN_PASSWORD`, when both are set.
+fn admin_from_env() -> Option<(String, String)> {
+    match (
+        std::env::var("HAMKARI_ADMIN_EMAIL"),
+        std::env::var("HAMKARI_ADMIN_PASSWORD"),
+    ) {
+        (Ok(email), Ok(password)) if !email.is_empty() && !password.is_empty() => Some((email, password)),
+        _ => None,
+    }
+}
+
+/// The server settings the command line and environment describe.
+fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
+    Settings {
+        bind,
+        database_url: cli.database_url.clone(),
+        pool: PoolSettings {
+            max_size: cli.pool_size.max(1),
+            connection_timeout: Duration::from_secs(cli.db_timeout_secs.max(1)),
+        },
+        workers: cli.workers,
+        migrate: true,
+        jwt_secret: cli.jwt_secret.clone(),
+        token_key: cli.token_key.clone(),
+        admin,
+        hash_concurrency: cli.hash_concurrency,
+        login_limits: LoginLimits {
+            per_account: cli.login_failures_per_account.max(1),
+            per_address: cli.login_failures_per_address.max(1),
+        },
+    }
 }
 
 /// One line from stdin, without its line ending.

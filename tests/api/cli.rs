@@ -163,3 +163,98 @@ fn openapi_command_prints_the_document() {
     let generated: serde_json::Value = serde_json::from_str(&hamkari_http::openapi::spec().to_json().unwrap()).unwrap();
     assert_eq!(printed, generated);
 }
+
+#[tokio::test]
+async fn seed_demo_loads_the_founding_case_once() {
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let seed = || {
+        hamkari()
+            .arg("seed-demo")
+            .env("HAMKARI_DATABASE_URL", &url)
+            .env("HAMKARI_ADMIN_EMAIL", "demo@example.org")
+            .env("HAMKARI_ADMIN_PASSWORD", "demo password 123")
+            .env("HAMKARI_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let first = seed();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("2 organizations"));
+    // Not into a database that has data: nothing is duplicated.
+    let second = seed();
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("empty database"));
+
+    let app = TestApp::spawn_with(db, url, |s| s.admin = hamkari_http::AdminBootstrap::Skip).await;
+    let tokens = app.login_ok("demo@example.org", "demo password 123").await;
+    let admin = app.with_token(tokens["access_token"].as_str().unwrap());
+    let orgs: serde_json::Value = admin.get("/api/v1/organizations?sort=name").await.json().await.unwrap();
+    let names: Vec<&str> = orgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "انجمن آزمایشگاههای همکار آزمون و واسنجی ایران",
+            "جامعه ممیزی و بازرسی ایران"
+        ]
+    );
+    let [labs, audit] = [0, 1].map(|i| orgs["items"][i]["id"].as_str().unwrap().to_owned());
+
+    // The chair of one board sits on the other; each association has one chair.
+    for (org, chair) in [(&labs, "محمد رضایی"), (&audit, "فاطمه احمدی")] {
+        let page: serde_json::Value = admin
+            .get(&format!("/api/v1/organizations/{org}/memberships?role=board_chair"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{page}");
+        assert_eq!(items[0]["member"]["full_name"], chair, "{page}");
+    }
+    let board: serde_json::Value = admin
+        .get(&format!("/api/v1/organizations/{audit}/memberships?role=board_member"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(board["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["member"]["full_name"] == "محمد رضایی"));
+
+    let shared: serde_json::Value = admin
+        .get(&format!(
+            "/api/v1/shared-members?organization_id={labs}&organization_id={audit}"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(shared["items"].as_array().unwrap().len() >= 4, "{shared}");
+
+    let projects: serde_json::Value = admin.get("/api/v1/projects").await.json().await.unwrap();
+    let mut kinds: Vec<&str> = projects["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["educational", "research", "supervisory"]);
+    let groups: serde_json::Value = admin.get("/api/v1/working-groups").await.json().await.unwrap();
+    let mut scopes: Vec<&str> = groups["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["scope"].as_str().unwrap())
+        .collect();
+    scopes.sort_unstable();
+    assert_eq!(scopes, ["general", "specialized"]);
+}
