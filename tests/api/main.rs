@@ -9,6 +9,7 @@ mod api_tokens;
 mod auth;
 mod authorization;
 mod cli;
+mod deploy;
 mod errors;
 mod health;
 mod helpers;
