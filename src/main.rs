@@ -5,9 +5,13 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use hamkari_http::{AdminBootstrap, Application, LoginLimits, PoolSettings, Settings};
+use hamkari_persistence::Backend;
 use tracing_subscriber::EnvFilter;
 
 mod seed_demo;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -29,9 +33,9 @@ struct Cli {
     #[arg(long, env = "HAMKARI_BIND", default_value = "127.0.0.1:8080", global = true)]
     bind: String,
 
-    /// Largest number of database connections.
-    #[arg(long, env = "HAMKARI_POOL_SIZE", default_value_t = 16, global = true)]
-    pool_size: u32,
+    /// Largest number of database connections [default: 4 on SQLite, 8 on PostgreSQL].
+    #[arg(long, env = "HAMKARI_POOL_SIZE", global = true)]
+    pool_size: Option<u32>,
 
     /// Seconds a request waits for a database connection before answering 503.
     #[arg(long, env = "HAMKARI_DB_TIMEOUT_SECS", default_value_t = 3, global = true)]
@@ -198,7 +202,10 @@ fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
         bind,
         database_url: cli.database_url.clone(),
         pool: PoolSettings {
-            max_size: cli.pool_size.max(1),
+            max_size: cli
+                .pool_size
+                .unwrap_or_else(|| PoolSettings::default_size(&Backend::from_url(&cli.database_url)))
+                .max(1),
             connection_timeout: Duration::from_secs(cli.db_timeout_secs.max(1)),
         },
         workers: cli.workers,

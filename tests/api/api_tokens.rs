@@ -103,6 +103,11 @@ async fn rotation_replaces_the_secret_at_once() {
     let created = app.create_api_token(&["organizations:read"], None).await;
     let old = created["token"].as_str().unwrap();
     let id = created["id"].as_str().unwrap();
+    // Used a moment before, so the server has the old secret's token fresh in mind.
+    assert_eq!(
+        app.with_token(old).get("/api/v1/organizations").await.status(),
+        StatusCode::OK
+    );
     let response = app
         .request(Method::POST, &format!("/api/v1/api-tokens/{id}/rotate"))
         .send()
@@ -132,6 +137,14 @@ async fn revoked_and_expired_tokens_are_refused_and_filterable() {
     let revoked = app.create_api_token(&["organizations:read"], None).await;
     let expired = app.create_api_token(&["organizations:read"], None).await;
     let active = app.create_api_token(&["organizations:read"], None).await;
+    // In use right up to its revocation, which must still take effect on the next request.
+    assert_eq!(
+        app.with_token(revoked["token"].as_str().unwrap())
+            .get("/api/v1/organizations")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 
     let response = app
         .delete(&format!("/api/v1/api-tokens/{}", revoked["id"].as_str().unwrap()))

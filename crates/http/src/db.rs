@@ -27,5 +27,11 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    run(db, move |conn| hamkari_persistence::write_transaction(conn, body)).await
+    let db = db.clone();
+    let span = tracing::Span::current();
+    web::block(move || {
+        let _entered = span.enter();
+        db.write(body)
+    })
+    .await?
 }

@@ -3,7 +3,7 @@
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use hamkari_persistence::Database;
 
-use crate::auth::{Hasher, Jwt, Keys};
+use crate::auth::{Hasher, Jwt, Keys, Sessions};
 
 pub struct AppState {
     pub db: Database,
@@ -11,6 +11,8 @@ pub struct AppState {
     pub jwt: Jwt,
     pub hasher: Hasher,
     pub login_limits: LoginLimits,
+    /// Credentials recently confirmed against the database.
+    pub sessions: Sessions,
 }
 
 /// How many failed logins in 15 minutes block further attempts for 15 minutes.

@@ -101,23 +101,44 @@ async fn principal(state: &AppState, credential: String) -> Result<Principal, Ap
         let secret = ApiTokenSecret::parse(&credential).map_err(|_| rejected())?;
         let hash = state.keys.token_hash(secret.expose());
         let now = state.now();
-        return db::run(&state.db, move |conn| {
-            let token = api_tokens::find_by_secret_hash(conn, &hash)?.ok_or_else(rejected)?;
-            if token.state(now) != TokenState::Active {
-                return Err(rejected());
+        let token = match state.sessions.token(&hash).filter(|t| !t.needs_usage_stamp(now)) {
+            Some(token) => token,
+            None => {
+                let seen = state.sessions.generation();
+                let key = hash.clone();
+                let token = db::run(&state.db, move |conn| {
+                    let mut token = api_tokens::find_by_secret_hash(conn, &key)?.ok_or_else(rejected)?;
+                    if token.state(now) == TokenState::Active && token.needs_usage_stamp(now) {
+                        api_tokens::stamp_used(conn, token.id, now)?;
+                        token.last_used_at = Some(now);
+                    }
+                    Ok(token)
+                })
+                .await?;
+                state.sessions.remember_token(seen, hash, token.clone());
+                token
             }
-            if token.needs_usage_stamp(now) {
-                api_tokens::stamp_used(conn, token.id, now)?;
-            }
-            Ok(Principal::api_token(token.id, token.scopes, token.organization_id))
-        })
-        .await;
+        };
+        if token.state(now) != TokenState::Active {
+            return Err(rejected());
+        }
+        return Ok(Principal::api_token(token.id, token.scopes, token.organization_id));
     }
     let claims = state.jwt.verify(&credential).ok_or_else(rejected)?;
-    let user = db::run(&state.db, move |conn| {
-        users::session_state(conn, claims.sub).map_err(ApiError::from)
-    })
-    .await?;
+    let user = match state.sessions.user(claims.sub) {
+        Some(user) => Some(user),
+        None => {
+            let seen = state.sessions.generation();
+            let user = db::run(&state.db, move |conn| {
+                users::session_state(conn, claims.sub).map_err(ApiError::from)
+            })
+            .await?;
+            if let Some(user) = &user {
+                state.sessions.remember_user(seen, user.clone());
+            }
+            user
+        }
+    };
     match user {
         // A disabled user, or a session from before a password change, is over at once.
         Some(user) if !user.disabled && user.session_version == claims.sv => {

@@ -1,10 +1,15 @@
-//! Password hashing: argon2id on the blocking pool, behind a cap on concurrent hashes so a
+//! Password hashing: argon2id on threads of its own, behind a cap on concurrent hashes, so a
 //! login flood queues instead of starving every other request of CPU.
+//!
+//! The threads run at the lowest scheduling priority: when the CPU is busy with other
+//! requests, they take only what is left, and the other requests' latency does not follow
+//! the login rate. (Actix's blocking pool would not do: its threads are shared with database
+//! work, and an unprivileged thread cannot raise its priority back.)
 
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::web;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use hamkari_domain::auth::Password;
@@ -15,9 +20,12 @@ use crate::error::ApiError;
 /// How long a login may wait for a hashing slot before the server says it is busy.
 const QUEUE_PATIENCE: Duration = Duration::from_secs(10);
 
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// A hash of a random password: unknown accounts are verified against it so they take
     /// as long as known ones.
     dummy: Arc<String>,
@@ -56,10 +64,27 @@ pub struct Verified {
 impl Hasher {
     pub fn new(concurrency: usize) -> Result<Self, ApiError> {
         let dummy = hash_now(&crate::auth::random_token())?;
+        let concurrency = concurrency.max(1);
         Ok(Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(concurrency)),
+            jobs: spawn_threads(concurrency)?,
             dummy: Arc::new(dummy),
         })
+    }
+
+    /// Runs `work` on a hashing thread.
+    async fn on_hash_thread<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(work());
+            }))
+            .map_err(|_| ApiError::internal("the password hashing threads are gone"))?;
+        rx.await
+            .map_err(|_| ApiError::internal("a password hashing job panicked"))
     }
 
     async fn slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
@@ -72,12 +97,11 @@ impl Hasher {
     pub async fn hash(&self, password: &Password) -> Result<String, ApiError> {
         let permit = self.slot().await?;
         let password = password.expose().to_owned();
-        let hash = web::block(move || {
+        self.on_hash_thread(move || {
             let _permit = permit;
             hash_now(&password)
         })
-        .await??;
-        Ok(hash)
+        .await?
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no
@@ -86,7 +110,7 @@ impl Hasher {
         let permit = self.slot().await?;
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.dummy.as_ref().clone());
-        web::block(move || {
+        self.on_hash_thread(move || {
             let _permit = permit;
             let hash = PasswordHash::new(&phc).map_err(ApiError::internal)?;
             let ok = argon2().verify_password(password.as_bytes(), &hash).is_ok();
@@ -96,5 +120,46 @@ impl Hasher {
             })
         })
         .await?
+    }
+}
+
+/// Starts `count` hashing threads at the lowest priority; they end when the last
+/// [`Hasher`] clone is dropped.
+fn spawn_threads(count: usize) -> Result<mpsc::Sender<Job>, ApiError> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    for n in 0..count {
+        let rx = Arc::clone(&rx);
+        std::thread::Builder::new()
+            .name(format!("hamkari-hash-{n}"))
+            .spawn(move || {
+                lower_priority();
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    // A panicking job drops its reply (the caller sees an error); the thread lives on.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                }
+            })
+            .map_err(ApiError::internal)?;
+    }
+    Ok(tx)
+}
+
+/// Niceness 19: the scheduler runs the thread when nothing else wants the CPU, mostly.
+fn lower_priority() {
+    use thread_priority::unix::{
+        set_thread_priority_and_policy, thread_native_id, NormalThreadSchedulePolicy, ThreadSchedulePolicy,
+    };
+    let lowered = set_thread_priority_and_policy(
+        thread_native_id(),
+        thread_priority::ThreadPriority::Min,
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other),
+    );
+    if let Err(error) = lowered {
+        tracing::warn!(?error, "password hashing threads keep normal priority");
     }
 }

@@ -274,13 +274,16 @@ pub async fn rotate(state: web::Data<AppState>, caller: Caller, id: web::Path<Uu
         }
         store::find(conn, id)?.ok_or_else(not_found)
     })
-    .await?;
+    .await;
+    // After the commit, so no lookup can store the old secret's token again.
+    state.sessions.forget_all();
+    let token = token?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(issued(token, &secret, state.now())))
 }
 
-/// Revoke an API token; it answers 401 from now on, on every instance. Administrators only (a user session; API tokens cannot manage tokens).
+/// Revoke an API token; it answers 401 from the next request on (other instances sharing the database: within a second). Administrators only (a user session; API tokens cannot manage tokens).
 #[utoipa::path(
     tag = "api-tokens",
     operation_id = "revoke_api_token",
@@ -297,12 +300,14 @@ pub async fn revoke(state: web::Data<AppState>, caller: Caller, id: web::Path<Uu
     caller.0.require_admin()?;
     let id = id.into_inner();
     let now = state.now();
-    db::write(&state.db, move |conn| {
+    let revoked = db::write(&state.db, move |conn| {
         store::find(conn, id)?.ok_or_else(not_found)?;
         store::revoke(conn, id, now)?;
         Ok::<_, ApiError>(())
     })
-    .await?;
+    .await;
+    state.sessions.forget_all();
+    revoked?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -374,7 +374,10 @@ pub async fn update(
         }
         Ok(user)
     })
-    .await?;
+    .await;
+    // After the commit: a disabled user or an old session is refused from the next request.
+    state.sessions.forget_all();
+    let user = user?;
     Ok(with_etag(HttpResponse::Ok(), user.version).json(UserBody::from(user)))
 }
 
@@ -407,14 +410,16 @@ pub async fn remove(
         ));
     }
     let if_match = IfMatch::from_request(&req);
-    db::write(&state.db, move |conn| {
+    let deleted = db::write(&state.db, move |conn| {
         let (user, _) = store::find(conn, id)?.ok_or_else(not_found)?;
         if_match.check(user.version)?;
         keep_an_admin(conn, &user, None)?;
         store::delete(conn, id)?;
         Ok::<_, ApiError>(())
     })
-    .await?;
+    .await;
+    state.sessions.forget_all();
+    deleted?;
     Ok(HttpResponse::NoContent().finish())
 }
 
