@@ -1,0 +1,247 @@
+//! The record of a run: JSON for machines, a Markdown table for bench/README.md.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ceiling::Pgbench;
+use crate::run::ColdStart;
+use crate::wrk::Outcome;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub key: &'static str,
+    pub connections: u32,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// The server's peak resident memory so far.
+    pub peak_rss_mib: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub name: String,
+    pub value: f64,
+    pub goal: String,
+    pub met: bool,
+}
+
+impl Target {
+    pub fn at_least(name: String, value: f64, goal: f64) -> Self {
+        Self {
+            name,
+            value,
+            goal: format!("≥ {goal}"),
+            met: value >= goal,
+        }
+    }
+
+    pub fn at_most(name: String, value: f64, goal: f64) -> Self {
+        Self {
+            name,
+            value,
+            goal: format!("≤ {goal}"),
+            met: value <= goal,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub cores: usize,
+    pub cpu: String,
+    pub kernel: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub date: String,
+    pub machine: Machine,
+    pub backend: &'static str,
+    pub scale: String,
+    pub members: usize,
+    pub organizations: usize,
+    pub memberships: usize,
+    pub projects: usize,
+    pub working_groups: usize,
+    pub load_seconds: f64,
+    pub connections: u32,
+    pub seconds_per_scenario: u64,
+    pub cold_start: ColdStart,
+    pub no_database: Outcome,
+    pub pgbench: Vec<Pgbench>,
+    pub rows: Vec<Row>,
+    pub peak_rss_mib: f64,
+    pub targets: Vec<Target>,
+}
+
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn machine() -> Machine {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_default();
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|k| k.trim().to_owned())
+        .unwrap_or_default();
+    Machine {
+        cores: std::thread::available_parallelism().map_or(1, usize::from),
+        cpu,
+        kernel,
+    }
+}
+
+fn line(out: &mut String, name: &str, connections: u32, o: &Outcome, ceiling: &str) {
+    let _ = writeln!(
+        out,
+        "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {} | {ceiling} |",
+        o.per_second,
+        o.p50_ms,
+        o.p99_ms,
+        if o.stale > 0 {
+            format!("{} (+{} 412)", o.errors, o.stale)
+        } else {
+            o.errors.to_string()
+        }
+    );
+}
+
+impl Report {
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "**{} at {}** ({} members, {} organizations, {} memberships, {} projects, {} working groups; loaded in {:.0} s). {}; {} cores, {}; {} s per scenario.\n",
+            self.backend,
+            self.scale,
+            self.members,
+            self.organizations,
+            self.memberships,
+            self.projects,
+            self.working_groups,
+            self.load_seconds,
+            self.date,
+            self.machine.cores,
+            self.machine.cpu,
+            self.seconds_per_scenario,
+        );
+        let _ = writeln!(
+            out,
+            "| scenario | conns | req/s | p50 ms | p99 ms | errors | vs ceiling |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        line(
+            &mut out,
+            "ceiling: actix handler, no database",
+            self.connections,
+            &self.no_database,
+            "1.00 of no-db",
+        );
+        for p in &self.pgbench {
+            let _ = writeln!(
+                out,
+                "| ceiling: `pgbench -S -M {}` | {} | {:.0} | {:.2} | {:.2} | 0 | |",
+                p.protocol, self.connections, p.per_second, p.p50_ms, p.p99_ms
+            );
+        }
+        let prepared = self.pgbench.iter().find(|p| p.protocol == "prepared");
+        for row in &self.rows {
+            let mut ceiling = format!("{:.2} of no-db", row.outcome.per_second / self.no_database.per_second);
+            if let Some(prepared) = prepared {
+                let _ = write!(
+                    ceiling,
+                    ", {:.2} of pgbench",
+                    row.outcome.per_second / prepared.per_second
+                );
+            }
+            line(&mut out, &row.name, row.connections, &row.outcome, &ceiling);
+        }
+        let _ = writeln!(
+            out,
+            "\nPeak RSS {:.1} MiB. Cold start on an empty SQLite file: {} ms (median {:.0} ms){}.\n",
+            self.peak_rss_mib,
+            self.cold_start
+                .sqlite_ms
+                .iter()
+                .map(|ms| format!("{ms:.0}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.cold_start.sqlite_median_ms,
+            self.cold_start
+                .postgres_ms
+                .map(|ms| format!("; on the fresh PostgreSQL database {ms:.0} ms"))
+                .unwrap_or_default(),
+        );
+        let _ = writeln!(out, "| target | value | goal | met |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for t in &self.targets {
+            let _ = writeln!(
+                out,
+                "| {} | {:.2} | {} | {} |",
+                t.name,
+                t.value,
+                t.goal,
+                if t.met { "yes" } else { "**no**" }
+            );
+        }
+        out
+    }
+}
+
+/// The figures `compare` reads back from two reports.
+#[derive(Deserialize)]
+struct Saved {
+    backend: String,
+    scale: String,
+    rows: Vec<SavedRow>,
+}
+
+#[derive(Deserialize)]
+struct SavedRow {
+    key: String,
+    name: String,
+    per_second: f64,
+    p50_ms: f64,
+}
+
+/// How each scenario's cost changed from `small` to `large` (two JSON reports).
+pub fn compare(small: &str, large: &str) -> anyhow::Result<String> {
+    let small: Saved = serde_json::from_str(small)?;
+    let large: Saved = serde_json::from_str(large)?;
+    anyhow::ensure!(
+        small.backend == large.backend,
+        "the reports are from different backends"
+    );
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| {} scenario | p50 ms at {} | at {} | p50 ratio | req/s at {} | at {} | time per request ratio |",
+        small.backend, small.scale, large.scale, small.scale, large.scale
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for s in &small.rows {
+        let Some(l) = large.rows.iter().find(|l| l.key == s.key) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} | {:.2} |",
+            s.name,
+            s.p50_ms,
+            l.p50_ms,
+            l.p50_ms / s.p50_ms.max(0.001),
+            s.per_second,
+            l.per_second,
+            s.per_second / l.per_second.max(0.001),
+        );
+    }
+    Ok(out)
+}
