@@ -249,6 +249,32 @@ async fn a_member_with_memberships_is_deleted_only_with_force() {
 }
 
 #[tokio::test]
+async fn search_follows_a_rename_and_survives_other_changes() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member(json!({"full_name": "کاوه یزدانی"})).await;
+    let path = format!("/api/v1/members/{}", member["id"].as_str().unwrap());
+    let search = |q: &'static str| {
+        let app = &app;
+        async move {
+            let encoded: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+            names(
+                &app.get_json(&format!("/api/v1/members?q={encoded}"), StatusCode::OK)
+                    .await,
+            )
+        }
+    };
+    // A change that leaves the name alone keeps the member findable…
+    let response = app.patch_json(&path, &json!({"expertise": "واسنجی"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(search("یزدانی").await, ["کاوه یزدانی"]);
+    // …and a rename moves the search key with it.
+    let response = app.patch_json(&path, &json!({"full_name": "کاوه شریفی"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(search("شریفی").await, ["کاوه شریفی"]);
+    assert!(search("یزدانی").await.is_empty());
+}
+
+#[tokio::test]
 async fn patch_clears_and_validates() {
     let app = TestApp::spawn().await;
     let member = app
