@@ -87,6 +87,22 @@ pub struct Pgbench {
     pub transactions: u64,
 }
 
+/// The median of each figure over `runs`.
+pub fn median(runs: &[Pgbench]) -> Option<Pgbench> {
+    let mid = |f: fn(&Pgbench) -> f64| {
+        let mut values: Vec<f64> = runs.iter().map(f).collect();
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied()
+    };
+    Some(Pgbench {
+        protocol: runs.first()?.protocol,
+        per_second: mid(|r| r.per_second)?,
+        p50_ms: mid(|r| r.p50_ms)?,
+        p99_ms: mid(|r| r.p99_ms)?,
+        transactions: runs.iter().map(|r| r.transactions).sum(),
+    })
+}
+
 /// Initializes a pgbench database (scale 10: a million accounts) at `url`.
 pub fn pgbench_init(url: &str) -> anyhow::Result<()> {
     let output = Command::new("pgbench")

@@ -37,9 +37,13 @@ enum Command {
         /// Concurrent connections for every scenario (and for pgbench).
         #[arg(long, default_value_t = 32)]
         connections: u32,
-        /// Seconds per scenario.
-        #[arg(long, default_value_t = 10)]
+        /// Seconds per run.
+        #[arg(long, default_value_t = 5)]
         seconds: u64,
+        /// Runs per scenario: the report gives the median of each figure, so one noisy
+        /// moment on a shared machine does not decide it.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
         /// Connections logging in during the login flood.
         #[arg(long, default_value_t = 8)]
         login_connections: u32,
@@ -71,6 +75,7 @@ fn main() -> anyhow::Result<()> {
             postgres,
             connections,
             seconds,
+            repeat,
             login_connections,
             out,
         } => {
@@ -79,6 +84,7 @@ fn main() -> anyhow::Result<()> {
                 postgres,
                 connections: connections.max(1),
                 duration: Duration::from_secs(seconds.max(1)),
+                repeat: repeat.max(1),
                 login_connections: login_connections.max(1),
                 out_dir: out,
             })?;

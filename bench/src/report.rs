@@ -17,6 +17,14 @@ pub struct Row {
     pub outcome: Outcome,
     /// The server's peak resident memory so far.
     pub peak_rss_mib: f64,
+    /// Ratios to ceiling runs made just before each run (GET by id only).
+    pub paired: Option<Paired>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Paired {
+    pub of_no_database: f64,
+    pub of_pgbench_prepared: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,7 +75,8 @@ pub struct Report {
     pub working_groups: usize,
     pub load_seconds: f64,
     pub connections: u32,
-    pub seconds_per_scenario: u64,
+    pub seconds_per_run: u64,
+    pub runs_per_scenario: usize,
     pub cold_start: ColdStart,
     pub no_database: Outcome,
     pub pgbench: Vec<Pgbench>,
@@ -119,7 +128,7 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "**{} at {}** ({} members, {} organizations, {} memberships, {} projects, {} working groups; loaded in {:.0} s). {}; {} cores, {}; {} s per scenario.\n",
+            "**{} at {}** ({} members, {} organizations, {} memberships, {} projects, {} working groups; loaded in {:.0} s). {}; {} cores, {}; each figure the median of {} runs of {} s.\n",
             self.backend,
             self.scale,
             self.members,
@@ -131,7 +140,8 @@ impl Report {
             self.date,
             self.machine.cores,
             self.machine.cpu,
-            self.seconds_per_scenario,
+            self.runs_per_scenario,
+            self.seconds_per_run,
         );
         let _ = writeln!(
             out,
@@ -154,13 +164,22 @@ impl Report {
         }
         let prepared = self.pgbench.iter().find(|p| p.protocol == "prepared");
         for row in &self.rows {
-            let mut ceiling = format!("{:.2} of no-db", row.outcome.per_second / self.no_database.per_second);
-            if let Some(prepared) = prepared {
-                let _ = write!(
-                    ceiling,
-                    ", {:.2} of pgbench",
-                    row.outcome.per_second / prepared.per_second
-                );
+            let mut ceiling = match &row.paired {
+                Some(p) => format!("**{:.2} of no-db**", p.of_no_database),
+                None => format!("{:.2} of no-db", row.outcome.per_second / self.no_database.per_second),
+            };
+            match (row.paired.as_ref().and_then(|p| p.of_pgbench_prepared), prepared) {
+                (Some(ratio), _) => {
+                    let _ = write!(ceiling, ", **{ratio:.2} of pgbench**");
+                }
+                (None, Some(prepared)) => {
+                    let _ = write!(
+                        ceiling,
+                        ", {:.2} of pgbench",
+                        row.outcome.per_second / prepared.per_second
+                    );
+                }
+                (None, None) => {}
             }
             line(&mut out, &row.name, row.connections, &row.outcome, &ceiling);
         }

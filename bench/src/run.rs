@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::ceiling::{self, NoDatabase, Pgbench};
 use crate::database::Fresh;
-use crate::report::{self, Report, Row, Target};
+use crate::report::{self, Paired, Report, Row, Target};
 use crate::seed::{self, Scale};
 use crate::server::{self, Server};
 use crate::wrk::{self, Load, Outcome, Requests};
@@ -19,6 +19,8 @@ pub struct Options {
     pub postgres: Option<String>,
     pub connections: u32,
     pub duration: Duration,
+    /// Runs per scenario; the report gives the median of each figure.
+    pub repeat: usize,
     /// Connections logging in during the login flood.
     pub login_connections: u32,
     pub out_dir: PathBuf,
@@ -92,7 +94,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     eprintln!("loaded in {load_seconds:.1} s");
 
     let files = RequestFiles::write(dir, &loaded)?;
-    let load = |base: &str, token: Option<&str>, requests: Requests, connections: u32| -> anyhow::Result<Outcome> {
+    let once = |base: &str, token: Option<&str>, requests: Requests, connections: u32| -> anyhow::Result<Outcome> {
         wrk::run(&Load {
             base,
             token,
@@ -101,23 +103,39 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
             duration: options.duration,
         })
     };
+    let load = |base: &str, token: Option<&str>, requests: Requests, connections: u32| -> anyhow::Result<Outcome> {
+        let runs = (0..options.repeat)
+            .map(|run| once(base, token, requests.for_run(run, options.repeat), connections))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(wrk::median(&runs))
+    };
     let connections = options.connections;
 
     eprintln!("ceiling: an actix handler without a database…");
-    let no_db = {
-        let ceiling = NoDatabase::start()?;
-        let base = format!("http://127.0.0.1:{}", ceiling.port);
-        load(&base, None, files.get(&files.organizations), connections)?
-    };
-    let pgbench = match &options.postgres {
+    // Both ceilings stay up: each GET-by-id run is paired with a ceiling run just before it,
+    // so a shared machine's slow minutes weigh on both sides of the ratio.
+    let ceiling = NoDatabase::start()?;
+    let ceiling_base = format!("http://127.0.0.1:{}", ceiling.port);
+    let no_db = load(&ceiling_base, None, files.get(&files.organizations), connections)?;
+    let pgbench_db = match &options.postgres {
         Some(url) => {
-            eprintln!("ceiling: pgbench -S…");
             let db = Fresh::postgres(url, "hamkari_bench_pgbench")?;
             ceiling::pgbench_init(&db.url)?;
-            ["simple", "prepared"]
-                .into_iter()
-                .map(|protocol| ceiling::pgbench_select(&db.url, protocol, connections, options.duration, dir))
-                .collect::<anyhow::Result<Vec<Pgbench>>>()?
+            Some(db)
+        }
+        None => None,
+    };
+    let pgbench = match &pgbench_db {
+        Some(db) => {
+            eprintln!("ceiling: pgbench -S…");
+            let mut figures = Vec::new();
+            for protocol in ["simple", "prepared"] {
+                let runs = (0..options.repeat)
+                    .map(|_| ceiling::pgbench_select(&db.url, protocol, connections, options.duration, dir))
+                    .collect::<anyhow::Result<Vec<Pgbench>>>()?;
+                figures.push(ceiling::median(&runs).context("no pgbench runs")?);
+            }
+            figures
         }
         None => Vec::new(),
     };
@@ -127,90 +145,135 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     let client = reqwest::blocking::Client::new();
     // Warm the caches the way a server that has been up a while would have them.
     let token = server::login(&client, &base)?;
-    load(&base, Some(&token), files.get(&files.members), connections)?;
-    load(&base, Some(&token), files.get(&files.organizations), connections)?;
+    once(&base, Some(&token), files.get(&files.members), connections)?;
+    once(&base, Some(&token), files.get(&files.organizations), connections)?;
 
     let mut rows = Vec::new();
-    let mut measure =
-        |name: &str, key: &'static str, connections: u32, requests: Requests| -> anyhow::Result<Outcome> {
-            eprintln!("{name}…");
-            // A fresh access token for each scenario: they live fifteen minutes.
+    let measure = |name: &str, key: &'static str, connections: u32, requests: Requests| -> anyhow::Result<Row> {
+        eprintln!("{name}…");
+        // A fresh access token for each scenario: they live fifteen minutes.
+        let token = server::login(&client, &base)?;
+        let outcome = load(&base, Some(&token), requests, connections)?;
+        Ok(Row {
+            name: name.to_owned(),
+            key,
+            connections,
+            outcome,
+            peak_rss_mib: server.peak_rss_mib()?,
+            paired: None,
+        })
+    };
+    // Each run right after a run of each ceiling; the ratios are the medians of the pairs'.
+    let paired = |name: &str, key: &'static str, requests: Requests| -> anyhow::Result<Row> {
+        eprintln!("{name}, paired with the ceilings…");
+        let (mut runs, mut no_db_ratios, mut pgbench_ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..options.repeat {
+            let no_db = once(&ceiling_base, None, files.get(&files.organizations), connections)?;
+            let pgbench = match &pgbench_db {
+                Some(db) => Some(ceiling::pgbench_select(
+                    &db.url,
+                    "prepared",
+                    connections,
+                    options.duration,
+                    dir,
+                )?),
+                None => None,
+            };
             let token = server::login(&client, &base)?;
-            let outcome = load(&base, Some(&token), requests, connections)?;
-            rows.push(Row {
-                name: name.to_owned(),
-                key,
-                connections,
-                outcome: outcome.clone(),
-                peak_rss_mib: server.peak_rss_mib()?,
-            });
-            Ok(outcome)
-        };
-    measure(
+            let run = once(&base, Some(&token), requests.clone(), connections)?;
+            no_db_ratios.push(run.per_second / no_db.per_second);
+            if let Some(p) = pgbench {
+                pgbench_ratios.push(run.per_second / p.per_second);
+            }
+            runs.push(run);
+        }
+        Ok(Row {
+            name: name.to_owned(),
+            key,
+            connections,
+            outcome: wrk::median(&runs),
+            peak_rss_mib: server.peak_rss_mib()?,
+            paired: Some(Paired {
+                of_no_database: median(&no_db_ratios),
+                of_pgbench_prepared: (!pgbench_ratios.is_empty()).then(|| median(&pgbench_ratios)),
+            }),
+        })
+    };
+    rows.push(measure(
         "GET /health/live (no database, no credentials)",
         "health_live",
         connections,
         files.get(&files.health),
-    )?;
-    let get_org = measure(
+    )?);
+    rows.push(paired(
         "GET /api/v1/organizations/{id}",
         "get_organization",
-        connections,
         files.get(&files.organizations),
-    )?;
-    measure(
+    )?);
+    let get_org = rows.last().map(|r| r.outcome.clone()).context("no row")?;
+    rows.push(paired(
         "GET /api/v1/members/{id}",
         "get_member",
-        connections,
         files.get(&files.members),
-    )?;
-    measure(
+    )?);
+    rows.push(measure(
         "GET /api/v1/members?organization_id=…",
         "list_members_of_organization",
         connections,
         files.get(&files.lists),
-    )?;
-    measure(
+    )?);
+    rows.push(measure(
         "GET /api/v1/members?q=<full name>",
         "search_members",
         connections,
         files.get(&files.searches),
-    )?;
-    measure(
+    )?);
+    rows.push(measure(
         "GET /api/v1/shared-members (two organizations)",
         "shared_members",
         connections,
         files.get(&files.shared),
-    )?;
-    measure(
+    )?);
+    rows.push(measure(
         "PATCH /api/v1/members/{id} with If-Match",
         "patch_member",
         connections,
         Requests::PatchMembers {
             ids: files.member_ids.clone(),
             body: r#"{"expertise":"واسنجی و آزمون"}"#.into(),
+            part: 0,
+            parts: 1,
         },
-    )?;
+    )?);
     let login_body = serde_json::json!({"email": server::ADMIN_EMAIL, "password": server::ADMIN_PASSWORD}).to_string();
     let login = || Requests::Post {
         path: "/api/v1/auth/login".into(),
         body: login_body.clone(),
     };
-    measure("POST /api/v1/auth/login", "login", options.login_connections, login())?;
+    rows.push(measure(
+        "POST /api/v1/auth/login",
+        "login",
+        options.login_connections,
+        login(),
+    )?);
 
     eprintln!("GET /api/v1/organizations/{{id}} during a login flood…");
-    let token = server::login(&client, &base)?;
-    let flood = wrk::start(&Load {
-        base: &base,
-        token: None,
-        requests: login(),
-        connections: options.login_connections,
-        duration: options.duration + Duration::from_secs(2),
-    })?;
-    // Let the flood fill the hashing queue first.
-    std::thread::sleep(Duration::from_secs(1));
-    let during = load(&base, Some(&token), files.get(&files.organizations), connections)?;
-    let logins = flood.finish()?;
+    let (mut during, mut logins) = (Vec::new(), Vec::new());
+    for _ in 0..options.repeat {
+        let token = server::login(&client, &base)?;
+        let flood = wrk::start(&Load {
+            base: &base,
+            token: None,
+            requests: login(),
+            connections: options.login_connections,
+            duration: options.duration + Duration::from_secs(2),
+        })?;
+        // Let the flood fill the hashing queue first.
+        std::thread::sleep(Duration::from_secs(1));
+        during.push(once(&base, Some(&token), files.get(&files.organizations), connections)?);
+        logins.push(flood.finish()?);
+    }
+    let (during, logins) = (wrk::median(&during), wrk::median(&logins));
     let peak_rss_mib = server.peak_rss_mib()?;
     rows.push(Row {
         name: format!(
@@ -221,6 +284,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         connections,
         outcome: during.clone(),
         peak_rss_mib,
+        paired: None,
     });
     rows.push(Row {
         name: "POST /api/v1/auth/login (the flood itself)".into(),
@@ -228,22 +292,25 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         connections: options.login_connections,
         outcome: logins,
         peak_rss_mib,
+        paired: None,
     });
     drop(server);
+    drop(ceiling);
 
-    let by_key = |key: &str| rows.iter().find(|r| r.key == key).map(|r| r.outcome.clone());
     let mut targets = Vec::new();
     for key in ["get_organization", "get_member"] {
-        let outcome = by_key(key).context("missing row")?;
-        match pgbench.iter().find(|p| p.protocol == "prepared") {
-            Some(prepared) => targets.push(Target::at_least(
-                format!("{key}: req/s ÷ pgbench -S -M prepared tps"),
-                outcome.per_second / prepared.per_second,
+        let row = rows.iter().find(|r| r.key == key).context("missing row")?;
+        let outcome = row.outcome.clone();
+        let pairs = row.paired.clone().context("not paired")?;
+        match pairs.of_pgbench_prepared {
+            Some(ratio) => targets.push(Target::at_least(
+                format!("{key}: req/s ÷ pgbench -S -M prepared tps (paired runs)"),
+                ratio,
                 0.75,
             )),
             None => targets.push(Target::at_least(
-                format!("{key}: req/s ÷ no-database handler req/s"),
-                outcome.per_second / no_db.per_second,
+                format!("{key}: req/s ÷ no-database handler req/s (paired runs)"),
+                pairs.of_no_database,
                 0.25,
             )),
         }
@@ -277,7 +344,8 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         working_groups: loaded.working_groups,
         load_seconds,
         connections,
-        seconds_per_scenario: options.duration.as_secs(),
+        seconds_per_run: options.duration.as_secs(),
+        runs_per_scenario: options.repeat,
         cold_start: cold,
         no_database: no_db,
         pgbench,

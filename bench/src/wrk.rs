@@ -12,14 +12,37 @@ use anyhow::Context;
 use serde::Serialize;
 
 /// What each connection sends.
+#[derive(Clone)]
 pub enum Requests {
     /// `GET` of a random line of `paths` (each a path with its query).
     Get { paths: PathBuf },
     /// `PATCH /api/v1/members/{id}` with `body`, walking the ids of `ids` in order so no id
     /// is ever in flight twice, each with `If-Match` of the version its last answer gave.
-    PatchMembers { ids: PathBuf, body: String },
+    /// Run `part` of `parts` uses only every `parts`-th id, so each run starts on members
+    /// still at version 1.
+    PatchMembers {
+        ids: PathBuf,
+        body: String,
+        part: usize,
+        parts: usize,
+    },
     /// `POST` of `body` to `path`, without credentials.
     Post { path: String, body: String },
+}
+
+impl Requests {
+    /// The requests for run `run` of `runs`.
+    pub fn for_run(&self, run: usize, runs: usize) -> Self {
+        match self {
+            Self::PatchMembers { ids, body, .. } => Self::PatchMembers {
+                ids: ids.clone(),
+                body: body.clone(),
+                part: run,
+                parts: runs.max(1),
+            },
+            other => other.clone(),
+        }
+    }
 }
 
 /// A load to run: `connections` kept busy for `duration`.
@@ -45,6 +68,29 @@ pub struct Outcome {
     pub errors: u64,
     /// 412 answers to a `PATCH` whose version was overtaken (expected under contention).
     pub stale: u64,
+    /// How many runs these figures are the median of (counts are summed).
+    pub runs: usize,
+}
+
+/// The median of each figure over `runs`; requests, errors and 412s summed.
+pub fn median(runs: &[Outcome]) -> Outcome {
+    let mid = |f: fn(&Outcome) -> f64| {
+        let mut values: Vec<f64> = runs.iter().map(f).collect();
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or(0.0)
+    };
+    Outcome {
+        requests: runs.iter().map(|r| r.requests).sum(),
+        seconds: runs.iter().map(|r| r.seconds).sum(),
+        per_second: mid(|r| r.per_second),
+        p50_ms: mid(|r| r.p50_ms),
+        p90_ms: mid(|r| r.p90_ms),
+        p99_ms: mid(|r| r.p99_ms),
+        max_ms: runs.iter().map(|r| r.max_ms).fold(0.0, f64::max),
+        errors: runs.iter().map(|r| r.errors).sum(),
+        stale: runs.iter().map(|r| r.stale).sum(),
+        runs: runs.len(),
+    }
 }
 
 fn lua_string(text: &str) -> String {
@@ -102,16 +148,20 @@ end
 "#,
             file = lua_string(&paths.display().to_string())
         ),
-        Requests::PatchMembers { ids, body } => format!(
+        Requests::PatchMembers { ids, body, part, parts } => format!(
             r#"
 local versions, next_index = {{}}, 0
+-- Each thread of each run owns its own ids, so none is patched from two version tables.
 function init(args)
-  load_lines({file})
-  next_index = tid
+  local k, slices = 0, {parts} * {threads}
+  for line in io.lines({file}) do
+    if k % slices == {part} * {threads} + tid - 1 then lines[#lines + 1] = line end
+    k = k + 1
+  end
 end
 function request()
   local id = lines[(next_index % #lines) + 1]
-  next_index = next_index + {threads}
+  next_index = next_index + 1
   local v = versions[id] or 1
   return wrk.format("PATCH", "/api/v1/members/" .. id,
     {{ {auth} ["Content-Type"] = "application/json", ["If-Match"] = '"' .. v .. '"' }}, {body})
@@ -124,7 +174,7 @@ function response(status, headers, body)
 end
 "#,
             file = lua_string(&ids.display().to_string()),
-            body = lua_string(body)
+            body = lua_string(body),
         ),
         Requests::Post { path, body } => format!(
             r#"
@@ -193,6 +243,7 @@ impl Running {
             max_ms: ms("max_us"),
             errors: n("connect") + n("read") + n("write") + n("timeout") + n("status").saturating_sub(stale),
             stale,
+            runs: 1,
         })
     }
 }
