@@ -226,10 +226,14 @@ fn holds_membership(organization: Option<Uuid>, roles: Option<&[MembershipRole]>
     };
     let head = "members.id IN (SELECT memberships.member_id FROM memberships WHERE 1 = 1";
     match organization {
+        // Grouped, the subquery tells PostgreSQL's planner how few members one organization
+        // has, so it starts from them (≈ 20 ms at a million members) instead of walking the
+        // whole creation-time index and probing each member (≈ 150 ms; bench/README.md).
+        // Without an organization the plain form is right: a role is common.
         Some(org) => Box::new(
             sql::<Bool>(&format!("{head} AND memberships.organization_id = "))
                 .bind::<DbUuid, _>(Id(org))
-                .sql(&format!("{role_clause})")),
+                .sql(&format!("{role_clause} GROUP BY memberships.member_id)")),
         ),
         None => Box::new(sql::<Bool>(&format!("{head}{role_clause})"))),
     }
