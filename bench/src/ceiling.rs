@@ -89,16 +89,12 @@ pub struct Pgbench {
 
 /// The median of each figure over `runs`.
 pub fn median(runs: &[Pgbench]) -> Option<Pgbench> {
-    let mid = |f: fn(&Pgbench) -> f64| {
-        let mut values: Vec<f64> = runs.iter().map(f).collect();
-        values.sort_by(f64::total_cmp);
-        values.get(values.len() / 2).copied()
-    };
+    let mid = |f: fn(&Pgbench) -> f64| crate::run::median(runs.iter().map(f));
     Some(Pgbench {
         protocol: runs.first()?.protocol,
-        per_second: mid(|r| r.per_second)?,
-        p50_ms: mid(|r| r.p50_ms)?,
-        p99_ms: mid(|r| r.p99_ms)?,
+        per_second: mid(|r| r.per_second),
+        p50_ms: mid(|r| r.p50_ms),
+        p99_ms: mid(|r| r.p99_ms),
         transactions: runs.iter().map(|r| r.transactions).sum(),
     })
 }

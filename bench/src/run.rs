@@ -35,8 +35,9 @@ pub struct ColdStart {
     pub postgres_ms: Option<f64>,
 }
 
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
+/// The middle value (the upper one of an even count); 0 when there are none.
+pub fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut sorted: Vec<f64> = values.into_iter().collect();
     sorted.sort_by(f64::total_cmp);
     sorted.get(sorted.len() / 2).copied().unwrap_or(0.0)
 }
@@ -81,7 +82,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         .map(|_| first.started_in.as_secs_f64() * 1000.0);
     drop(first);
     let cold = ColdStart {
-        sqlite_median_ms: median(&sqlite_ms),
+        sqlite_median_ms: median(sqlite_ms.iter().copied()),
         sqlite_ms,
         postgres_ms,
     };
@@ -194,8 +195,8 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
             outcome: wrk::median(&runs),
             peak_rss_mib: server.peak_rss_mib()?,
             paired: Some(Paired {
-                of_no_database: median(&no_db_ratios),
-                of_pgbench_prepared: (!pgbench_ratios.is_empty()).then(|| median(&pgbench_ratios)),
+                of_no_database: median(no_db_ratios),
+                of_pgbench_prepared: (!pgbench_ratios.is_empty()).then(|| median(pgbench_ratios)),
             }),
         })
     };

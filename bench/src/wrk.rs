@@ -74,11 +74,7 @@ pub struct Outcome {
 
 /// The median of each figure over `runs`; requests, errors and 412s summed.
 pub fn median(runs: &[Outcome]) -> Outcome {
-    let mid = |f: fn(&Outcome) -> f64| {
-        let mut values: Vec<f64> = runs.iter().map(f).collect();
-        values.sort_by(f64::total_cmp);
-        values.get(values.len() / 2).copied().unwrap_or(0.0)
-    };
+    let mid = |f: fn(&Outcome) -> f64| crate::run::median(runs.iter().map(f));
     Outcome {
         requests: runs.iter().map(|r| r.requests).sum(),
         seconds: runs.iter().map(|r| r.seconds).sum(),
