@@ -70,6 +70,10 @@ struct Cli {
     )]
     login_failures_per_address: u32,
 
+    /// Days an audit event is kept before it is deleted in the background.
+    #[arg(long, env = "HAMKARI_AUDIT_RETENTION_DAYS", default_value_t = 365, global = true)]
+    audit_retention_days: u32,
+
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
@@ -218,6 +222,7 @@ fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
             per_account: cli.login_failures_per_account.max(1),
             per_address: cli.login_failures_per_address.max(1),
         },
+        audit_retention_days: cli.audit_retention_days.max(1),
     }
 }
 

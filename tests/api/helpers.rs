@@ -199,6 +199,7 @@ impl TestApp {
             },
             hash_concurrency: 2,
             login_limits: LoginLimits::default(),
+            audit_retention_days: 365,
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);

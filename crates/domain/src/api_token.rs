@@ -11,7 +11,8 @@ use crate::validation::{clean_line, FieldProblem, ValidationErrors};
 pub const MAX_LIFETIME_DAYS: i64 = 366;
 
 /// A stored API token (its secret exists only as an HMAC).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as the events' `before`/`after`; holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ApiToken {
     pub id: Uuid,
     pub name: String,

@@ -9,6 +9,7 @@ pub mod membership;
 pub mod national_id;
 pub mod organization;
 pub mod page;
+pub mod precondition;
 pub mod project;
 pub mod text;
 pub mod user;

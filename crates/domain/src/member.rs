@@ -8,7 +8,8 @@ use crate::national_id::NationalId;
 use crate::text::search_key;
 use crate::validation::{clean_line, clean_text, FieldProblem, ValidationErrors};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as the events' `before`/`after`; holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Member {
     pub id: Uuid,
     pub full_name: String,

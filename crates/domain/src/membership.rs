@@ -94,7 +94,7 @@ impl RoleFilter {
 }
 
 /// A term from `started_on` to `ended_on` inclusive; open-ended while `ended_on` is `None`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Term {
     pub started_on: NaiveDate,
     pub ended_on: Option<NaiveDate>,
@@ -118,12 +118,14 @@ impl Term {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as the events' `before`/`after`; holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Membership {
     pub id: Uuid,
     pub member_id: Uuid,
     pub organization_id: Uuid,
     pub role: MembershipRole,
+    #[serde(flatten)]
     pub term: Term,
     pub end_reason: Option<String>,
     pub created_at: NaiveDateTime,

@@ -130,7 +130,8 @@ impl Slug {
 }
 
 /// A stored organization.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as the events' `before`/`after`; holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Organization {
     pub id: Uuid,
     pub name: String,

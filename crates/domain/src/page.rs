@@ -27,8 +27,9 @@ impl Limit {
 }
 
 /// Sort direction of a list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Direction {
+    #[default]
     Asc,
     Desc,
 }

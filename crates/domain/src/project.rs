@@ -155,7 +155,8 @@ pub fn check_participants(participants: &[(Uuid, ParticipantRole)]) -> Result<()
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as the events' `before`/`after`; holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Project {
     pub id: Uuid,
     pub title: String,

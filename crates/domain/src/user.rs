@@ -8,7 +8,8 @@ use crate::contact::Email;
 use crate::validation::{clean_line, FieldProblem, ValidationErrors};
 
 /// A stored user (the password hash is kept apart and never leaves persistence and auth).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as the events' `before`/`after`; holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct User {
     pub id: Uuid,
     pub email: String,

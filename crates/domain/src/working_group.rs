@@ -38,7 +38,8 @@ names!(GroupScope { Specialized => "specialized", General => "general" });
 names!(GroupStatus { Active => "active", Dissolved => "dissolved" });
 names!(GroupRole { Chair => "chair", CoChair => "co_chair", Secretary => "secretary", Member => "member" });
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as the events' `before`/`after`; holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct WorkingGroup {
     pub id: Uuid,
     pub name: String,

@@ -7,8 +7,8 @@ use actix_web::dev::Server;
 use actix_web::http::header::ContentType;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
+use hamkari_app::{Database, PoolSettings};
 use hamkari_persistence::migrations::{self, MigrationError};
-use hamkari_persistence::{Database, PoolSettings};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
@@ -41,6 +41,8 @@ pub struct Settings {
     pub hash_concurrency: usize,
     /// Failed logins that block an account or a client address.
     pub login_limits: LoginLimits,
+    /// Audit events older than this many days are deleted in the background.
+    pub audit_retention_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +87,7 @@ impl Application {
             }
         }
         let db = Database::new(&settings.database_url, &settings.pool);
+        prune_events_in_background(db.clone(), settings.audit_retention_days);
         let state = web::Data::new(prepare_state(db, &settings).await?);
         let listener = TcpListener::bind(&settings.bind).map_err(|source| BuildError::Bind {
             bind: settings.bind.clone(),
@@ -145,6 +148,36 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Deletes audit events past the retention period now and then every hour, a batch at a
+/// time so no transaction grows large; a failure is logged and retried an hour later.
+fn prune_events_in_background(db: Database, retention_days: u32) {
+    actix_web::rt::spawn(async move {
+        let mut every_hour = actix_web::rt::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            loop {
+                let db = db.clone();
+                let pruned = web::block(move || {
+                    db.write(|conn| hamkari_app::audit::prune(conn, hamkari_app::now(), retention_days))
+                })
+                .await;
+                match pruned {
+                    Ok(Ok(0)) => break,
+                    Ok(Ok(count)) => tracing::info!(count, "pruned old audit events"),
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, "pruning audit events failed");
+                        break;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "pruning audit events failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
 }
 
 /// Keys, the password hasher and the first administrator: everything the handlers share.

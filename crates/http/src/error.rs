@@ -3,8 +3,8 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use hamkari_app::{AppError, DbError, Unique};
 use hamkari_domain::{FieldError, ValidationErrors};
-use hamkari_persistence::DbError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -245,9 +245,7 @@ impl ResponseError for ApiError {
 
 impl From<hamkari_domain::auth::Denied> for ApiError {
     fn from(denied: hamkari_domain::auth::Denied) -> Self {
-        match denied {
-            hamkari_domain::auth::Denied::Forbidden(detail) => Self::Forbidden(detail),
-        }
+        AppError::from(denied).into()
     }
 }
 
@@ -259,51 +257,68 @@ impl From<ValidationErrors> for ApiError {
 
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
+        AppError::from(err).into()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
         match err {
-            DbError::UniqueViolation(index) => unique_conflict(index),
-            DbError::ForeignKeyViolation(cause) => {
-                tracing::info!(%cause, "foreign key refused a write");
-                Self::Conflict {
-                    code: "conflict",
-                    detail: "The change refers to or is referred to by another record.".into(),
-                    field: None,
-                }
-            }
-            DbError::Unavailable(cause) => Self::Unavailable(cause),
-            DbError::Query(e) => Self::Internal(e.to_string()),
+            AppError::Validation(errors) => Self::Validation(errors),
+            AppError::Forbidden(detail) => Self::Forbidden(detail),
+            AppError::NotFound(detail) => Self::NotFound(detail),
+            AppError::Conflict { code, detail, field } => Self::Conflict { code, detail, field },
+            AppError::Duplicate(unique) => unique_conflict(unique),
+            AppError::PreconditionFailed { current } => Self::PreconditionFailed { current },
+            AppError::Unavailable(cause) => Self::Unavailable(cause),
+            AppError::Internal(cause) => Self::Internal(cause),
         }
     }
 }
 
-/// Turns a unique index's name into a 409 that names the clashing field.
-fn unique_conflict(index: &'static str) -> ApiError {
-    let (field, detail) = match index {
-        "organizations_slug_unique" => ("slug", "Another organization already uses this slug."),
-        "organizations_name_key_unique" => (
+/// Turns a unique index into a 409 that names the clashing field. Exhaustive: a new index
+/// must say here what it means to a client.
+fn unique_conflict(unique: Unique) -> ApiError {
+    let (field, detail) = match unique {
+        Unique::OrganizationSlug => ("slug", "Another organization already uses this slug."),
+        Unique::OrganizationName => (
             "name",
             "Another organization already has this name (compared after Persian normalization).",
         ),
-        "users_email_unique" => ("email", "Another user already has this email address."),
-        "members_national_id_unique" => ("national_id", "Another member already has this national code."),
-        "members_email_unique" => ("email", "Another member already has this email address."),
-        "memberships_open_role_unique" => ("role", "The person already holds this role here in an open membership."),
-        "memberships_open_chair_unique" => ("role", "The organization already has an open board chair."),
-        "project_organizations_one_lead" => ("role", "The project already has a lead organization."),
-        "project_members_pkey" => ("member_id", "The person is on the team already."),
-        "working_group_members_pkey" => ("member_id", "The person is in the group already."),
-        "working_group_members_one_chair" => ("role", "The group has a chair already."),
-        "working_group_members_one_co_chair" => ("role", "This organization has a co-chair in the group already."),
-        _ => ("", "The record clashes with an existing one."),
+        Unique::UserEmail => ("email", "Another user already has this email address."),
+        Unique::MemberNationalId => ("national_id", "Another member already has this national code."),
+        Unique::MemberEmail => ("email", "Another member already has this email address."),
+        Unique::MembershipOpenRole => ("role", "The person already holds this role here in an open membership."),
+        Unique::MembershipOpenChair => ("role", "The organization already has an open board chair."),
+        Unique::ProjectOneLead => ("role", "The project already has a lead organization."),
+        Unique::ProjectTeamMember => ("member_id", "The person is on the team already."),
+        Unique::GroupMember => ("member_id", "The person is in the group already."),
+        Unique::GroupOneChair => ("role", "The group has a chair already."),
+        Unique::GroupOneCoChair => ("role", "This organization has a co-chair in the group already."),
+        Unique::UserOrganization => (
+            "organization_ids",
+            "The user is affiliated with this organization already.",
+        ),
+        // Server-made values: a clash is a bug or an astronomically unlikely collision.
+        Unique::ApiTokenSecret | Unique::RefreshTokenHash | Unique::ServerSecretName | Unique::LoginThrottleKey => {
+            return ApiError::internal(format!("unique index {unique:?} refused a server-made value"));
+        }
     };
     ApiError::Conflict {
         code: "already_exists",
         detail: detail.into(),
-        field: (!field.is_empty()).then_some(field),
+        field: Some(field),
     }
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         Self::internal(err)
+    }
+}
+
+impl From<hamkari_domain::precondition::Stale> for ApiError {
+    fn from(stale: hamkari_domain::precondition::Stale) -> Self {
+        Self::PreconditionFailed { current: stale.current }
     }
 }

@@ -6,6 +6,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::HttpMessage;
 use tracing::Instrument;
 
 use crate::error::{problem_response, PROBLEM_JSON};
@@ -25,6 +26,10 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// The request's id, left in its extensions for the events it causes.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -34,6 +39,7 @@ pub async fn observe(
     // lets through: a warning logged under a disabled span would lose its request id.
     let span = tracing::error_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     let started = Instant::now();
+    req.extensions_mut().insert(RequestId(id.clone()));
     async move {
         let response = match next.call(req).await {
             Ok(response) => response.map_into_boxed_body(),

@@ -3,6 +3,8 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
+use hamkari_domain::precondition::IfMatch;
+
 use crate::error::ApiError;
 
 /// The strong entity tag of a version: `"3"`.
@@ -58,20 +60,12 @@ fn parse_tags(value: &str) -> Option<Vec<Tag<'_>>> {
     }
 }
 
-/// How a tag list is compared: `If-Match` uses strong comparison, so a weak tag never
-/// matches it; `If-None-Match` uses weak comparison (RFC 9110, 8.8.3.2).
-#[derive(Clone, Copy)]
-enum Comparison {
-    Strong,
-    Weak,
-}
-
-/// Whether a parsed conditional header names `version` (`*` names any).
-fn names_version(tags: &[Tag<'_>], version: i64, comparison: Comparison) -> bool {
+/// Whether a parsed `If-None-Match` names `version` (`*` names any). Weak comparison
+/// (RFC 9110, 8.8.3.2): `W/"3"` matches version 3.
+fn names_version(tags: &[Tag<'_>], version: i64) -> bool {
     let wanted = version.to_string();
     tags.iter().any(|tag| match tag {
         Tag::Any => true,
-        Tag::Entity { weak: true, .. } if matches!(comparison, Comparison::Strong) => false,
         Tag::Entity { opaque, .. } => *opaque == wanted,
     })
 }
@@ -88,29 +82,29 @@ fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).map(|v| v.to_str().unwrap_or(""))
 }
 
-/// A request's `If-Match` header, taken out of the request so it can travel to the
-/// blocking pool where the current version is read.
-#[derive(Debug, Clone, Default)]
-pub struct IfMatch(Option<String>);
+/// A request's `If-Match` header as the rule the use case checks against the stored version;
+/// 400 when the header is not a tag list. Weak tags never match `If-Match` (strong
+/// comparison), and neither does a tag that is not one of our versions.
+pub fn if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
+    let Some(value) = header_str(req, header::IF_MATCH) else {
+        return Ok(IfMatch::Absent);
+    };
+    parse_if_match(value).ok_or_else(|| malformed("If-Match"))
+}
 
-impl IfMatch {
-    pub fn from_request(req: &HttpRequest) -> Self {
-        Self(header_str(req, header::IF_MATCH).map(str::to_owned))
+fn parse_if_match(value: &str) -> Option<IfMatch> {
+    let tags = parse_tags(value)?;
+    if tags.contains(&Tag::Any) {
+        return Some(IfMatch::Any);
     }
-
-    /// Refuses a write when the header is present and does not name the current version.
-    pub fn check(&self, current: i64) -> Result<(), ApiError> {
-        match &self.0 {
-            None => Ok(()),
-            Some(value) => match parse_tags(value) {
-                None => Err(malformed("If-Match")),
-                Some(tags) if !names_version(&tags, current, Comparison::Strong) => {
-                    Err(ApiError::PreconditionFailed { current })
-                }
-                Some(_) => Ok(()),
-            },
-        }
-    }
+    Some(IfMatch::Versions(
+        tags.iter()
+            .filter_map(|tag| match tag {
+                Tag::Entity { weak: false, opaque } => opaque.parse().ok(),
+                _ => None,
+            })
+            .collect(),
+    ))
 }
 
 /// Answers 304 when `If-None-Match` already names the current version, and 400 when the
@@ -120,7 +114,7 @@ pub fn not_modified(req: &HttpRequest, version: i64) -> Result<Option<HttpRespon
         return Ok(None);
     };
     let tags = parse_tags(value).ok_or_else(|| malformed("If-None-Match"))?;
-    Ok(names_version(&tags, version, Comparison::Weak).then(|| {
+    Ok(names_version(&tags, version).then(|| {
         HttpResponse::NotModified()
             .insert_header((header::ETAG, etag(version)))
             .finish()
@@ -139,22 +133,27 @@ pub fn with_etag(mut builder: HttpResponseBuilder, version: i64) -> HttpResponse
 mod tests {
     use super::*;
 
-    fn names(value: &str, version: i64, comparison: Comparison) -> bool {
-        names_version(&parse_tags(value).unwrap(), version, comparison)
+    /// `If-Match` compares strongly: a weak tag never matches.
+    fn strong(value: &str, version: i64) -> bool {
+        parse_if_match(value).unwrap().check(version).is_ok()
+    }
+
+    /// `If-None-Match` compares weakly.
+    fn weak(value: &str, version: i64) -> bool {
+        names_version(&parse_tags(value).unwrap(), version)
     }
 
     #[test]
     fn tag_lists() {
-        use Comparison::{Strong, Weak};
-        assert!(names("\"3\"", 3, Strong));
-        assert!(names("W/\"3\"", 3, Weak));
-        assert!(!names("W/\"3\"", 3, Strong));
-        assert!(names("\"1\", \"3\"", 3, Strong));
-        assert!(names("\"a,b\" ,\t\"3\"", 3, Strong));
-        assert!(names("*", 9, Strong));
-        assert!(!names("\"4\"", 3, Weak));
-        assert!(names("3", 3, Strong));
-        assert!(!names("33", 3, Strong));
+        assert!(strong("\"3\"", 3));
+        assert!(weak("W/\"3\"", 3));
+        assert!(!strong("W/\"3\"", 3));
+        assert!(strong("\"1\", \"3\"", 3));
+        assert!(strong("\"a,b\" ,\t\"3\"", 3));
+        assert!(strong("*", 9));
+        assert!(!weak("\"4\"", 3));
+        assert!(strong("3", 3));
+        assert!(!strong("33", 3));
     }
 
     #[test]

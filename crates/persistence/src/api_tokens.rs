@@ -11,7 +11,6 @@ use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
 use crate::schema::api_tokens;
 use crate::sql_types::Id;
-use crate::users::corrupt;
 
 type TokenRow = (
     Id,
@@ -51,7 +50,7 @@ const COLUMNS: (
 );
 
 fn to_token(row: TokenRow) -> Result<ApiToken, DbError> {
-    let scopes = Scopes::from_stored(&row.3).map_err(|p| corrupt(p.message))?;
+    let scopes = Scopes::from_stored(&row.3).map_err(|p| DbError::corrupt(p.message))?;
     Ok(ApiToken {
         id: row.0 .0,
         name: row.1,
@@ -160,7 +159,7 @@ pub fn list(conn: &mut DbConnection, filter: &TokenFilter) -> Result<Page<ApiTok
             value: SortValue::Timestamp(v),
             id,
         }) => Some((*v, *id)),
-        Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
     };
     let rows: Vec<TokenRow> = keyset!(query, api_tokens::created_at, api_tokens::id, filter.direction, after)
         .limit(i64::from(filter.limit) + 1)

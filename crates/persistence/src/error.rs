@@ -2,48 +2,102 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-/// Unique indexes and the field a client would change to resolve a clash.
-/// PostgreSQL names the index; SQLite names `table.column`, so both are listed.
-const UNIQUE_INDEXES: &[(&str, &str)] = &[
-    ("organizations_slug_unique", "organizations.slug"),
-    ("organizations_name_key_unique", "organizations.name_key"),
-    ("users_email_unique", "users.email"),
-    ("members_national_id_unique", "members.national_id"),
-    ("members_email_unique", "members.email"),
-    (
-        "memberships_open_role_unique",
-        "memberships.member_id, memberships.organization_id, memberships.role",
-    ),
-    ("memberships_open_chair_unique", "memberships.organization_id"),
-    ("project_organizations_one_lead", "project_organizations.project_id"),
-    (
-        "project_members_pkey",
-        "project_members.project_id, project_members.member_id",
-    ),
-    (
-        "working_group_members_pkey",
-        "working_group_members.group_id, working_group_members.member_id",
-    ),
-    ("working_group_members_one_chair", "working_group_members.group_id"),
-    (
-        "working_group_members_one_co_chair",
-        "working_group_members.group_id, working_group_members.organization_id",
-    ),
-    ("api_tokens_secret_unique", "api_tokens.secret_hash"),
-    ("refresh_tokens_hash_unique", "refresh_tokens.token_hash"),
-    ("server_secrets_pkey", "server_secrets.name"),
-    ("login_throttle_pkey", "login_throttle.key"),
-    (
-        "user_organizations_pkey",
-        "user_organizations.user_id, user_organizations.organization_id",
-    ),
-];
+/// Every unique index a write can run into. http matches this exhaustively, so a new index
+/// cannot reach a client as an anonymous 409 or a 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    OrganizationSlug,
+    OrganizationName,
+    UserEmail,
+    MemberNationalId,
+    MemberEmail,
+    MembershipOpenRole,
+    MembershipOpenChair,
+    ProjectOneLead,
+    ProjectTeamMember,
+    GroupMember,
+    GroupOneChair,
+    GroupOneCoChair,
+    ApiTokenSecret,
+    RefreshTokenHash,
+    ServerSecretName,
+    LoginThrottleKey,
+    UserOrganization,
+}
+
+impl Unique {
+    const ALL: [Self; 17] = [
+        Self::OrganizationSlug,
+        Self::OrganizationName,
+        Self::UserEmail,
+        Self::MemberNationalId,
+        Self::MemberEmail,
+        Self::MembershipOpenRole,
+        Self::MembershipOpenChair,
+        Self::ProjectOneLead,
+        Self::ProjectTeamMember,
+        Self::GroupMember,
+        Self::GroupOneChair,
+        Self::GroupOneCoChair,
+        Self::ApiTokenSecret,
+        Self::RefreshTokenHash,
+        Self::ServerSecretName,
+        Self::LoginThrottleKey,
+        Self::UserOrganization,
+    ];
+
+    /// PostgreSQL names the index; SQLite names `table.column`, so both are kept.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::OrganizationSlug => ("organizations_slug_unique", "organizations.slug"),
+            Self::OrganizationName => ("organizations_name_key_unique", "organizations.name_key"),
+            Self::UserEmail => ("users_email_unique", "users.email"),
+            Self::MemberNationalId => ("members_national_id_unique", "members.national_id"),
+            Self::MemberEmail => ("members_email_unique", "members.email"),
+            Self::MembershipOpenRole => (
+                "memberships_open_role_unique",
+                "memberships.member_id, memberships.organization_id, memberships.role",
+            ),
+            Self::MembershipOpenChair => ("memberships_open_chair_unique", "memberships.organization_id"),
+            Self::ProjectOneLead => ("project_organizations_one_lead", "project_organizations.project_id"),
+            Self::ProjectTeamMember => (
+                "project_members_pkey",
+                "project_members.project_id, project_members.member_id",
+            ),
+            Self::GroupMember => (
+                "working_group_members_pkey",
+                "working_group_members.group_id, working_group_members.member_id",
+            ),
+            Self::GroupOneChair => ("working_group_members_one_chair", "working_group_members.group_id"),
+            Self::GroupOneCoChair => (
+                "working_group_members_one_co_chair",
+                "working_group_members.group_id, working_group_members.organization_id",
+            ),
+            Self::ApiTokenSecret => ("api_tokens_secret_unique", "api_tokens.secret_hash"),
+            Self::RefreshTokenHash => ("refresh_tokens_hash_unique", "refresh_tokens.token_hash"),
+            Self::ServerSecretName => ("server_secrets_pkey", "server_secrets.name"),
+            Self::LoginThrottleKey => ("login_throttle_pkey", "login_throttle.key"),
+            Self::UserOrganization => (
+                "user_organizations_pkey",
+                "user_organizations.user_id, user_organizations.organization_id",
+            ),
+        }
+    }
+
+    fn find(info: &dyn diesel::result::DatabaseErrorInformation) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| {
+            let (index, columns) = u.names();
+            info.constraint_name() == Some(index)
+                || info.message().strip_prefix("UNIQUE constraint failed: ") == Some(columns)
+        })
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    /// A unique index refused the write; holds the index name.
-    #[error("unique constraint {0} violated")]
-    UniqueViolation(&'static str),
+    /// A unique index refused the write.
+    #[error("unique constraint {0:?} violated")]
+    UniqueViolation(Unique),
     /// A foreign key refused the write; holds the database's message.
     #[error("foreign key violated: {0}")]
     ForeignKeyViolation(String),
@@ -56,6 +110,11 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// A stored value this code cannot read: a bug or a hand-edited row, answered with 500.
+    pub(crate) fn corrupt(message: String) -> Self {
+        Self::Query(diesel::result::Error::DeserializationError(message.into()))
+    }
+
     pub fn is_unavailable(&self) -> bool {
         matches!(self, Self::Unavailable(_))
     }
@@ -64,16 +123,10 @@ impl DbError {
 impl From<DieselError> for DbError {
     fn from(err: DieselError) -> Self {
         match &err {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                let found = UNIQUE_INDEXES.iter().find(|(index, column)| {
-                    info.constraint_name() == Some(index)
-                        || info.message().strip_prefix("UNIQUE constraint failed: ") == Some(column)
-                });
-                match found {
-                    Some((index, _)) => Self::UniqueViolation(index),
-                    None => Self::Query(err),
-                }
-            }
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => match Unique::find(info.as_ref()) {
+                Some(unique) => Self::UniqueViolation(unique),
+                None => Self::Query(err),
+            },
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
                 Self::ForeignKeyViolation(info.message().to_owned())
             }

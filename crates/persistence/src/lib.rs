@@ -6,6 +6,8 @@
 pub mod api_tokens;
 mod connection;
 mod error;
+pub mod events;
+pub mod locks;
 pub mod members;
 pub mod memberships;
 pub mod migrations;
@@ -25,6 +27,6 @@ pub mod users;
 pub mod working_groups;
 
 pub use connection::{Backend, DbConnection};
-pub use error::DbError;
+pub use error::{DbError, Unique};
 pub use pool::{Database, PoolSettings};
 pub use transaction::write_transaction;

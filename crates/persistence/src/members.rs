@@ -15,7 +15,6 @@ use crate::page::{keyset, After, Direction, Page, SortValue};
 use crate::schema::{members, memberships};
 use crate::search;
 use crate::sql_types::{DbUuid, Id};
-use crate::users::corrupt;
 
 type MemberRow = (
     Id,
@@ -187,7 +186,7 @@ pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Membe
                     value: SortValue::Timestamp(v),
                     id,
                 }) => Some((*v, *id)),
-                Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+                Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
             };
             keyset!(query, members::created_at, members::id, filter.direction, after)
                 .limit(limit)
@@ -200,7 +199,7 @@ pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Membe
                     value: SortValue::Text(v),
                     id,
                 }) => Some((v.clone(), *id)),
-                Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+                Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
             };
             keyset!(query, members::full_name, members::id, filter.direction, after)
                 .limit(limit)

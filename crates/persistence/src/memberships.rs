@@ -10,7 +10,6 @@ use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
 use crate::schema::{members, memberships, organizations};
 use crate::sql_types::Id;
-use crate::users::corrupt;
 
 /// A membership with the names a client shows beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +65,8 @@ const COLUMNS: (
 
 fn to_view(row: Row) -> Result<MembershipView, DbError> {
     let (m, (member_name, member_name_en), (organization_name, organization_name_en, organization_slug)) = row;
-    let role = MembershipRole::parse(&m.3).map_err(|_| corrupt(format!("unknown membership role {:?}", m.3)))?;
+    let role =
+        MembershipRole::parse(&m.3).map_err(|_| DbError::corrupt(format!("unknown membership role {:?}", m.3)))?;
     Ok(MembershipView {
         membership: Membership {
             id: m.0 .0,
@@ -229,7 +229,7 @@ pub fn list(conn: &mut DbConnection, filter: &MembershipFilter) -> Result<Page<M
             value: SortValue::Timestamp(v),
             id,
         }) => Some((*v, *id)),
-        Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
     };
     let rows: Vec<Row> = keyset!(query, memberships::created_at, memberships::id, filter.direction, after)
         .limit(i64::from(filter.limit) + 1)

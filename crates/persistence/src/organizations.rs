@@ -217,3 +217,20 @@ pub fn list(conn: &mut DbConnection, filter: &OrganizationFilter) -> Result<Page
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page::from_rows(items, filter.limit))
 }
+
+/// Ids from `candidates` that name no organization.
+pub fn missing_organizations(conn: &mut DbConnection, candidates: &[Uuid]) -> Result<Vec<Uuid>, DbError> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Id> = candidates.iter().copied().map(Id).collect();
+    let found: Vec<Id> = organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select(organizations::id)
+        .load(conn)?;
+    Ok(candidates
+        .iter()
+        .copied()
+        .filter(|c| !found.iter().any(|f| f.0 == *c))
+        .collect())
+}

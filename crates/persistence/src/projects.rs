@@ -11,7 +11,6 @@ use crate::page::{keyset, After, Direction, Page, SortValue};
 use crate::schema::{members, organizations, project_members, project_organizations, project_transitions, projects};
 use crate::search;
 use crate::sql_types::Id;
-use crate::users::corrupt;
 
 type Row = (
     Id,
@@ -59,7 +58,7 @@ fn parse<T>(
     raw: &str,
     parse: impl Fn(&str) -> Result<T, hamkari_domain::validation::FieldProblem>,
 ) -> Result<T, DbError> {
-    parse(raw).map_err(|_| corrupt(format!("unexpected stored value {raw:?}")))
+    parse(raw).map_err(|_| DbError::corrupt(format!("unexpected stored value {raw:?}")))
 }
 
 fn to_project(r: Row) -> Result<Project, DbError> {
@@ -402,7 +401,7 @@ pub fn list(conn: &mut DbConnection, f: &ProjectFilter) -> Result<Page<Project>,
             value: SortValue::Timestamp(v),
             id,
         }) => Some((*v, *id)),
-        Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
     };
     let rows: Vec<Row> = keyset!(query, projects::created_at, projects::id, f.direction, after)
         .limit(i64::from(f.limit) + 1)

@@ -264,3 +264,34 @@ diesel::allow_tables_to_appear_in_same_query!(project_organizations, organizatio
 diesel::allow_tables_to_appear_in_same_query!(project_members, members);
 diesel::allow_tables_to_appear_in_same_query!(working_group_organizations, organizations);
 diesel::allow_tables_to_appear_in_same_query!(working_group_members, members);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    events (id) {
+        id -> DbUuid,
+        at -> Timestamp,
+        actor_type -> Text,
+        actor_id -> Nullable<DbUuid>,
+        request_id -> Nullable<Text>,
+        resource_type -> Text,
+        resource_id -> DbUuid,
+        action -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    event_organizations (event_id, organization_id) {
+        event_id -> DbUuid,
+        organization_id -> DbUuid,
+    }
+}
+
+diesel::joinable!(event_organizations -> events (event_id));
+diesel::allow_tables_to_appear_in_same_query!(events, event_organizations);

@@ -50,7 +50,7 @@ const USER_COLUMNS: (
 );
 
 fn to_user(row: UserRow, organization_ids: Vec<Uuid>) -> Result<(User, String), DbError> {
-    let role = Role::parse(&row.3).map_err(|_| corrupt(format!("unknown role {:?}", row.3)))?;
+    let role = Role::parse(&row.3).map_err(|_| DbError::corrupt(format!("unknown role {:?}", row.3)))?;
     Ok((
         User {
             id: row.0 .0,
@@ -66,10 +66,6 @@ fn to_user(row: UserRow, organization_ids: Vec<Uuid>) -> Result<(User, String), 
         },
         row.4,
     ))
-}
-
-pub(crate) fn corrupt(message: String) -> DbError {
-    DbError::Query(diesel::result::Error::DeserializationError(message.into()))
 }
 
 fn organizations_of(conn: &mut DbConnection, user: Uuid) -> Result<Vec<Uuid>, DbError> {
@@ -204,7 +200,7 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Page<User>, 
             value: SortValue::Timestamp(v),
             id,
         }) => Some((*v, *id)),
-        Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
     };
     let rows: Vec<UserRow> = keyset!(query, users::created_at, users::id, filter.direction, after)
         .limit(i64::from(filter.limit) + 1)
@@ -215,22 +211,4 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Page<User>, 
         items.push(to_user(row, organizations_of(conn, id)?)?.0);
     }
     Ok(Page::from_rows(items, filter.limit))
-}
-
-/// Ids from `candidates` that name no organization.
-pub fn missing_organizations(conn: &mut DbConnection, candidates: &[Uuid]) -> Result<Vec<Uuid>, DbError> {
-    use crate::schema::organizations;
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<Id> = candidates.iter().copied().map(Id).collect();
-    let found: Vec<Id> = organizations::table
-        .filter(organizations::id.eq_any(ids))
-        .select(organizations::id)
-        .load(conn)?;
-    Ok(candidates
-        .iter()
-        .copied()
-        .filter(|c| !found.iter().any(|f| f.0 == *c))
-        .collect())
 }

@@ -11,7 +11,6 @@ use crate::page::{keyset, After, Direction, Page, SortValue};
 use crate::schema::{members, organizations, working_group_members, working_group_organizations, working_groups};
 use crate::search;
 use crate::sql_types::Id;
-use crate::users::corrupt;
 
 type Row = (
     Id,
@@ -62,7 +61,7 @@ const COLUMNS: Columns = (
 );
 
 fn to_group(r: Row) -> Result<WorkingGroup, DbError> {
-    let bad = |raw: &str| corrupt(format!("unexpected stored value {raw:?}"));
+    let bad = |raw: &str| DbError::corrupt(format!("unexpected stored value {raw:?}"));
     Ok(WorkingGroup {
         id: r.0 .0,
         name: r.1,
@@ -245,7 +244,8 @@ pub fn members_of(conn: &mut DbConnection, group: Uuid) -> Result<Vec<GroupMembe
                 full_name: r.1,
                 full_name_en: r.2,
                 organization_id: r.3 .0,
-                role: GroupRole::parse(&r.4).map_err(|_| corrupt(format!("unexpected group role {:?}", r.4)))?,
+                role: GroupRole::parse(&r.4)
+                    .map_err(|_| DbError::corrupt(format!("unexpected group role {:?}", r.4)))?,
                 created_at: r.5,
             })
         })
@@ -336,7 +336,7 @@ pub fn list(conn: &mut DbConnection, f: &GroupFilter) -> Result<Page<WorkingGrou
             value: SortValue::Timestamp(v),
             id,
         }) => Some((*v, *id)),
-        Some(_) => return Err(corrupt("cursor does not match the sort".into())),
+        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
     };
     let rows: Vec<Row> = keyset!(
         query,

@@ -132,6 +132,20 @@ impl Principal {
         }
     }
 
+    /// Writing a shared record (a person who belongs to several organizations): the caller
+    /// must act for every organization that holds it, so adding someone to A gives A no
+    /// rights over what B recorded. A record no organization holds yet is open to any writer.
+    pub fn require_write_for_every(&self, resource: Resource, organizations: &[Uuid]) -> Result<(), Denied> {
+        self.require_write(resource)?;
+        if organizations.iter().all(|o| self.acts_for(*o)) {
+            Ok(())
+        } else {
+            Err(Denied::Forbidden(
+                "This record is shared with an organization you do not act for; an administrator or an editor of every organization holding it may change it.".into(),
+            ))
+        }
+    }
+
     /// Creating or deleting whole organizations: admins and unbound tokens.
     pub fn require_manage_organizations(&self) -> Result<(), Denied> {
         self.require_write(Resource::Organizations)?;
@@ -170,6 +184,11 @@ mod tests {
         assert!(admin.require_manage_organizations().is_ok());
         assert!(editor.require_write_for_any(Resource::Projects, &[b, a]).is_ok());
         assert!(editor.require_write_for_any(Resource::Projects, &[b]).is_err());
+        assert!(editor.require_write_for_every(Resource::Members, &[]).is_ok());
+        assert!(editor.require_write_for_every(Resource::Members, &[a]).is_ok());
+        assert!(editor.require_write_for_every(Resource::Members, &[a, b]).is_err());
+        assert!(admin.require_write_for_every(Resource::Members, &[a, b]).is_ok());
+        assert!(viewer.require_write_for_every(Resource::Members, &[]).is_err());
     }
 
     #[test]

@@ -13,22 +13,25 @@ use hamkari_persistence::{api_tokens, users};
 
 use crate::db;
 use crate::error::ApiError;
+use crate::middleware::RequestId;
 use crate::state::AppState;
 
-/// The authenticated caller of a request, put there by [`authenticate`].
-pub struct Caller(pub Principal);
+/// The authenticated caller of a request, put there by [`authenticate`], with the request
+/// id its events carry.
+pub struct Caller(pub hamkari_app::Caller);
 
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
         // Absent only on a public path, where no handler should ask for a caller.
         ready(
             req.extensions()
                 .get::<Principal>()
                 .cloned()
-                .map(Caller)
+                .map(|principal| Caller(hamkari_app::Caller::new(principal, request_id)))
                 .ok_or_else(|| ApiError::Unauthorized {
                     detail: "This endpoint needs credentials: send Authorization: Bearer <token>.".into(),
                     presented: false,
@@ -112,7 +115,7 @@ async fn principal(state: &AppState, credential: String) -> Result<Principal, Ap
                         api_tokens::stamp_used(conn, token.id, now)?;
                         token.last_used_at = Some(now);
                     }
-                    Ok(token)
+                    Ok::<_, ApiError>(token)
                 })
                 .await?;
                 state.sessions.remember_token(seen, hash, token.clone());

@@ -8,7 +8,6 @@ use hamkari_domain::api_token::{ApiToken, ApiTokenInput, TokenState};
 use hamkari_domain::auth::ApiTokenSecret;
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::api_tokens::{self as store, TokenFilter};
-use hamkari_persistence::users;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -167,7 +166,7 @@ pub async fn create(
     };
     let token = db::write(&state.db, move |conn| {
         if let Some(org) = token.organization_id {
-            if !users::missing_organizations(conn, &[org])?.is_empty() {
+            if !hamkari_persistence::organizations::missing_organizations(conn, &[org])?.is_empty() {
                 return Err(
                     ValidationErrors::single("organization_id", "not_found", "no organization has this id").into(),
                 );

@@ -3,12 +3,10 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use hamkari_domain::auth::Resource;
+use hamkari_app::members::{self as use_case, MemberFilter, MemberSort};
+use hamkari_app::{After, SortValue};
 use hamkari_domain::member::{Member, MemberChanges, MemberInput};
 use hamkari_domain::membership::RoleFilter;
-use hamkari_persistence::members::{self as store, MemberFilter, MemberSort};
-use hamkari_persistence::page::{After, SortValue};
-use hamkari_persistence::{memberships, write_transaction};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -19,7 +17,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{query_error, search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage, Paging};
-use crate::preconditions::{not_modified, with_etag, IfMatch};
+use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::state::AppState;
 
 /// A person, as the API shows them.
@@ -145,21 +143,6 @@ pub struct DeleteMember {
     force: Option<bool>,
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("No member has this id.".into())
-}
-
-/// Editors may change a person only through an organization the person belongs to, or a
-/// person who belongs to none yet.
-fn check_may_change(caller: &Caller, organizations: &[Uuid]) -> Result<(), ApiError> {
-    if organizations.is_empty() {
-        caller.0.require_write(Resource::Members)?;
-    } else {
-        caller.0.require_write_for_any(Resource::Members, organizations)?;
-    }
-    Ok(())
-}
-
 /// Create a member.
 ///
 /// Scope: `members:write`; any editor may register a person.
@@ -183,7 +166,6 @@ pub async fn create(
     caller: Caller,
     body: JsonBody<CreateMember>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Members)?;
     let b = body.value()?;
     let input = MemberInput {
         full_name: b.full_name,
@@ -193,12 +175,7 @@ pub async fn create(
         phone: b.phone,
         expertise: b.expertise,
     };
-    let member = Member::create(input, hamkari_domain::new_id(), state.now())?;
-    let member = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| store::insert(conn, &member).map_err(ApiError::from))?;
-        Ok(member)
-    })
-    .await?;
+    let member = db::write(&state.db, move |conn| use_case::create(conn, &caller.0, input)).await?;
     Ok(with_etag(HttpResponse::Created(), member.version)
         .insert_header((header::LOCATION, format!("/api/v1/members/{}", member.id)))
         .json(MemberBody::from(member)))
@@ -225,7 +202,6 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListMembers>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Members)?;
     let q = query.0;
     let sorts = [
         ("created_at", MemberSort::CreatedAt),
@@ -255,10 +231,7 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| {
-        store::list(conn, &filter).map_err(ApiError::from)
-    })
-    .await?;
+    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
     let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
         value: match paging.sort {
             MemberSort::CreatedAt => SortValue::Timestamp(last.created_at),
@@ -296,9 +269,8 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Members)?;
     let id = id.into_inner();
-    let member = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
+    let member = db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?;
     if let Some(response) = not_modified(&req, member.version)? {
         return Ok(response);
     }
@@ -333,8 +305,8 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateMember>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Members)?;
     let id = id.into_inner();
+    let if_match = if_match(&req)?;
     let b = body.value()?;
     let mut errors = hamkari_domain::ValidationErrors::default();
     let changes = MemberChanges {
@@ -348,17 +320,8 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let now = state.now();
-    let if_match = IfMatch::from_request(&req);
     let member = db::write(&state.db, move |conn| {
-        let mut member = store::find(conn, id)?.ok_or_else(not_found)?;
-        check_may_change(&caller, &store::organizations_of(conn, id)?)?;
-        if_match.check(member.version)?;
-        let before = member.version;
-        if member.apply(changes, now)? && !store::update(conn, &member, before)? {
-            return Err(ApiError::PreconditionFailed { current: before });
-        }
-        Ok(member)
+        use_case::update(conn, &caller.0, id, &if_match, changes)
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), member.version).json(MemberBody::from(member)))
@@ -390,28 +353,11 @@ pub async fn remove(
     id: web::Path<Uuid>,
     query: QueryParams<DeleteMember>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Members)?;
     let id = id.into_inner();
     let force = query.0.force.unwrap_or(false);
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     db::write(&state.db, move |conn| {
-        let member = store::find(conn, id)?.ok_or_else(not_found)?;
-        check_may_change(&caller, &store::organizations_of(conn, id)?)?;
-        if_match.check(member.version)?;
-        let held = memberships::count_for_member(conn, id)?;
-        if held > 0 && !force {
-            return Err(ApiError::Conflict {
-                code: "has_memberships",
-                detail: format!("The member has {held} membership(s); end or delete them, or pass force=true."),
-                field: None,
-            });
-        }
-        if !store::delete(conn, id, member.version)? {
-            return Err(ApiError::PreconditionFailed {
-                current: member.version,
-            });
-        }
-        Ok(())
+        use_case::delete(conn, &caller.0, id, &if_match, force)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

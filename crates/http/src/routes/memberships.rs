@@ -19,7 +19,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
-use crate::preconditions::{not_modified, with_etag, IfMatch};
+use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::state::AppState;
 
 /// The person a membership is about.
@@ -296,7 +296,7 @@ pub async fn list_for_organization(
     let page = db::run(&state.db, move |conn| {
         organizations::find(conn, organization_id)?
             .ok_or_else(|| ApiError::NotFound("No organization has this id.".into()))?;
-        Ok(store::list(conn, &filter)?)
+        Ok::<_, ApiError>(store::list(conn, &filter)?)
     })
     .await?;
     Ok(page_response(&req, &sort_name, page, today))
@@ -332,7 +332,7 @@ pub async fn list_for_member(
     filter.member_id = Some(member_id);
     let page = db::run(&state.db, move |conn| {
         members::find(conn, member_id)?.ok_or_else(|| ApiError::NotFound("No member has this id.".into()))?;
-        Ok(store::list(conn, &filter)?)
+        Ok::<_, ApiError>(store::list(conn, &filter)?)
     })
     .await?;
     Ok(page_response(&req, &sort_name, page, today))
@@ -411,7 +411,7 @@ pub async fn update(
         return Err(errors.into());
     }
     let now = state.now();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     let view = db::write(&state.db, move |conn| {
         let mut membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
         caller
@@ -455,7 +455,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_write(Resource::Members)?;
     let id = id.into_inner();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     db::write(&state.db, move |conn| {
         let membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
         caller

@@ -1,6 +1,7 @@
 //! Every route of the API, registered once so the OpenAPI document cannot miss one.
 
 pub mod api_tokens;
+pub mod audit_events;
 pub mod auth;
 pub mod health;
 pub mod members;
@@ -27,7 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(project_parts::configure)
             .configure(working_groups::configure)
             .configure(users::configure)
-            .configure(api_tokens::configure),
+            .configure(api_tokens::configure)
+            .configure(audit_events::configure),
     );
     cfg.service(scope::scope("/health").configure(health::configure));
 }

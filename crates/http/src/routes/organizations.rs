@@ -21,7 +21,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage, Paging};
-use crate::preconditions::{not_modified, with_etag, IfMatch};
+use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::state::AppState;
 
 /// An organization as the API shows it.
@@ -169,7 +169,7 @@ impl UpdateOrganization {
     }
 }
 
-const SLUG_UNIQUE: &str = "organizations_slug_unique";
+const SLUG_UNIQUE: hamkari_persistence::Unique = hamkari_persistence::Unique::OrganizationSlug;
 
 const SORTS: [(&str, OrganizationSort); 4] = [
     ("name", OrganizationSort::Name),
@@ -253,7 +253,7 @@ pub async fn create(
     let (mut org, origin) = Organization::create(input, hamkari_domain::new_id(), state.now())?;
     let org = db::run(&state.db, move |conn| {
         match write_transaction(conn, |conn| store::insert(conn, &org)) {
-            Ok(()) => Ok(org),
+            Ok(()) => Ok::<_, ApiError>(org),
             // A derived slug that clashes gets a suffix; a slug the client chose is theirs to change.
             Err(DbError::UniqueViolation(SLUG_UNIQUE)) if origin == SlugOrigin::Derived => {
                 org.suffix_slug();
@@ -378,7 +378,7 @@ pub async fn update(
     let now = state.now();
     caller.0.require_write(Resource::Organizations)?;
     let changes = body.value()?.validate(now.date())?;
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     let org = db::write(&state.db, move |conn| {
         let mut org = store::find(conn, id)?.ok_or_else(not_found)?;
         caller.0.require_write_for(Resource::Organizations, org.id)?;
@@ -418,7 +418,7 @@ pub async fn remove(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     db::write(&state.db, move |conn| {
         let org = store::find(conn, id)?.ok_or_else(not_found)?;
         caller.0.require_manage_organizations()?;

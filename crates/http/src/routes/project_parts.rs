@@ -252,7 +252,7 @@ pub async fn team(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid
     let id = id.into_inner();
     let team = db::run(&state.db, move |conn| {
         store::find(conn, id)?.ok_or_else(not_found)?;
-        Ok(store::team(conn, id)?)
+        Ok::<_, ApiError>(store::team(conn, id)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ListPage {

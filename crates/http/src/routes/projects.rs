@@ -8,8 +8,8 @@ use hamkari_domain::project::{
     check_participants, ParticipantRole, Project, ProjectChanges, ProjectInput, ProjectKind, ProjectStatus,
 };
 use hamkari_domain::ValidationErrors;
+use hamkari_persistence::organizations::missing_organizations;
 use hamkari_persistence::projects::{self as store, Participant, ProjectFilter, Transition};
-use hamkari_persistence::users::missing_organizations;
 use hamkari_persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -21,7 +21,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
-use crate::preconditions::{not_modified, with_etag, IfMatch};
+use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::state::AppState;
 
 /// An organization taking part in a project.
@@ -373,7 +373,7 @@ pub async fn list(
     let (page, mut participants) = db::run(&state.db, move |conn| {
         let page = store::list(conn, &filter)?;
         let ids: Vec<Uuid> = page.items.iter().map(|p| p.id).collect();
-        Ok((page, store::participants_of_many(conn, &ids)?))
+        Ok::<_, ApiError>((page, store::participants_of_many(conn, &ids)?))
     })
     .await?;
     let next = pagination::next_after(page.has_more, page.items.last(), |p| {
@@ -467,7 +467,7 @@ pub async fn update(
         return Err(errors.into());
     }
     let now = state.now();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     let body = db::write(&state.db, move |conn| {
         let (mut project, participants) = load_for_change(conn, &caller, id)?;
         if_match.check(project.version)?;
@@ -505,7 +505,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_write(Resource::Projects)?;
     let id = id.into_inner();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     db::write(&state.db, move |conn| {
         let (project, _) = load_for_change(conn, &caller, id)?;
         if_match.check(project.version)?;
@@ -558,7 +558,7 @@ pub async fn transition(
         .transpose()
         .map_err(|p| ValidationErrors::single("reason", p.code, p.message))?;
     let now = state.now();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     let (by_user, by_token) = match caller.0.subject {
         Subject::User(id) => (Some(id), None),
         Subject::ApiToken(id) => (None, Some(id)),
@@ -626,7 +626,7 @@ pub async fn transitions(
     let id = id.into_inner();
     let records = db::run(&state.db, move |conn| {
         store::find(conn, id)?.ok_or_else(not_found)?;
-        Ok(store::transitions(conn, id)?)
+        Ok::<_, ApiError>(store::transitions(conn, id)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ListPage {

@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use hamkari_domain::auth::Resource;
 use hamkari_domain::membership::RoleFilter;
 use hamkari_domain::page::Limit;
+use hamkari_persistence::organizations::missing_organizations;
 use hamkari_persistence::page::{After, SortValue};
 use hamkari_persistence::shared_members::{self as store, SharedFilter};
-use hamkari_persistence::users::missing_organizations;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -122,7 +122,7 @@ async fn answer(state: &AppState, req: &HttpRequest, question: Question) -> Resu
         let missing = missing_organizations(conn, &filter.organization_ids)?;
         if let Some(first) = missing.first() {
             // Well-formed, but it names nothing: 422, like an unknown id in a body.
-            return Err(
+            return Err::<_, ApiError>(
                 ValidationErrors::single(field, "not_found", format!("no organization has the id {first}")).into(),
             );
         }
@@ -220,7 +220,7 @@ pub async fn list_with(
     let id = id.into_inner();
     let q = query.0;
     let exists = db::run(&state.db, move |conn| {
-        Ok(hamkari_persistence::organizations::find(conn, id)?.is_some())
+        Ok::<_, ApiError>(hamkari_persistence::organizations::find(conn, id)?.is_some())
     })
     .await?;
     if !exists {

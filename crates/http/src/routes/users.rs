@@ -17,7 +17,7 @@ use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::pagination::{self, utc, ListPage};
-use crate::preconditions::{not_modified, with_etag, IfMatch};
+use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::state::AppState;
 
 /// A user as the API shows it (never the password).
@@ -107,7 +107,7 @@ fn not_found() -> ApiError {
 
 /// Organizations named but absent are a 422 on `organization_ids`.
 fn check_organizations(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), ApiError> {
-    let missing = store::missing_organizations(conn, ids)?;
+    let missing = hamkari_persistence::organizations::missing_organizations(conn, ids)?;
     if missing.is_empty() {
         Ok(())
     } else {
@@ -214,7 +214,7 @@ pub async fn create(
     let user = db::write(&state.db, move |conn| {
         check_organizations(conn, &user.organization_ids)?;
         store::insert(conn, &user, &hash)?;
-        Ok(user)
+        Ok::<_, ApiError>(user)
     })
     .await?;
     Ok(with_etag(HttpResponse::Created(), user.version)
@@ -288,7 +288,7 @@ pub async fn get(
     caller.0.require_admin()?;
     let id = id.into_inner();
     let user = db::run(&state.db, move |conn| {
-        Ok(store::find(conn, id)?.ok_or_else(not_found)?.0)
+        Ok::<_, ApiError>(store::find(conn, id)?.ok_or_else(not_found)?.0)
     })
     .await?;
     if let Some(response) = not_modified(&req, user.version)? {
@@ -349,7 +349,7 @@ pub async fn update(
         password: b.password,
     };
     let now = state.now();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     let user = db::write(&state.db, move |conn| {
         let (mut user, _) = store::find(conn, id)?.ok_or_else(not_found)?;
         if_match.check(user.version)?;
@@ -409,7 +409,7 @@ pub async fn remove(
             "Administrators cannot delete their own account; another administrator can.",
         ));
     }
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     let deleted = db::write(&state.db, move |conn| {
         let (user, _) = store::find(conn, id)?.ok_or_else(not_found)?;
         if_match.check(user.version)?;

@@ -9,7 +9,7 @@ use hamkari_domain::working_group::{
     WorkingGroupChanges, WorkingGroupInput,
 };
 use hamkari_domain::ValidationErrors;
-use hamkari_persistence::users::missing_organizations;
+use hamkari_persistence::organizations::missing_organizations;
 use hamkari_persistence::working_groups::{self as store, GroupFilter, GroupMember, GroupOrganization};
 use hamkari_persistence::{members, projects, DbConnection};
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
-use crate::preconditions::{not_modified, with_etag, IfMatch};
+use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::routes::memberships::OrganizationRef;
 use crate::state::AppState;
 
@@ -301,7 +301,7 @@ pub async fn create(
         store::insert(conn, &group)?;
         store::set_organizations(conn, group.id, &organizations)?;
         let orgs = store::organizations_of(conn, group.id)?;
-        Ok(WorkingGroupBody::new(group, orgs))
+        Ok::<_, ApiError>(WorkingGroupBody::new(group, orgs))
     })
     .await?;
     Ok(with_etag(HttpResponse::Created(), body.version)
@@ -346,7 +346,7 @@ pub async fn list(
     let (page, mut orgs) = db::run(&state.db, move |conn| {
         let page = store::list(conn, &filter)?;
         let ids: Vec<Uuid> = page.items.iter().map(|g| g.id).collect();
-        Ok((page, store::organizations_of_many(conn, &ids)?))
+        Ok::<_, ApiError>((page, store::organizations_of_many(conn, &ids)?))
     })
     .await?;
     let next = pagination::next_after(page.has_more, page.items.last(), |g| {
@@ -389,7 +389,7 @@ pub async fn get(
     let body = db::run(&state.db, move |conn| {
         let group = store::find(conn, id)?.ok_or_else(not_found)?;
         let orgs = store::organizations_of(conn, id)?;
-        Ok(WorkingGroupBody::new(group, orgs))
+        Ok::<_, ApiError>(WorkingGroupBody::new(group, orgs))
     })
     .await?;
     if let Some(response) = not_modified(&req, body.version)? {
@@ -448,7 +448,7 @@ pub async fn update(
     }
     let organizations = organizations.flatten();
     let now = state.now();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     let body = db::write(&state.db, move |conn| {
         let (mut group, _) = load_for_change(conn, &caller, id)?;
         if_match.check(group.version)?;
@@ -503,7 +503,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     caller.0.require_write(Resource::WorkingGroups)?;
     let id = id.into_inner();
-    let if_match = IfMatch::from_request(&req);
+    let if_match = if_match(&req)?;
     db::write(&state.db, move |conn| {
         let (group, _) = load_for_change(conn, &caller, id)?;
         if_match.check(group.version)?;
@@ -539,7 +539,7 @@ pub async fn list_members(
     let id = id.into_inner();
     let people = db::run(&state.db, move |conn| {
         store::find(conn, id)?.ok_or_else(not_found)?;
-        Ok(store::members_of(conn, id)?)
+        Ok::<_, ApiError>(store::members_of(conn, id)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ListPage {
@@ -657,12 +657,14 @@ pub async fn update_member(
             .ok_or_else(|| ApiError::NotFound("This person is not in the group.".into()))?;
         if let Some(org) = b.organization_id {
             if !orgs.iter().any(|o| o.organization_id == org) {
-                return Err(ValidationErrors::single(
-                    "organization_id",
-                    "not_in_group",
-                    "is not one of the group's organizations",
-                )
-                .into());
+                return Err::<_, ApiError>(
+                    ValidationErrors::single(
+                        "organization_id",
+                        "not_in_group",
+                        "is not one of the group's organizations",
+                    )
+                    .into(),
+                );
             }
             member.organization_id = org;
         }

@@ -1,0 +1,77 @@
+//! One event per committed change, written by the use case inside the change's transaction:
+//! a rolled-back change leaves none, and no change commits without one.
+
+use hamkari_persistence::events::{self as store, EventRecord};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::caller::{now, Caller};
+use crate::error::AppError;
+
+/// What changed. `before` and `after` are the resource's stored form; the domain types that
+/// reach here carry no secrets (password and token hashes never leave persistence).
+#[derive(Debug)]
+pub struct Change {
+    pub resource_type: &'static str,
+    pub resource_id: Uuid,
+    pub action: &'static str,
+    pub organization_ids: Vec<Uuid>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+fn json<T: Serialize>(value: &T) -> Result<Value, AppError> {
+    serde_json::to_value(value).map_err(AppError::internal)
+}
+
+impl Change {
+    pub fn new(
+        resource_type: &'static str,
+        resource_id: Uuid,
+        action: &'static str,
+        organization_ids: &[Uuid],
+    ) -> Self {
+        let mut organization_ids = organization_ids.to_vec();
+        organization_ids.sort();
+        organization_ids.dedup();
+        Self {
+            resource_type,
+            resource_id,
+            action,
+            organization_ids,
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn before<T: Serialize>(mut self, value: &T) -> Result<Self, AppError> {
+        self.before = Some(json(value)?);
+        Ok(self)
+    }
+
+    pub fn after<T: Serialize>(mut self, value: &T) -> Result<Self, AppError> {
+        self.after = Some(json(value)?);
+        Ok(self)
+    }
+}
+
+/// Writes the event for `change` on the caller's connection, inside its transaction.
+pub fn record(conn: &mut hamkari_persistence::DbConnection, caller: &Caller, change: Change) -> Result<(), AppError> {
+    let (actor_type, actor_id) = caller.actor();
+    let record = EventRecord {
+        id: hamkari_domain::new_id(),
+        at: now(),
+        actor_type: actor_type.to_owned(),
+        actor_id: Some(actor_id),
+        request_id: caller.request_id.clone(),
+        resource_type: change.resource_type.to_owned(),
+        resource_id: change.resource_id,
+        action: change.action.to_owned(),
+        organization_ids: change.organization_ids,
+        before: change.before.map(|v| v.to_string()),
+        after: change.after.map(|v| v.to_string()),
+    };
+    store::insert(conn, &record)?;
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! The one authorization policy. Every use case asks it before touching data:
+//! `(principal, action, resource)` in, the loaded resource (with the organizations that own
+//! it) out, or why not.
+//!
+//! The rules, in one place:
+//! - Reading: every user reads everything; an API token needs the resource's read scope.
+//!   What a caller may not see at all (another organization's audit events) answers 404.
+//! - Writing needs the resource's write scope (tokens) and the editor or admin role (users).
+//!   Admins and unbound tokens act for every organization; editors and bound tokens act for
+//!   their own organizations only. A write on something the caller can see but not change
+//!   answers 403.
+//! - Who owns what decides which organizations a writer must act for:
+//!   - an organization, a membership: that one organization;
+//!   - a joint project or working group: any one of the participating organizations;
+//!   - a member, who belongs to every organization they have a membership in: every one of
+//!     them (a member in no organization yet is open to any writer). So adding a person to A
+//!     gives A no rights over what B recorded, and a forced delete cannot remove B's
+//!     memberships unless the caller may write for B too.
+//! - Creating and deleting organizations, and everything about users, API tokens and the
+//!   whole audit log: administrators (never a token).
+
+use hamkari_domain::auth::{Principal, Resource, Role, Subject};
+use hamkari_domain::member::Member;
+use hamkari_domain::organization::Organization;
+use hamkari_domain::project::Project;
+use hamkari_domain::working_group::WorkingGroup;
+use hamkari_persistence::locks::{lock_row, Locked};
+use hamkari_persistence::memberships::MembershipView;
+use hamkari_persistence::{members, memberships, organizations, projects, working_groups, DbConnection};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// What the caller wants to do with a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Update,
+    Delete,
+}
+
+/// A resource the caller was allowed to act on, loaded with the organizations that own it.
+#[derive(Debug, Clone)]
+pub struct Allowed<T> {
+    pub resource: T,
+    pub owners: Vec<Uuid>,
+}
+
+/// How a resource's owners limit who may change it.
+#[derive(Debug, Clone, Copy)]
+enum Ownership {
+    /// One organization, or a joint item: acting for any owner suffices.
+    AnyOwner,
+    /// A shared record: the caller must act for every owner.
+    EveryOwner,
+}
+
+fn check(
+    principal: &Principal,
+    scope: Resource,
+    action: Action,
+    owners: &[Uuid],
+    ownership: Ownership,
+) -> Result<(), AppError> {
+    match (action, ownership) {
+        (Action::Read, _) => principal.require_read(scope)?,
+        (_, Ownership::AnyOwner) => principal.require_write_for_any(scope, owners)?,
+        (_, Ownership::EveryOwner) => principal.require_write_for_every(scope, owners)?,
+    }
+    Ok(())
+}
+
+/// Before loading: refuse a caller who could not do this to any resource of the kind, so a
+/// missing scope answers 403 whether or not the id exists.
+fn precheck(principal: &Principal, scope: Resource, action: Action) -> Result<(), AppError> {
+    match action {
+        Action::Read => principal.require_read(scope)?,
+        Action::Update | Action::Delete => principal.require_write(scope)?,
+    }
+    Ok(())
+}
+
+/// A change locks the row first, so concurrent writers without `If-Match` queue instead of
+/// failing each other's version checks.
+fn lock_for(conn: &mut DbConnection, action: Action, table: Locked, id: Uuid) -> Result<(), AppError> {
+    if action != Action::Read {
+        lock_row(conn, table, id)?;
+    }
+    Ok(())
+}
+
+fn not_found(what: &str) -> AppError {
+    AppError::NotFound(format!("No {what} has this id."))
+}
+
+/// Listing or searching a kind of resource.
+pub fn list(principal: &Principal, scope: Resource) -> Result<(), AppError> {
+    Ok(principal.require_read(scope)?)
+}
+
+/// Creating a record that no organization owns yet (a member).
+pub fn create_unowned(principal: &Principal, scope: Resource) -> Result<(), AppError> {
+    Ok(principal.require_write(scope)?)
+}
+
+/// Creating something owned by `organization` (a membership).
+pub fn create_for(principal: &Principal, scope: Resource, organization: Uuid) -> Result<(), AppError> {
+    Ok(principal.require_write_for(scope, organization)?)
+}
+
+/// Creating a joint item (a project, a working group) for these organizations: the caller
+/// acts for at least one of them.
+pub fn create_joint(principal: &Principal, scope: Resource, organizations: &[Uuid]) -> Result<(), AppError> {
+    Ok(principal.require_write_for_any(scope, organizations)?)
+}
+
+/// Creating or deleting whole organizations.
+pub fn manage_organizations(principal: &Principal) -> Result<(), AppError> {
+    Ok(principal.require_manage_organizations()?)
+}
+
+/// Users and API tokens: administrators only, never a token.
+pub fn administer(principal: &Principal) -> Result<(), AppError> {
+    Ok(principal.require_admin()?)
+}
+
+/// Whose audit events the caller may read: `None` for all (administrators), the caller's
+/// organizations for an editor; viewers and tokens are refused.
+pub fn audit_scope(principal: &Principal) -> Result<Option<Vec<Uuid>>, AppError> {
+    match (principal.subject, principal.role) {
+        (Subject::User(_), Role::Admin) => Ok(None),
+        (Subject::User(_), Role::Editor) => Ok(Some(principal.organizations.clone())),
+        _ => Err(AppError::Forbidden(
+            "Only administrators and editors may read the audit log.".into(),
+        )),
+    }
+}
+
+pub fn organization(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+) -> Result<Allowed<Organization>, AppError> {
+    precheck(principal, Resource::Organizations, action)?;
+    lock_for(conn, action, Locked::Organizations, id)?;
+    let organization = organizations::find(conn, id)?.ok_or_else(|| not_found("organization"))?;
+    if action == Action::Delete {
+        manage_organizations(principal)?;
+    }
+    check(principal, Resource::Organizations, action, &[id], Ownership::AnyOwner)?;
+    Ok(Allowed {
+        resource: organization,
+        owners: vec![id],
+    })
+}
+
+pub fn member(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+) -> Result<Allowed<Member>, AppError> {
+    precheck(principal, Resource::Members, action)?;
+    lock_for(conn, action, Locked::Members, id)?;
+    let member = members::find(conn, id)?.ok_or_else(|| not_found("member"))?;
+    let owners = if action == Action::Read {
+        Vec::new()
+    } else {
+        members::organizations_of(conn, id)?
+    };
+    check(principal, Resource::Members, action, &owners, Ownership::EveryOwner)?;
+    Ok(Allowed {
+        resource: member,
+        owners,
+    })
+}
+
+/// A membership is the organization's record: its editors keep it.
+pub fn membership(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+) -> Result<Allowed<MembershipView>, AppError> {
+    precheck(principal, Resource::Members, action)?;
+    lock_for(conn, action, Locked::Memberships, id)?;
+    let view = memberships::find(conn, id)?.ok_or_else(|| not_found("membership"))?;
+    let owners = vec![view.membership.organization_id];
+    check(principal, Resource::Members, action, &owners, Ownership::AnyOwner)?;
+    Ok(Allowed { resource: view, owners })
+}
+
+pub fn project(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+) -> Result<Allowed<Project>, AppError> {
+    precheck(principal, Resource::Projects, action)?;
+    lock_for(conn, action, Locked::Projects, id)?;
+    let project = projects::find(conn, id)?.ok_or_else(|| not_found("project"))?;
+    let owners: Vec<Uuid> = projects::participants(conn, id)?
+        .into_iter()
+        .map(|p| p.organization_id)
+        .collect();
+    check(principal, Resource::Projects, action, &owners, Ownership::AnyOwner)?;
+    Ok(Allowed {
+        resource: project,
+        owners,
+    })
+}
+
+pub fn working_group(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+) -> Result<Allowed<WorkingGroup>, AppError> {
+    precheck(principal, Resource::WorkingGroups, action)?;
+    lock_for(conn, action, Locked::WorkingGroups, id)?;
+    let group = working_groups::find(conn, id)?.ok_or_else(|| not_found("working group"))?;
+    let owners: Vec<Uuid> = working_groups::organizations_of(conn, id)?
+        .into_iter()
+        .map(|o| o.organization_id)
+        .collect();
+    check(principal, Resource::WorkingGroups, action, &owners, Ownership::AnyOwner)?;
+    Ok(Allowed {
+        resource: group,
+        owners,
+    })
+}

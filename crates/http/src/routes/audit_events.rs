@@ -1,0 +1,202 @@
+//! `/api/v1/audit-events`: the events table as an audit log, paged or streamed as NDJSON.
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use futures_util::stream;
+use hamkari_app::audit::{self as use_case, EventFilter, EventRecord};
+use hamkari_app::Caller as AppCaller;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::QueryParams;
+use crate::pagination::{self, utc, ListPage, Paging};
+use crate::state::AppState;
+
+pub const NDJSON: &str = "application/x-ndjson";
+
+/// One committed change.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEventBody {
+    /// Time-ordered (UUID v7).
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// What happened: `created`, `updated`, `deleted`, `transitioned`, `team_member_added`, …
+    pub action: String,
+    /// `organization`, `member`, `membership`, `project`, `working_group`, `user`, `api_token`.
+    pub resource_type: String,
+    pub resource_id: Uuid,
+    /// The user or API token that made the change.
+    pub actor_id: Option<Uuid>,
+    /// `user`, `api_token` or `system`.
+    pub actor_type: String,
+    /// The organizations the change concerns.
+    pub organization_ids: Vec<Uuid>,
+    /// The resource before the change (absent for a creation); never holds a secret.
+    pub before: Option<Value>,
+    /// The resource after the change (absent for a deletion).
+    pub after: Option<Value>,
+    /// The `X-Request-Id` of the request that made the change.
+    pub request_id: Option<String>,
+}
+
+fn json_field(raw: Option<String>) -> Option<Value> {
+    raw.and_then(|text| serde_json::from_str(&text).ok())
+}
+
+impl From<EventRecord> for AuditEventBody {
+    fn from(e: EventRecord) -> Self {
+        Self {
+            id: e.id,
+            at: utc(e.at),
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            actor_id: e.actor_id,
+            actor_type: e.actor_type,
+            organization_ids: e.organization_ids,
+            before: json_field(e.before),
+            after: json_field(e.after),
+            request_id: e.request_id,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAuditEvents {
+    #[param(max_length = 64)]
+    resource_type: Option<String>,
+    resource_id: Option<Uuid>,
+    actor_id: Option<Uuid>,
+    /// Events that concern this organization.
+    organization_id: Option<Uuid>,
+    #[param(max_length = 64)]
+    action: Option<String>,
+    /// Events at or after this time.
+    since: Option<DateTime<Utc>>,
+    /// Events before this time.
+    until: Option<DateTime<Utc>>,
+    /// `at` (default, oldest first) or `-at`.
+    #[param(pattern = "^-?at$")]
+    sort: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// Rows per page read while streaming NDJSON: memory stays bounded by one page.
+const STREAM_PAGE: u32 = 500;
+
+fn wants_ndjson(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.split(',').any(|part| part.trim().starts_with(NDJSON)))
+}
+
+/// The audit log.
+///
+/// Administrators read every event; editors read the events that concern their
+/// organizations; viewers and API tokens are refused (403). With
+/// `Accept: application/x-ndjson` the whole filtered log streams as one JSON event per line
+/// (`limit` and `cursor` then only set where it starts).
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "list_audit_events",
+    params(ListAuditEvents),
+    responses(
+        (status = 200, description = "A page of events, or the NDJSON stream.", body = ListPage<AuditEventBody>, headers(("Link" = String)),
+            content(
+                (ListPage<AuditEventBody> = "application/json"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator or editor.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A cursor this list never issued.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit-events")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    query: QueryParams<ListAuditEvents>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let paging = Paging::parse(q.sort, "at", &[("at", ())], |()| true, q.limit, q.cursor)?;
+    let filter = EventFilter {
+        resource_type: q.resource_type,
+        resource_id: q.resource_id,
+        actor_id: q.actor_id,
+        organization_id: q.organization_id,
+        action: q.action,
+        since: q.since.map(|t| t.naive_utc()),
+        until: q.until.map(|t| t.naive_utc()),
+        visible_to: None,
+        direction: paging.direction,
+        after: paging.after,
+        limit: paging.limit,
+    };
+    if wants_ndjson(&req) {
+        use_case::authorize(&caller.0)?;
+        return Ok(stream_ndjson(state, caller.0, filter));
+    }
+    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, filter)).await?;
+    let next = pagination::next_after(page.has_more, page.items.last(), |e| {
+        pagination::after_created(e.at, e.id)
+    });
+    let items = page.items.into_iter().map(AuditEventBody::from).collect();
+    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+}
+
+/// Streams every matching event, one page at a time from the database, one line each.
+fn stream_ndjson(state: web::Data<AppState>, caller: AppCaller, mut filter: EventFilter) -> HttpResponse {
+    filter.limit = STREAM_PAGE;
+    let pages = stream::unfold(Some(filter), move |next| {
+        let state = state.clone();
+        let caller = caller.clone();
+        async move {
+            let filter = next?;
+            let query = filter.clone();
+            let page = match db::run(&state.db, move |conn| use_case::list(conn, &caller, query)).await {
+                Ok(page) => page,
+                Err(err) => {
+                    // Headers are gone already: end the stream early and log why; a
+                    // client sees a short body, never a mixed one.
+                    tracing::warn!(error = %err, "audit stream ended early");
+                    return None;
+                }
+            };
+            let following = pagination::next_after(page.has_more, page.items.last(), |e| {
+                pagination::after_created(e.at, e.id)
+            })
+            .map(|after| EventFilter {
+                after: Some(after),
+                ..filter
+            });
+            let mut chunk = Vec::new();
+            for event in page.items {
+                if serde_json::to_writer(&mut chunk, &AuditEventBody::from(event)).is_ok() {
+                    chunk.push(b'\n');
+                }
+            }
+            Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), following))
+        }
+    });
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, NDJSON))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(pages)
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list);
+}

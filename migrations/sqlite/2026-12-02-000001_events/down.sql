@@ -1,0 +1,2 @@
+DROP TABLE event_organizations;
+DROP TABLE events;
