@@ -8,6 +8,7 @@
 mod api_tokens;
 mod auth;
 mod authorization;
+mod authorization_matrix;
 mod cli;
 mod deploy;
 mod errors;
