@@ -6,10 +6,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod api_tokens;
+mod audit_events;
 mod auth;
 mod authorization;
 mod authorization_matrix;
 mod cli;
+mod concurrency;
 mod deploy;
 mod errors;
 mod health;

@@ -1,0 +1,66 @@
+//! Versioned writes under real parallel requests: a request without `If-Match` is applied
+//! (never told that a precondition it did not send failed); with `If-Match`, one winner per
+//! version. Counts are asserted, never durations.
+
+use futures_util::future::join_all;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{person, TestApp};
+
+const PARALLEL: usize = 24;
+
+#[tokio::test]
+async fn parallel_patches_without_if_match_all_apply() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member(person("نفر همزمان")).await;
+    let path = format!("/api/v1/members/{}", member["id"].as_str().unwrap());
+    let statuses = join_all((0..PARALLEL).map(|i| {
+        let path = path.clone();
+        let app = &app;
+        async move {
+            app.patch_json(&path, &json!({"expertise": format!("تخصص {i}")}))
+                .await
+                .status()
+        }
+    }))
+    .await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    let stored = app.get_json(&path, StatusCode::OK).await;
+    assert_eq!(stored["version"], 1 + PARALLEL as i64, "every change applied once");
+    let events = app
+        .get_json(
+            &format!("/api/v1/audit-events?resource_id={}&action=updated&limit=200", member["id"].as_str().unwrap()),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(events["items"].as_array().unwrap().len(), PARALLEL, "one event per change");
+}
+
+#[tokio::test]
+async fn parallel_patches_with_the_same_if_match_have_one_winner() {
+    let app = TestApp::spawn().await;
+    let member = app.create_member(person("نفر رقابت")).await;
+    let path = format!("/api/v1/members/{}", member["id"].as_str().unwrap());
+    let statuses = join_all((0..PARALLEL).map(|i| {
+        let path = path.clone();
+        let app = &app;
+        async move {
+            app.request(Method::PATCH, &path)
+                .header("If-Match", "\"1\"")
+                .json(&json!({"expertise": format!("تخصص {i}")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    }))
+    .await;
+    let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let lost = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::PRECONDITION_FAILED)
+        .count();
+    assert_eq!((won, lost), (1, PARALLEL - 1), "{statuses:?}");
+    assert_eq!(app.get_json(&path, StatusCode::OK).await["version"], 2);
+}
