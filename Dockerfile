@@ -10,9 +10,10 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY crates/domain/Cargo.toml crates/domain/
 COPY crates/persistence/Cargo.toml crates/persistence/
+COPY crates/app/Cargo.toml crates/app/
 COPY crates/http/Cargo.toml crates/http/
 COPY bench/Cargo.toml bench/
-RUN for c in crates/domain crates/persistence crates/http; do mkdir -p $c/src && touch $c/src/lib.rs; done \
+RUN for c in crates/domain crates/persistence crates/app crates/http; do mkdir -p $c/src && touch $c/src/lib.rs; done \
  && mkdir -p bench/src src && echo 'fn main() {}' > bench/src/main.rs && echo 'fn main() {}' > src/main.rs \
  && cargo build --release --locked --bin hamkari \
  && rm -rf src crates bench

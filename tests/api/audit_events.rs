@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, org, person, TestApp, TestDb};
 
 async fn events(app: &TestApp, query: &str) -> Vec<Value> {
-    let body = app.get_json(&format!("/api/v1/audit-events?{query}"), StatusCode::OK).await;
+    let body = app
+        .get_json(&format!("/api/v1/audit-events?{query}"), StatusCode::OK)
+        .await;
     body["items"].as_array().unwrap().clone()
 }
 

@@ -117,7 +117,11 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
     match operation {
         "organization.list" => (Method::GET, "/api/v1/organizations".into(), None),
         "organization.read" => (Method::GET, format!("/api/v1/organizations/{a}"), None),
-        "organization.create" => (Method::POST, "/api/v1/organizations".into(), Some(org(&unique("انجمن")))),
+        "organization.create" => (
+            Method::POST,
+            "/api/v1/organizations".into(),
+            Some(org(&unique("انجمن"))),
+        ),
         "organization.update" => (
             Method::PATCH,
             format!("/api/v1/organizations/{a}"),
@@ -128,7 +132,11 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
             (Method::DELETE, format!("/api/v1/organizations/{doomed}"), None)
         }
         "member.list" => (Method::GET, "/api/v1/members".into(), None),
-        "member.read" => (Method::GET, format!("/api/v1/members/{}", member_in(app, &[a]).await), None),
+        "member.read" => (
+            Method::GET,
+            format!("/api/v1/members/{}", member_in(app, &[a]).await),
+            None,
+        ),
         "member.create" => (Method::POST, "/api/v1/members".into(), Some(person("عضو تازه"))),
         "member.update" => (
             Method::PATCH,
@@ -175,18 +183,28 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
             )
         }
         "project.list" => (Method::GET, "/api/v1/projects".into(), None),
-        "project.read" => (Method::GET, format!("/api/v1/projects/{}", project_of(app, a, &world.c).await), None),
+        "project.read" => (
+            Method::GET,
+            format!("/api/v1/projects/{}", project_of(app, a, &world.c).await),
+            None,
+        ),
         "project.create" => (
             Method::POST,
             "/api/v1/projects".into(),
-            Some(json!({"title": "پروژه تازه", "kind": "research", "lead_organization_id": a, "organization_ids": [a, world.c]})),
+            Some(
+                json!({"title": "پروژه تازه", "kind": "research", "lead_organization_id": a, "organization_ids": [a, world.c]}),
+            ),
         ),
         "project.update" => (
             Method::PATCH,
             format!("/api/v1/projects/{}", project_of(app, a, &world.c).await),
             Some(json!({"summary": "خلاصه"})),
         ),
-        "project.delete" => (Method::DELETE, format!("/api/v1/projects/{}", project_of(app, a, &world.c).await), None),
+        "project.delete" => (
+            Method::DELETE,
+            format!("/api/v1/projects/{}", project_of(app, a, &world.c).await),
+            None,
+        ),
         "project.team_list" => (
             Method::GET,
             format!("/api/v1/projects/{}/members", project_of(app, a, &world.c).await),
@@ -210,7 +228,11 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
                 json!({"member_id": member, "organization_id": a, "role": "researcher"}),
             )
             .await;
-            (Method::DELETE, format!("/api/v1/projects/{project}/members/{member}"), None)
+            (
+                Method::DELETE,
+                format!("/api/v1/projects/{project}/members/{member}"),
+                None,
+            )
         }
         "working_group.list" => (Method::GET, "/api/v1/working-groups".into(), None),
         "working_group.read" => (
@@ -256,7 +278,11 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
                 json!({"member_id": member, "organization_id": a, "role": "member"}),
             )
             .await;
-            (Method::DELETE, format!("/api/v1/working-groups/{group}/members/{member}"), None)
+            (
+                Method::DELETE,
+                format!("/api/v1/working-groups/{group}/members/{member}"),
+                None,
+            )
         }
         "user.list" => (Method::GET, "/api/v1/users".into(), None),
         "user.read" | "user.update" | "user.delete" => {
@@ -271,9 +297,11 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
         "user.create" => (
             Method::POST,
             "/api/v1/users".into(),
-            Some(json!({"email": format!("u{}@hamkari.test", uuid::Uuid::now_v7().simple()),
+            Some(
+                json!({"email": format!("u{}@hamkari.test", uuid::Uuid::now_v7().simple()),
                         "display_name": "کاربر تازه", "role": "viewer", "organization_ids": [],
-                        "password": crate::helpers::USER_PASSWORD})),
+                        "password": crate::helpers::USER_PASSWORD}),
+            ),
         ),
         "api_token.list" => (Method::GET, "/api/v1/api-tokens".into(), None),
         "api_token.read" | "api_token.rotate" | "api_token.revoke" => {
@@ -336,7 +364,9 @@ async fn every_caller_against_every_operation() {
             let got = response.status();
             if got != StatusCode::from_u16(*want).unwrap() {
                 let detail = response.text().await.unwrap_or_default();
-                wrong.push(format!("{operation} as {column}: expected {want}, got {got} ({method} {path}) {detail}"));
+                wrong.push(format!(
+                    "{operation} as {column}: expected {want}, got {got} ({method} {path}) {detail}"
+                ));
             }
         }
     }

@@ -30,11 +30,18 @@ async fn parallel_patches_without_if_match_all_apply() {
     assert_eq!(stored["version"], 1 + PARALLEL as i64, "every change applied once");
     let events = app
         .get_json(
-            &format!("/api/v1/audit-events?resource_id={}&action=updated&limit=200", member["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/audit-events?resource_id={}&action=updated&limit=200",
+                member["id"].as_str().unwrap()
+            ),
             StatusCode::OK,
         )
         .await;
-    assert_eq!(events["items"].as_array().unwrap().len(), PARALLEL, "one event per change");
+    assert_eq!(
+        events["items"].as_array().unwrap().len(),
+        PARALLEL,
+        "one event per change"
+    );
 }
 
 #[tokio::test]

@@ -83,3 +83,34 @@ fn dockerfile_builds_in_stages_and_runs_as_non_root() {
     }
     assert!(dockerfile.contains("--locked"));
 }
+
+/// The dependency-caching stage copies each workspace crate's manifest and gives it a
+/// placeholder source; a crate missing there fails `docker build` with "failed to load
+/// manifest", which no engine on these machines would show.
+#[test]
+fn dockerfile_knows_every_workspace_crate() {
+    let dockerfile = read("Dockerfile");
+    for member in workspace_members(&read("Cargo.toml")) {
+        assert!(
+            dockerfile.contains(&format!("COPY {member}/Cargo.toml {member}/")),
+            "the Dockerfile does not copy {member}/Cargo.toml"
+        );
+        if member.starts_with("crates/") {
+            let placeholders = dockerfile.lines().find(|l| l.contains("touch $c/src/lib.rs")).unwrap();
+            assert!(placeholders.contains(&member), "no placeholder source for {member}");
+        }
+    }
+}
+
+/// Just enough of the workspace manifest: its `members = [...]` line.
+fn workspace_members(manifest: &str) -> Vec<String> {
+    let line = manifest
+        .lines()
+        .find(|l| l.trim_start().starts_with("members"))
+        .expect("a members line");
+    let list = line.split_once('[').unwrap().1.split_once(']').unwrap().0;
+    list.split(',')
+        .map(|m| m.trim().trim_matches('"').to_owned())
+        .filter(|m| !m.is_empty())
+        .collect()
+}
