@@ -21,7 +21,14 @@ use conventions::Conventions;
 organizations, the members they share, joint projects and working groups.\n\n\
 Errors are RFC 9457 `application/problem+json` documents with a stable `code`. \
 Lists are keyset-paginated: follow `next_cursor` (or the `Link: rel=\"next\"` header). \
-Every resource has a `version`, sent as `ETag`; send it back in `If-Match` to change it safely.",
+Every resource has a `version`, sent as `ETag`; send it back in `If-Match` to change it safely \
+(412 answers only an `If-Match` you sent; without one, concurrent changes are applied in turn).\n\n\
+Authorization: every user reads everything, and an API token reads with the resource's read scope. \
+Writes need the write scope (tokens) and the editor or administrator role (users); editors and \
+organization-bound tokens write only for their own organizations, and a person who belongs to \
+several organizations only for all of them at once. Something the caller may not see answers 404; \
+something the caller may see but not change answers 403. Every change is recorded as an event \
+(`/api/v1/audit-events`).",
         license(name = "MIT"),
     ),
     tags(
@@ -33,6 +40,7 @@ Every resource has a `version`, sent as `ETag`; send it back in `If-Match` to ch
         (name = "working-groups", description = "Specialized and general working groups."),
         (name = "users", description = "People who log in (administrators only)."),
         (name = "api-tokens", description = "Tokens for other systems (administrators only)."),
+        (name = "audit", description = "Every committed change, as events (administrators; editors for their organizations)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),
     components(schemas(Problem, ProblemField)),
