@@ -117,8 +117,21 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+/// A refusal or a failure prints its message chain alone and exits 1: with
+/// `RUST_BACKTRACE=1` set, returning the error from `main` would print a backtrace after it,
+/// as if the program had crashed.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("Error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[actix_web::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     let mut cli = Cli::parse();
     match cli.command.take().unwrap_or(Command::Serve) {
         Command::Openapi => {

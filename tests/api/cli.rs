@@ -175,6 +175,8 @@ async fn seed_demo_loads_the_founding_case_once() {
             .env("HAMKARI_ADMIN_EMAIL", "demo@example.org")
             .env("HAMKARI_ADMIN_PASSWORD", "demo password 123")
             .env("HAMKARI_LOG", "warn")
+            // A refusal is not a crash: no backtrace after the message even when asked for.
+            .env("RUST_BACKTRACE", "1")
             .output()
             .unwrap()
     };
@@ -184,7 +186,9 @@ async fn seed_demo_loads_the_founding_case_once() {
     // Not into a database that has data: nothing is duplicated.
     let second = seed();
     assert!(!second.status.success());
-    assert!(String::from_utf8_lossy(&second.stderr).contains("empty database"));
+    let refusal = String::from_utf8_lossy(&second.stderr);
+    assert!(refusal.contains("empty database"), "{refusal}");
+    assert!(!refusal.to_lowercase().contains("backtrace"), "{refusal}");
 
     let app = TestApp::spawn_with(db, url, |s| s.admin = hamkari_http::AdminBootstrap::Skip).await;
     let tokens = app.login_ok("demo@example.org", "demo password 123").await;
