@@ -139,12 +139,7 @@ pub struct ListMemberships {
     cursor: Option<String>,
 }
 
-fn page_response(
-    req: &HttpRequest,
-    sort_name: &str,
-    page: Page<MembershipView>,
-    today: NaiveDate,
-) -> HttpResponse {
+fn page_response(req: &HttpRequest, sort_name: &str, page: Page<MembershipView>, today: NaiveDate) -> HttpResponse {
     let next = pagination::next_after(page.has_more, page.items.last(), |v| {
         pagination::after_created(v.membership.created_at, v.membership.id)
     });
