@@ -4,6 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, error_fields, org, person, TestApp};
+use crate::organizations::{actions, events_of};
 
 #[tokio::test]
 async fn a_membership_embeds_both_names() {
@@ -325,4 +326,60 @@ async fn an_organization_with_members_is_not_deleted() {
     let path = format!("/api/v1/organizations/{}", a["id"].as_str().unwrap());
     assert_problem(app.delete(&path).await, StatusCode::CONFLICT, "conflict").await;
     app.get_json(&path, StatusCode::OK).await;
+}
+
+#[tokio::test]
+async fn every_membership_change_leaves_one_event_and_a_refused_one_none() {
+    let app = TestApp::spawn().await;
+    let a = app.create_org(org("انجمن رویدادها")).await;
+    let org_id = a["id"].as_str().unwrap();
+    let member = app.create_member(person("عضو رویداد")).await;
+    let created = app
+        .add_membership_ok(&a, &member, "secretary", "2020-01-01", None)
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let path = format!("/api/v1/memberships/{id}");
+    let ended = app
+        .patch_json(&path, &json!({"ended_on": "2024-01-01", "end_reason": "پایان دوره"}))
+        .await;
+    assert_eq!(ended.status(), StatusCode::OK);
+
+    // Refused: the same role over an overlapping term (409), an end before the start (422),
+    // and deleting the organization that still has the membership (409).
+    let duplicate = app.add_membership(&a, &member, "secretary", "2023-01-01", None).await;
+    assert_problem(duplicate, StatusCode::CONFLICT, "duplicate_membership").await;
+    assert_problem(
+        app.patch_json(&path, &json!({"ended_on": "2019-01-01"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let org_path = format!("/api/v1/organizations/{org_id}");
+    assert_problem(app.delete(&org_path).await, StatusCode::CONFLICT, "conflict").await;
+    let memberships = app
+        .get_json("/api/v1/audit-events?resource_type=membership", StatusCode::OK)
+        .await;
+    assert_eq!(memberships["items"].as_array().unwrap().len(), 2, "{memberships}");
+    assert_eq!(actions(&events_of(&app, org_id).await), ["created"]);
+
+    assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
+    let events = events_of(&app, id).await;
+    assert_eq!(actions(&events), ["created", "updated", "deleted"]);
+    for event in &events {
+        assert_eq!(event["resource_type"], "membership");
+        assert_eq!(event["organization_ids"], json!([org_id]));
+    }
+    let [first, updated, deleted] = &events[..] else {
+        unreachable!()
+    };
+    assert_eq!(first["before"], Value::Null);
+    assert_eq!(first["after"]["role"], "secretary");
+    assert_eq!(first["after"]["member_id"], member["id"]);
+    assert_eq!(first["after"]["organization_id"], org_id);
+    assert_eq!(updated["before"]["ended_on"], Value::Null);
+    assert_eq!(updated["after"]["ended_on"], "2024-01-01");
+    assert_eq!(updated["after"]["end_reason"], "پایان دوره");
+    assert_eq!(deleted["before"]["ended_on"], "2024-01-01");
+    assert_eq!(deleted["before"]["version"], 2);
+    assert_eq!(deleted["after"], Value::Null);
 }

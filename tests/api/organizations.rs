@@ -370,3 +370,65 @@ async fn a_deleted_name_and_slug_can_be_used_again() {
     app.create_org(json!({"name": "انجمن موقت", "slug": "temporary", "kind": "other"}))
         .await;
 }
+
+/// The audit events about one resource, oldest first, as the administrator reads them.
+pub async fn events_of(app: &TestApp, id: &str) -> Vec<Value> {
+    let page = app
+        .get_json(&format!("/api/v1/audit-events?resource_id={id}"), StatusCode::OK)
+        .await;
+    page["items"].as_array().unwrap().clone()
+}
+
+/// The actions of these events, in order.
+pub fn actions(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["action"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn every_change_leaves_one_event_and_a_refused_one_none() {
+    let app = TestApp::spawn().await;
+    let created = app.create_org(json!({"name": "انجمن رویداد", "kind": "society"})).await;
+    let id = created["id"].as_str().unwrap();
+    let path = format!("/api/v1/organizations/{id}");
+    let changed = app.patch_json(&path, &json!({"website": "https://example.org"})).await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    // Refused changes: invalid (422), a taken name (409), a stale If-Match (412).
+    assert_problem(
+        app.patch_json(&path, &json!({"email": "not an email"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    app.create_org(org("انجمن دیگر")).await;
+    let taken = app.patch_json(&path, &json!({"name": "انجمن دیگر"})).await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    let stale = app
+        .request(Method::PATCH, &path)
+        .header("If-Match", "\"1\"")
+        .json(&json!({"kind": "other"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(actions(&events_of(&app, id).await), ["created", "updated"]);
+
+    assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
+    let events = events_of(&app, id).await;
+    assert_eq!(actions(&events), ["created", "updated", "deleted"]);
+    for event in &events {
+        assert_eq!(event["resource_type"], "organization");
+        assert_eq!(event["organization_ids"], json!([id]));
+        assert_eq!(event["actor_type"], "user");
+    }
+    let [created_event, updated, deleted] = &events[..] else {
+        unreachable!()
+    };
+    assert_eq!(created_event["before"], Value::Null);
+    assert_eq!(created_event["after"]["name"], "انجمن رویداد");
+    assert_eq!(created_event["after"]["kind"], "society");
+    assert_eq!(updated["before"]["website"], Value::Null);
+    assert_eq!(updated["after"]["website"], "https://example.org/");
+    assert_eq!(updated["after"]["version"], 2);
+    assert_eq!(deleted["before"]["version"], 2);
+    assert_eq!(deleted["after"], Value::Null);
+}

@@ -242,3 +242,63 @@ async fn bad_list_parameters_are_400_naming_the_parameter() {
     .await;
     assert_eq!(error_fields(&problem), ["cursor"]);
 }
+
+/// Follows `next_cursor` from `path` (which has no query yet) with `limit=1`; returns the ids.
+async fn walk(app: &TestApp, path: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut query = "limit=1".to_owned();
+    loop {
+        let page = app.get_json(&format!("{path}?{query}"), StatusCode::OK).await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 1, "{page}");
+        ids.extend(items.iter().map(|m| m["id"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => query = format!("limit=1&cursor={cursor}"),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test]
+async fn membership_sub_lists_page_like_lists() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (
+        app.create_org(crate::helpers::org("انجمن صفحه")).await,
+        app.create_org(crate::helpers::org("انجمن صفحه دوم")).await,
+    );
+    let a_id = a["id"].as_str().unwrap();
+    let mut in_a = Vec::new();
+    for name in ["یکم", "دوم", "سوم"] {
+        let member = app.create_member(crate::helpers::person(name)).await;
+        let membership = app.add_membership_ok(&a, &member, "member", "2020-01-01", None).await;
+        in_a.push(membership["id"].as_str().unwrap().to_owned());
+    }
+    let member = app.create_member(crate::helpers::person("چندجایی")).await;
+    let mut of_member = Vec::new();
+    for (o, role) in [(&a, "inspector"), (&b, "member"), (&b, "treasurer")] {
+        let membership = app.add_membership_ok(o, &member, role, "2021-01-01", None).await;
+        of_member.push(membership["id"].as_str().unwrap().to_owned());
+    }
+    in_a.push(of_member[0].clone());
+
+    let by_org = format!("/api/v1/organizations/{a_id}/memberships");
+    let by_member = format!("/api/v1/members/{}/memberships", member["id"].as_str().unwrap());
+    assert_eq!(walk(&app, &by_org).await, in_a);
+    assert_eq!(walk(&app, &by_member).await, of_member);
+    for path in [&by_org, &by_member] {
+        let problem = assert_problem(
+            app.get(&format!("{path}?colour=red")).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        )
+        .await;
+        assert_eq!(error_fields(&problem), ["colour"], "{path}");
+        let problem = assert_problem(
+            app.get(&format!("{path}?limit=0")).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        )
+        .await;
+        assert_eq!(error_fields(&problem), ["limit"], "{path}");
+    }
+}

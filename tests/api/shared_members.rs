@@ -4,6 +4,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{assert_problem, error_fields, org, person, TestApp};
+use crate::organizations::{actions, events_of};
 
 fn names(page: &Value) -> Vec<String> {
     page["items"]
@@ -278,4 +279,67 @@ async fn bad_questions_are_400() {
     )
     .await;
     assert_eq!(error_fields(&problem), ["with"]);
+}
+
+#[tokio::test]
+async fn adding_another_organizations_member_gives_no_rights_over_them() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (
+        app.create_org(org("انجمن الف")).await,
+        app.create_org(org("انجمن ب")).await,
+    );
+    let member = app.create_member(person("عضو ب")).await;
+    let theirs = app.add_membership_ok(&b, &member, "member", "2020-01-01", None).await;
+    let editor = app.login_as("editor", &[id(&a)]).await;
+    let client = app.with_token(&editor);
+
+    // A's editor may record that B's member belongs to A too…
+    let body = serde_json::json!({"member_id": member["id"], "role": "member", "started_on": "2024-01-01"});
+    let added = client
+        .post_json(&format!("/api/v1/organizations/{}/memberships", id(&a)), &body)
+        .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let ours: Value = added.json().await.unwrap();
+
+    // …but not change the person, nor delete them with B's membership.
+    let path = format!("/api/v1/members/{}", id(&member));
+    assert_problem(
+        client
+            .patch_json(&path, &serde_json::json!({"expertise": "ممیزی"}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        client.delete(&format!("{path}?force=true")).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let their_path = format!("/api/v1/memberships/{}", id(&theirs));
+    app.get_json(&their_path, StatusCode::OK).await;
+    assert_eq!(actions(&events_of(&app, id(&member)).await), ["created"]);
+
+    // An administrator may; each membership that goes with the member has its event.
+    let patched = app.patch_json(&path, &serde_json::json!({"expertise": "ممیزی"})).await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    assert_eq!(
+        app.delete(&format!("{path}?force=true")).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(app.get(&their_path).await, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(
+        actions(&events_of(&app, id(&member)).await),
+        ["created", "updated", "deleted"]
+    );
+    for (membership, org) in [(&theirs, &b), (&ours, &a)] {
+        let events = events_of(&app, id(membership)).await;
+        assert_eq!(actions(&events), ["created", "deleted"]);
+        let deleted = &events[1];
+        assert_eq!(deleted["resource_type"], "membership");
+        assert_eq!(deleted["organization_ids"], serde_json::json!([id(org)]));
+        assert_eq!(deleted["before"]["member_id"], member["id"]);
+        assert_eq!(deleted["after"], Value::Null);
+    }
 }

@@ -15,3 +15,6 @@ pub use caller::{now, Caller};
 pub use error::AppError;
 pub use hamkari_persistence::page::{After, Page, SortValue};
 pub use hamkari_persistence::{Backend, Database, DbConnection, DbError, PoolSettings, Unique};
+pub mod memberships;
+pub mod organizations;
+pub mod shared_members;

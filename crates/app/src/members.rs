@@ -80,6 +80,9 @@ pub fn delete(
             format!("The member has {held} membership(s); end or delete them, or pass force=true."),
         ));
     }
+    if held > 0 {
+        crate::memberships::record_cascade(conn, caller, id)?;
+    }
     saved(store::delete(conn, id, member.version)?, member.version)?;
     record(
         conn,

@@ -230,3 +230,19 @@ pub fn working_group(
         owners,
     })
 }
+
+/// Adding a membership to `organization`: the caller acts for that organization, which must
+/// exist (404 otherwise, after a caller who could add to none is refused with 403).
+pub fn new_membership(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    organization: Uuid,
+) -> Result<Allowed<Organization>, AppError> {
+    precheck(principal, Resource::Members, Action::Update)?;
+    let found = organizations::find(conn, organization)?.ok_or_else(|| not_found("organization"))?;
+    create_for(principal, Resource::Members, organization)?;
+    Ok(Allowed {
+        resource: found,
+        owners: vec![organization],
+    })
+}

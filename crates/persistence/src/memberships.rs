@@ -166,6 +166,15 @@ pub fn count_for_member(conn: &mut DbConnection, member: Uuid) -> Result<i64, Db
         .get_result(conn)?)
 }
 
+/// Every membership of a member, oldest first: what deleting the member removes with them.
+pub fn of_member(conn: &mut DbConnection, member: Uuid) -> Result<Vec<Membership>, DbError> {
+    let rows: Vec<Row> = joined!()
+        .filter(memberships::member_id.eq(Id(member)))
+        .order((memberships::created_at.asc(), memberships::id.asc()))
+        .load(conn)?;
+    rows.into_iter().map(|r| to_view(r).map(|v| v.membership)).collect()
+}
+
 /// The memberships a new or changed one must be checked against: the same person's in the
 /// organization, and the organization's board chairs.
 pub fn rivals(conn: &mut DbConnection, candidate: &Membership) -> Result<Vec<Membership>, DbError> {

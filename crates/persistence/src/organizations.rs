@@ -107,6 +107,12 @@ pub fn insert(conn: &mut DbConnection, org: &Organization) -> Result<(), DbError
     Ok(())
 }
 
+/// Inserts inside a savepoint: a refused insert then leaves the caller's transaction usable
+/// (PostgreSQL aborts the whole transaction on any error), so the caller may try again.
+pub fn try_insert(conn: &mut DbConnection, org: &Organization) -> Result<(), DbError> {
+    conn.transaction(|conn| insert(conn, org))
+}
+
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<Organization>, DbError> {
     organizations::table
         .filter(dsl::id.eq(Id(id)))

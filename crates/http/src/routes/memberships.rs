@@ -4,11 +4,10 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use hamkari_domain::auth::Resource;
-use hamkari_domain::membership::{Membership, MembershipChanges, MembershipConflict, MembershipInput, MembershipRole};
+use hamkari_app::memberships::{self as use_case, MembershipFilter, MembershipView};
+use hamkari_app::Page;
+use hamkari_domain::membership::{MembershipChanges, MembershipInput, MembershipRole};
 use hamkari_domain::ValidationErrors;
-use hamkari_persistence::memberships::{self as store, MembershipFilter, MembershipView};
-use hamkari_persistence::{members, organizations, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -140,43 +139,7 @@ pub struct ListMemberships {
     cursor: Option<String>,
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("No membership has this id.".into())
-}
-
-fn conflict(found: MembershipConflict) -> ApiError {
-    match found {
-        MembershipConflict::DuplicateRole { existing } => ApiError::Conflict {
-            code: "duplicate_membership",
-            detail: format!(
-                "The person already holds this role here over an overlapping term (membership {existing})."
-            ),
-            field: Some("role"),
-        },
-        MembershipConflict::SecondChair { existing } => ApiError::Conflict {
-            code: "board_chair_taken",
-            detail: format!(
-                "The organization already has a board chair over an overlapping term (membership {existing})."
-            ),
-            field: Some("role"),
-        },
-    }
-}
-
-/// Checks the rules against the rest of the organization, under a lock on PostgreSQL.
-fn check_rules(conn: &mut DbConnection, candidate: &Membership) -> Result<(), ApiError> {
-    store::lock_organization(conn, candidate.organization_id)?;
-    candidate
-        .check_against(&store::rivals(conn, candidate)?)
-        .map_err(conflict)
-}
-
-fn page_response(
-    req: &HttpRequest,
-    sort_name: &str,
-    page: hamkari_persistence::page::Page<MembershipView>,
-    today: NaiveDate,
-) -> HttpResponse {
+fn page_response(req: &HttpRequest, sort_name: &str, page: Page<MembershipView>, today: NaiveDate) -> HttpResponse {
     let next = pagination::next_after(page.has_more, page.items.last(), |v| {
         pagination::after_created(v.membership.created_at, v.membership.id)
     });
@@ -232,37 +195,20 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: JsonBody<CreateMembership>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Members)?;
-    let organization_id = id.into_inner();
     let b = body.value()?;
-    let now = state.now();
-    let membership = Membership::create(
-        MembershipInput {
-            member_id: b.member_id,
-            organization_id,
-            role: b.role,
-            started_on: b.started_on,
-            ended_on: b.ended_on,
-            end_reason: b.end_reason,
-        },
-        hamkari_domain::new_id(),
-        now,
-    )?;
-    let view = db::write(&state.db, move |conn| {
-        organizations::find(conn, organization_id)?
-            .ok_or_else(|| ApiError::NotFound("No organization has this id.".into()))?;
-        caller.0.require_write_for(Resource::Members, organization_id)?;
-        if members::find(conn, membership.member_id)?.is_none() {
-            return Err(ValidationErrors::single("member_id", "not_found", "no member has this id").into());
-        }
-        check_rules(conn, &membership)?;
-        store::insert(conn, &membership)?;
-        store::find(conn, membership.id)?.ok_or_else(not_found)
-    })
-    .await?;
+    let input = MembershipInput {
+        member_id: b.member_id,
+        organization_id: id.into_inner(),
+        role: b.role,
+        started_on: b.started_on,
+        ended_on: b.ended_on,
+        end_reason: b.end_reason,
+    };
+    let view = db::write(&state.db, move |conn| use_case::create(conn, &caller.0, input)).await?;
+    let today = state.now().date();
     Ok(with_etag(HttpResponse::Created(), view.membership.version)
         .insert_header((header::LOCATION, format!("/api/v1/memberships/{}", view.membership.id)))
-        .json(MembershipBody::new(view, now.date())))
+        .json(MembershipBody::new(view, today)))
 }
 
 /// List an organization's memberships.
@@ -288,15 +234,11 @@ pub async fn list_for_organization(
     id: web::Path<Uuid>,
     query: QueryParams<ListMemberships>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Members)?;
     let today = state.now().date();
-    let (mut filter, sort_name) = list_filter(query.0, today)?;
+    let (filter, sort_name) = list_filter(query.0, today)?;
     let organization_id = id.into_inner();
-    filter.organization_id = Some(organization_id);
     let page = db::run(&state.db, move |conn| {
-        organizations::find(conn, organization_id)?
-            .ok_or_else(|| ApiError::NotFound("No organization has this id.".into()))?;
-        Ok::<_, ApiError>(store::list(conn, &filter)?)
+        use_case::list_for_organization(conn, &caller.0, organization_id, filter)
     })
     .await?;
     Ok(page_response(&req, &sort_name, page, today))
@@ -325,14 +267,11 @@ pub async fn list_for_member(
     id: web::Path<Uuid>,
     query: QueryParams<ListMemberships>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Members)?;
     let today = state.now().date();
-    let (mut filter, sort_name) = list_filter(query.0, today)?;
+    let (filter, sort_name) = list_filter(query.0, today)?;
     let member_id = id.into_inner();
-    filter.member_id = Some(member_id);
     let page = db::run(&state.db, move |conn| {
-        members::find(conn, member_id)?.ok_or_else(|| ApiError::NotFound("No member has this id.".into()))?;
-        Ok::<_, ApiError>(store::list(conn, &filter)?)
+        use_case::list_for_member(conn, &caller.0, member_id, filter)
     })
     .await?;
     Ok(page_response(&req, &sort_name, page, today))
@@ -360,9 +299,8 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Members)?;
     let id = id.into_inner();
-    let view = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
+    let view = db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?;
     if let Some(response) = not_modified(&req, view.membership.version)? {
         return Ok(response);
     }
@@ -397,7 +335,6 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateMembership>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Members)?;
     let id = id.into_inner();
     let b = body.value()?;
     let mut errors = ValidationErrors::default();
@@ -410,25 +347,13 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let now = state.now();
     let if_match = if_match(&req)?;
     let view = db::write(&state.db, move |conn| {
-        let mut membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
-        caller
-            .0
-            .require_write_for(Resource::Members, membership.organization_id)?;
-        if_match.check(membership.version)?;
-        let before = membership.version;
-        if membership.apply(changes, now)? {
-            check_rules(conn, &membership)?;
-            if !store::update(conn, &membership, before)? {
-                return Err(ApiError::PreconditionFailed { current: before });
-            }
-        }
-        store::find(conn, id)?.ok_or_else(not_found)
+        use_case::update(conn, &caller.0, id, &if_match, changes)
     })
     .await?;
-    Ok(with_etag(HttpResponse::Ok(), view.membership.version).json(MembershipBody::new(view, now.date())))
+    let today = state.now().date();
+    Ok(with_etag(HttpResponse::Ok(), view.membership.version).json(MembershipBody::new(view, today)))
 }
 
 /// Delete a membership (a record made in error; to end one, set `ended_on`).
@@ -453,23 +378,9 @@ pub async fn remove(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Members)?;
     let id = id.into_inner();
     let if_match = if_match(&req)?;
-    db::write(&state.db, move |conn| {
-        let membership = store::find(conn, id)?.ok_or_else(not_found)?.membership;
-        caller
-            .0
-            .require_write_for(Resource::Members, membership.organization_id)?;
-        if_match.check(membership.version)?;
-        if !store::delete(conn, id, membership.version)? {
-            return Err(ApiError::PreconditionFailed {
-                current: membership.version,
-            });
-        }
-        Ok(())
-    })
-    .await?;
+    db::write(&state.db, move |conn| use_case::delete(conn, &caller.0, id, &if_match)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

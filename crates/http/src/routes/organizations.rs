@@ -3,14 +3,12 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use hamkari_domain::auth::Resource;
+use hamkari_app::organizations::{self as use_case, OrganizationFilter, OrganizationSort};
+use hamkari_app::After;
 use hamkari_domain::organization::{
-    Organization, OrganizationChanges, OrganizationInput, OrganizationKind, SlugOrigin, ValidChanges,
+    Organization, OrganizationChanges, OrganizationInput, OrganizationKind, ValidChanges,
 };
 use hamkari_domain::ValidationErrors;
-use hamkari_persistence::organizations::{self as store, OrganizationFilter, OrganizationSort};
-use hamkari_persistence::page::After;
-use hamkari_persistence::{write_transaction, DbError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -169,8 +167,6 @@ impl UpdateOrganization {
     }
 }
 
-const SLUG_UNIQUE: hamkari_persistence::Unique = hamkari_persistence::Unique::OrganizationSlug;
-
 const SORTS: [(&str, OrganizationSort); 4] = [
     ("name", OrganizationSort::Name),
     ("slug", OrganizationSort::Slug),
@@ -237,7 +233,6 @@ pub async fn create(
     caller: Caller,
     body: JsonBody<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_manage_organizations()?;
     let b = body.value()?;
     let input = OrganizationInput {
         name: b.name,
@@ -250,20 +245,7 @@ pub async fn create(
         phone: b.phone,
         founded_on: b.founded_on,
     };
-    let (mut org, origin) = Organization::create(input, hamkari_domain::new_id(), state.now())?;
-    let org = db::run(&state.db, move |conn| {
-        match write_transaction(conn, |conn| store::insert(conn, &org)) {
-            Ok(()) => Ok::<_, ApiError>(org),
-            // A derived slug that clashes gets a suffix; a slug the client chose is theirs to change.
-            Err(DbError::UniqueViolation(SLUG_UNIQUE)) if origin == SlugOrigin::Derived => {
-                org.suffix_slug();
-                write_transaction(conn, |conn| store::insert(conn, &org))?;
-                Ok(org)
-            }
-            Err(err) => Err(err.into()),
-        }
-    })
-    .await?;
+    let org = db::write(&state.db, move |conn| use_case::create(conn, &caller.0, input)).await?;
     let location = format!("/api/v1/organizations/{}", org.id);
     Ok(with_etag(HttpResponse::Created(), org.version)
         .insert_header((header::LOCATION, location))
@@ -292,13 +274,9 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListOrganizations>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Organizations)?;
     let (filter, sort_name) = query.0.into_filter()?;
     let sort = filter.sort;
-    let page = db::run(&state.db, move |conn| {
-        store::list(conn, &filter).map_err(ApiError::from)
-    })
-    .await?;
+    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
     let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
         value: sort.value_of(last),
         id: last.id,
@@ -334,9 +312,8 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Organizations)?;
     let id = id.into_inner();
-    let org = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
+    let org = db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?;
     if let Some(response) = not_modified(&req, org.version)? {
         return Ok(response);
     }
@@ -375,19 +352,10 @@ pub async fn update(
     body: JsonBody<UpdateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let now = state.now();
-    caller.0.require_write(Resource::Organizations)?;
-    let changes = body.value()?.validate(now.date())?;
+    let changes = body.value()?.validate(state.now().date())?;
     let if_match = if_match(&req)?;
     let org = db::write(&state.db, move |conn| {
-        let mut org = store::find(conn, id)?.ok_or_else(not_found)?;
-        caller.0.require_write_for(Resource::Organizations, org.id)?;
-        if_match.check(org.version)?;
-        let before = org.version;
-        if org.apply(changes, now) && !store::update(conn, &org, before)? {
-            return Err(ApiError::PreconditionFailed { current: before });
-        }
-        Ok(org)
+        use_case::update(conn, &caller.0, id, &if_match, changes)
     })
     .await?;
     Ok(with_etag(HttpResponse::Ok(), org.version).json(OrganizationBody::from(org)))
@@ -419,22 +387,8 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let if_match = if_match(&req)?;
-    db::write(&state.db, move |conn| {
-        let org = store::find(conn, id)?.ok_or_else(not_found)?;
-        caller.0.require_manage_organizations()?;
-        if_match.check(org.version)?;
-        if store::delete(conn, id, org.version)? {
-            Ok(())
-        } else {
-            Err(ApiError::PreconditionFailed { current: org.version })
-        }
-    })
-    .await?;
+    db::write(&state.db, move |conn| use_case::delete(conn, &caller.0, id, &if_match)).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("No organization has this id.".into())
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -3,12 +3,10 @@
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use hamkari_domain::auth::Resource;
+use hamkari_app::shared_members::{self as use_case, SharedFilter};
+use hamkari_app::{After, SortValue};
 use hamkari_domain::membership::RoleFilter;
 use hamkari_domain::page::Limit;
-use hamkari_persistence::organizations::missing_organizations;
-use hamkari_persistence::page::{After, SortValue};
-use hamkari_persistence::shared_members::{self as store, SharedFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -21,7 +19,6 @@ use crate::pagination::{self, link_next, ListPage};
 use crate::routes::members::MemberBody;
 use crate::routes::memberships::MembershipBody;
 use crate::state::AppState;
-use hamkari_domain::ValidationErrors;
 
 /// The cursor of these lists orders by member id.
 const SORT: &str = "member_id";
@@ -72,6 +69,8 @@ pub struct ListSharedWith {
 
 /// Either form of the question, once its organizations are gathered.
 struct Question {
+    /// The organization asked from (`/organizations/{id}/shared-members`), which must exist.
+    from: Option<Uuid>,
     organizations: Vec<Uuid>,
     /// The query parameter that named the organizations, for error messages.
     field: &'static str,
@@ -81,8 +80,14 @@ struct Question {
     cursor: Option<String>,
 }
 
-async fn answer(state: &AppState, req: &HttpRequest, question: Question) -> Result<HttpResponse, ApiError> {
+async fn answer(
+    state: &AppState,
+    caller: Caller,
+    req: &HttpRequest,
+    question: Question,
+) -> Result<HttpResponse, ApiError> {
     let Question {
+        from,
         mut organizations,
         field,
         role,
@@ -118,15 +123,9 @@ async fn answer(state: &AppState, req: &HttpRequest, question: Question) -> Resu
         after,
         limit,
     };
-    let page = db::run(&state.db, move |conn| {
-        let missing = missing_organizations(conn, &filter.organization_ids)?;
-        if let Some(first) = missing.first() {
-            // Well-formed, but it names nothing: 422, like an unknown id in a body.
-            return Err::<_, ApiError>(
-                ValidationErrors::single(field, "not_found", format!("no organization has the id {first}")).into(),
-            );
-        }
-        Ok(store::list(conn, &filter)?)
+    let page = db::run(&state.db, move |conn| match from {
+        Some(id) => use_case::list_with(conn, &caller.0, id, &filter, field),
+        None => use_case::list(conn, &caller.0, &filter, field),
     })
     .await?;
     let next_cursor = match (page.has_more, page.items.last()) {
@@ -179,9 +178,9 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListShared>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Members)?;
     let q = query.0;
     let question = Question {
+        from: None,
         organizations: q.organization_id,
         field: "organization_id",
         role: q.role,
@@ -189,7 +188,7 @@ pub async fn list(
         limit: q.limit,
         cursor: q.cursor,
     };
-    answer(&state, &req, question).await
+    answer(&state, caller, &req, question).await
 }
 
 /// Members an organization shares with others.
@@ -216,22 +215,15 @@ pub async fn list_with(
     id: web::Path<Uuid>,
     query: QueryParams<ListSharedWith>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Members)?;
     let id = id.into_inner();
     let q = query.0;
-    let exists = db::run(&state.db, move |conn| {
-        Ok::<_, ApiError>(hamkari_persistence::organizations::find(conn, id)?.is_some())
-    })
-    .await?;
-    if !exists {
-        return Err(ApiError::NotFound("No organization has this id.".into()));
-    }
     if q.with.iter().all(|w| *w == id) {
         return Err(query_error("with", "required", "name at least one other organization"));
     }
     let mut organizations = q.with;
     organizations.push(id);
     let question = Question {
+        from: Some(id),
         organizations,
         field: "with",
         role: q.role,
@@ -239,7 +231,7 @@ pub async fn list_with(
         limit: q.limit,
         cursor: q.cursor,
     };
-    answer(&state, &req, question).await
+    answer(&state, caller, &req, question).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

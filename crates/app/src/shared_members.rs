@@ -1,0 +1,45 @@
+//! "Who do our organizations share?": members current in several organizations at once.
+
+use hamkari_domain::auth::Resource;
+use hamkari_domain::ValidationErrors;
+use hamkari_persistence::organizations::{find, missing_organizations};
+use hamkari_persistence::page::Page;
+pub use hamkari_persistence::shared_members::{SharedFilter, SharedMember};
+use hamkari_persistence::{shared_members as store, DbConnection};
+use uuid::Uuid;
+
+use crate::caller::Caller;
+use crate::error::AppError;
+use crate::policy;
+
+/// Members shared by `filter.organization_ids` (or by any two organizations when empty).
+/// `field` names the query parameter that listed the organizations, for the 422 an unknown
+/// one gets: well-formed, but it names nothing, like an unknown id in a body.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    filter: &SharedFilter,
+    field: &str,
+) -> Result<Page<SharedMember>, AppError> {
+    policy::list(&caller.principal, Resource::Members)?;
+    let missing = missing_organizations(conn, &filter.organization_ids)?;
+    if let Some(first) = missing.first() {
+        return Err(ValidationErrors::single(field, "not_found", format!("no organization has the id {first}")).into());
+    }
+    Ok(store::list(conn, filter)?)
+}
+
+/// The same question asked from one organization's side, which must exist (404).
+pub fn list_with(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    organization_id: Uuid,
+    filter: &SharedFilter,
+    field: &str,
+) -> Result<Page<SharedMember>, AppError> {
+    policy::list(&caller.principal, Resource::Members)?;
+    if find(conn, organization_id)?.is_none() {
+        return Err(AppError::NotFound("No organization has this id.".into()));
+    }
+    list(conn, caller, filter, field)
+}
