@@ -15,3 +15,7 @@ pub use caller::{now, Caller};
 pub use error::AppError;
 pub use hamkari_persistence::page::{After, Page, SortValue};
 pub use hamkari_persistence::{Backend, Database, DbConnection, DbError, PoolSettings, Unique};
+pub mod api_tokens;
+pub mod sessions;
+pub mod users;
+pub use hamkari_persistence::migrations;
