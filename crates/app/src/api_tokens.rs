@@ -29,6 +29,12 @@ fn not_found() -> AppError {
     AppError::NotFound("No API token has this id.".into())
 }
 
+/// Checks up front that the caller may manage tokens, so a non-administrator hears 403
+/// whatever the request body says.
+pub fn authorize(caller: &Caller) -> Result<(), AppError> {
+    policy::administer(&caller.principal)
+}
+
 /// The organizations an event about `token` concerns: the one it is bound to, if any.
 fn concerned(token: &ApiToken) -> Vec<Uuid> {
     token.organization_id.into_iter().collect()

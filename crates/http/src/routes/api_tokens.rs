@@ -139,6 +139,7 @@ pub async fn create(
     caller: Caller,
     body: JsonBody<CreateApiToken>,
 ) -> Result<HttpResponse, ApiError> {
+    use_case::authorize(&caller.0)?;
     let b = body.value()?;
     let input = ApiTokenInput {
         name: b.name,
