@@ -322,7 +322,10 @@ async fn the_audit_log_is_for_administrators_and_editors_of_their_organizations(
     assert!(!events.is_empty());
     for event in &events {
         let orgs = event["organization_ids"].as_array().unwrap();
-        assert!(orgs.contains(&a["id"]), "an editor of A sees an event not about A: {event}");
+        assert!(
+            orgs.contains(&a["id"]),
+            "an editor of A sees an event not about A: {event}"
+        );
     }
     let seen = |id: &Value| events.iter().any(|e| e["resource_id"] == *id);
     assert!(seen(&in_a["id"]) && seen(&in_both["id"]) && seen(&a_token["id"]));
