@@ -228,3 +228,27 @@ async fn creation_is_validated() {
     let list = app.get_json("/api/v1/api-tokens", StatusCode::OK).await;
     assert_eq!(list["items"], json!([]));
 }
+
+#[tokio::test]
+async fn revoked_tokens_still_read_as_revoked() {
+    let app = TestApp::spawn().await;
+    let token = app.create_api_token(&["members:read"], None).await;
+    let path = format!("/api/v1/api-tokens/{}", token["id"].as_str().unwrap());
+    assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
+    // Revoking again is no error, and changes nothing.
+    assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
+
+    let read = app.get_json(&path, StatusCode::OK).await;
+    assert_eq!(read["state"], "revoked");
+    assert!(read["revoked_at"].is_string(), "{read}");
+    assert!(read.get("token").is_none(), "the secret is never shown again: {read}");
+    let listed = app.get_json("/api/v1/api-tokens", StatusCode::OK).await;
+    let item = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == token["id"])
+        .expect("a revoked token is still listed");
+    assert_eq!(item["state"], "revoked");
+    assert_eq!(item["revoked_at"], read["revoked_at"]);
+}

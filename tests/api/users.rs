@@ -172,3 +172,172 @@ async fn deleting_an_organization_ends_affiliations() {
         .await;
     assert_eq!(user["organization_ids"], json!([]));
 }
+
+/// The whole audit log visible to `token`, one event per NDJSON line.
+async fn audit_log(app: &TestApp, token: &str) -> (String, Vec<Value>) {
+    let response = app
+        .with_token(token)
+        .request(Method::GET, "/api/v1/audit-events")
+        .header("accept", "application/x-ndjson")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    let events = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).expect("one JSON event per line"))
+        .collect();
+    (text, events)
+}
+
+fn find<'a>(events: &'a [Value], resource_type: &str, action: &str, id: &Value) -> Vec<&'a Value> {
+    events
+        .iter()
+        .filter(|e| e["resource_type"] == resource_type && e["action"] == action && e["resource_id"] == *id)
+        .collect()
+}
+
+#[tokio::test]
+async fn every_change_to_users_and_tokens_is_an_event_without_secrets() {
+    let app = TestApp::spawn().await;
+    let a = app.create_org(org("انجمن رویداد")).await;
+    let first_password = "the new user's first passphrase";
+    let user: Value = app
+        .post_json(
+            "/api/v1/users",
+            &json!({"email": "events@example.org", "display_name": "کاربر رویداد", "role": "editor",
+                    "organization_ids": [a["id"]], "password": first_password}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user_path = format!("/api/v1/users/{}", user["id"].as_str().unwrap());
+    let reset_password = "a reset passphrase from the administrator";
+    let response = app.patch_json(&user_path, &json!({"password": reset_password})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let token = app.create_api_token(&["members:write"], a["id"].as_str()).await;
+    let token_path = format!("/api/v1/api-tokens/{}", token["id"].as_str().unwrap());
+    let rotated: Value = app
+        .request(Method::POST, &format!("{token_path}/rotate"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app.delete(&token_path).await.status(), StatusCode::NO_CONTENT);
+
+    // The administrator changes their own password; their session ends with the old one.
+    let me: Value = app.get("/api/v1/auth/me").await.json().await.unwrap();
+    let own_password = "the administrator's new passphrase";
+    let response = app
+        .patch_json(
+            &format!("/api/v1/users/{}", me["id"].as_str().unwrap()),
+            &json!({"password": own_password, "current_password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let admin = app.login_ok(ADMIN_EMAIL, own_password).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (log, events) = audit_log(&app, &admin).await;
+    let secrets = [
+        first_password,
+        reset_password,
+        own_password,
+        ADMIN_PASSWORD,
+        token["token"].as_str().unwrap(),
+        rotated["token"].as_str().unwrap(),
+    ];
+    for secret in secrets {
+        assert!(!log.contains(secret), "a secret is in the audit log: {secret}");
+    }
+    for telltale in ["$argon2", "password_hash", "secret_hash"] {
+        assert!(!log.contains(telltale), "{telltale} in the audit log");
+    }
+
+    let bootstrap = find(&events, "user", "created", &me["id"]);
+    assert_eq!(bootstrap.len(), 1, "the first administrator's creation");
+    assert_eq!(bootstrap[0]["actor_type"], "system");
+    assert!(bootstrap[0]["actor_id"].is_null());
+
+    let created = find(&events, "user", "created", &user["id"]);
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["actor_type"], "user");
+    assert_eq!(created[0]["actor_id"], me["id"]);
+    assert_eq!(created[0]["organization_ids"], json!([a["id"]]));
+    assert_eq!(created[0]["after"]["email"], "events@example.org");
+    for id in [&user["id"], &me["id"]] {
+        let changed = find(&events, "user", "password_changed", id);
+        assert_eq!(changed.len(), 1, "password_changed for {id}");
+        let (before, after) = (&changed[0]["before"], &changed[0]["after"]);
+        assert_eq!(
+            after["session_version"].as_i64().unwrap(),
+            before["session_version"].as_i64().unwrap() + 1
+        );
+        // Only the password changed: no separate `updated` event.
+        assert!(find(&events, "user", "updated", id).is_empty());
+    }
+
+    for action in ["created", "rotated", "revoked"] {
+        let found = find(&events, "api_token", action, &token["id"]);
+        assert_eq!(found.len(), 1, "api_token {action}");
+        assert_eq!(found[0]["organization_ids"], json!([a["id"]]), "api_token {action}");
+        assert_eq!(found[0]["actor_id"], me["id"]);
+    }
+    let revoked = find(&events, "api_token", "revoked", &token["id"])[0];
+    assert!(revoked["before"]["revoked_at"].is_null());
+    assert!(revoked["after"]["revoked_at"].is_string());
+}
+
+#[tokio::test]
+async fn the_audit_log_is_for_administrators_and_editors_of_their_organizations() {
+    let app = TestApp::spawn().await;
+    let a = app.create_org(org("انجمن دید")).await;
+    let b = app.create_org(org("انجمن دیگر")).await;
+    let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let in_a = app.create_user("viewer", &[a_id]).await;
+    let in_b = app.create_user("viewer", &[b_id]).await;
+    let in_both = app.create_user("viewer", &[a_id, b_id]).await;
+    let a_token = app.create_api_token(&["members:read"], Some(a_id)).await;
+    let b_token = app.create_api_token(&["members:read"], Some(b_id)).await;
+
+    let viewer = app.login_as("viewer", &[a_id]).await;
+    let token = app
+        .with_api_token(&["organizations:write", "members:write", "projects:write"], None)
+        .await;
+    for credential in [&viewer, &token] {
+        let response = app.with_token(credential).get("/api/v1/audit-events").await;
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
+    let editor = app.login_as("editor", &[a_id]).await;
+    let (_, events) = audit_log(&app, &editor).await;
+    assert!(!events.is_empty());
+    for event in &events {
+        let orgs = event["organization_ids"].as_array().unwrap();
+        assert!(
+            orgs.contains(&a["id"]),
+            "an editor of A sees an event not about A: {event}"
+        );
+    }
+    let seen = |id: &Value| events.iter().any(|e| e["resource_id"] == *id);
+    assert!(seen(&in_a["id"]) && seen(&in_both["id"]) && seen(&a_token["id"]));
+    assert!(!seen(&in_b["id"]) && !seen(&b_token["id"]));
+
+    let (_, everything) = audit_log(&app, app_admin_token(&app).await.as_str()).await;
+    assert!(everything.len() > events.len(), "administrators see every event");
+}
+
+async fn app_admin_token(app: &TestApp) -> String {
+    app.login_ok(ADMIN_EMAIL, ADMIN_PASSWORD).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

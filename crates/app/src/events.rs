@@ -75,3 +75,23 @@ pub fn record(conn: &mut hamkari_persistence::DbConnection, caller: &Caller, cha
     store::insert(conn, &record)?;
     Ok(())
 }
+
+/// Writes the event for a change no principal made (the first administrator at start-up,
+/// the `create-admin` command): actor type `system`, no actor id, no request.
+pub fn record_system(conn: &mut hamkari_persistence::DbConnection, change: Change) -> Result<(), AppError> {
+    let record = EventRecord {
+        id: hamkari_domain::new_id(),
+        at: now(),
+        actor_type: "system".to_owned(),
+        actor_id: None,
+        request_id: None,
+        resource_type: change.resource_type.to_owned(),
+        resource_id: change.resource_id,
+        action: change.action.to_owned(),
+        organization_ids: change.organization_ids,
+        before: change.before.map(|v| v.to_string()),
+        after: change.after.map(|v| v.to_string()),
+    };
+    store::insert(conn, &record)?;
+    Ok(())
+}

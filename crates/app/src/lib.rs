@@ -3,18 +3,22 @@
 //! one event per change on the same connection, so the caller's transaction commits the
 //! change and its event together or neither.
 
+pub mod api_tokens;
 pub mod audit;
 mod caller;
 mod error;
 mod events;
 pub mod members;
+pub mod memberships;
+pub mod organizations;
 pub mod policy;
+pub mod sessions;
+pub mod shared_members;
+pub mod users;
 mod versions;
 
 pub use caller::{now, Caller};
 pub use error::AppError;
+pub use hamkari_persistence::migrations;
 pub use hamkari_persistence::page::{After, Page, SortValue};
 pub use hamkari_persistence::{Backend, Database, DbConnection, DbError, PoolSettings, Unique};
-pub mod memberships;
-pub mod organizations;
-pub mod shared_members;

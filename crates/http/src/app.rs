@@ -7,8 +7,8 @@ use actix_web::dev::Server;
 use actix_web::http::header::ContentType;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
-use hamkari_app::{Database, PoolSettings};
-use hamkari_persistence::migrations::{self, MigrationError};
+use hamkari_app::migrations::{self, MigrationError};
+use hamkari_app::{Backend, Database, PoolSettings};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
@@ -73,7 +73,7 @@ impl Application {
     /// Migrates (when asked), binds the listener and prepares the server; `run_until_stopped`
     /// serves until SIGINT/SIGTERM, then drains in-flight requests.
     pub async fn build(settings: Settings) -> Result<Self, BuildError> {
-        let backend = hamkari_persistence::Backend::from_url(&settings.database_url);
+        let backend = Backend::from_url(&settings.database_url);
         tracing::info!(database = %backend.redacted(), "database selected");
         // Migrations finish before the pool opens its connections, so SQLite's switch to WAL
         // never races them.

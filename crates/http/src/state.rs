@@ -1,7 +1,7 @@
 //! What every handler shares.
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
-use hamkari_persistence::Database;
+use hamkari_app::Database;
 
 use crate::auth::{Hasher, Jwt, Keys, Sessions};
 

@@ -1,8 +1,8 @@
 //! The first administrator: from configuration, from `hamkari create-admin`, or generated.
 
+use hamkari_app::{users, AppError, Database, DbError};
 use hamkari_domain::auth::{Password, Role};
 use hamkari_domain::user::{User, UserInput};
-use hamkari_persistence::{users, write_transaction, Database, DbError};
 
 use super::password::hash_now;
 use crate::error::ApiError;
@@ -30,6 +30,16 @@ pub enum BootstrapError {
     Other(String),
 }
 
+impl From<AppError> for BootstrapError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Duplicate(_) => Self::Exists,
+            AppError::Unavailable(cause) => Self::Db(DbError::Unavailable(cause)),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
 impl From<ApiError> for BootstrapError {
     fn from(err: ApiError) -> Self {
         match err {
@@ -39,10 +49,10 @@ impl From<ApiError> for BootstrapError {
     }
 }
 
-/// Creates an administrator (blocking). With `only_if_none`, does nothing when an active
-/// administrator exists already and returns `Ok(false)`.
+/// Creates an administrator (blocking), recorded as the system's doing. With `only_if_none`,
+/// does nothing when an active administrator exists already and returns `Ok(false)`.
 pub fn ensure_admin(db: &Database, email: &str, password: &str, only_if_none: bool) -> Result<bool, BootstrapError> {
-    if only_if_none && db.run(users::count_admins)? > 0 {
+    if only_if_none && db.run(users::has_admin)? {
         return Ok(false);
     }
     let now = chrono::Utc::now().naive_utc();
@@ -68,18 +78,8 @@ pub fn ensure_admin(db: &Database, email: &str, password: &str, only_if_none: bo
         )
     })?;
     let hash = hash_now(new.password.expose())?;
-    db.run(|conn| {
-        write_transaction(conn, |conn| {
-            if only_if_none && users::count_admins(conn)? > 0 {
-                return Ok(false);
-            }
-            match users::insert(conn, &new.user, &hash) {
-                Ok(()) => Ok(true),
-                Err(DbError::UniqueViolation(_)) => Err(BootstrapError::Exists),
-                Err(other) => Err(other.into()),
-            }
-        })
-    })
+    // Checked again in the transaction: another instance may have created one meanwhile.
+    Ok(db.write(|conn| users::create_admin(conn, &new, &hash, only_if_none))?)
 }
 
 /// A generated password long enough for the policy.

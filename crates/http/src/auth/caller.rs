@@ -7,9 +7,9 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::{ready, Ready};
+use hamkari_app::sessions;
 use hamkari_domain::api_token::TokenState;
 use hamkari_domain::auth::{ApiTokenSecret, Principal};
-use hamkari_persistence::{api_tokens, users};
 
 use crate::db;
 use crate::error::ApiError;
@@ -109,15 +109,9 @@ async fn principal(state: &AppState, credential: String) -> Result<Principal, Ap
             None => {
                 let seen = state.sessions.generation();
                 let key = hash.clone();
-                let token = db::run(&state.db, move |conn| {
-                    let mut token = api_tokens::find_by_secret_hash(conn, &key)?.ok_or_else(rejected)?;
-                    if token.state(now) == TokenState::Active && token.needs_usage_stamp(now) {
-                        api_tokens::stamp_used(conn, token.id, now)?;
-                        token.last_used_at = Some(now);
-                    }
-                    Ok::<_, ApiError>(token)
-                })
-                .await?;
+                let token = db::run(&state.db, move |conn| sessions::api_token_by_secret(conn, &key, now))
+                    .await?
+                    .ok_or_else(rejected)?;
                 state.sessions.remember_token(seen, hash, token.clone());
                 token
             }
@@ -132,10 +126,7 @@ async fn principal(state: &AppState, credential: String) -> Result<Principal, Ap
         Some(user) => Some(user),
         None => {
             let seen = state.sessions.generation();
-            let user = db::run(&state.db, move |conn| {
-                users::session_state(conn, claims.sub).map_err(ApiError::from)
-            })
-            .await?;
+            let user = db::run(&state.db, move |conn| sessions::session_user(conn, claims.sub)).await?;
             if let Some(user) = &user {
                 state.sessions.remember_user(seen, user.clone());
             }

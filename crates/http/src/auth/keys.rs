@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use hamkari_persistence::{secrets, Database, DbError};
+use hamkari_app::{sessions, AppError, Database};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -21,7 +21,7 @@ pub enum KeyError {
     #[error("{0} must be at least {MIN_KEY_BYTES} bytes")]
     TooShort(&'static str),
     #[error("cannot read or store server keys: {0}")]
-    Storage(#[from] DbError),
+    Storage(#[from] AppError),
     #[error("the stored key {0} is not valid base64")]
     Corrupt(&'static str),
 }
@@ -36,7 +36,7 @@ fn key(db: &Database, name: &'static str, configured: Option<&str>) -> Result<Ve
     }
     let candidate = STANDARD.encode(random_bytes::<32>());
     let now = chrono::Utc::now().naive_utc();
-    let stored = db.run(|conn| secrets::get_or_insert(conn, name, &candidate, now))?;
+    let stored = db.run(|conn| sessions::server_secret(conn, name, &candidate, now))?;
     if stored == candidate {
         tracing::warn!(
             key = name,

@@ -4,10 +4,9 @@
 use actix_web::http::header;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use hamkari_app::api_tokens::{self as use_case, StoredSecret, TokenFilter};
 use hamkari_domain::api_token::{ApiToken, ApiTokenInput, TokenState};
 use hamkari_domain::auth::ApiTokenSecret;
-use hamkari_domain::ValidationErrors;
-use hamkari_persistence::api_tokens::{self as store, TokenFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -103,15 +102,14 @@ pub struct ListApiTokens {
     cursor: Option<String>,
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("No API token has this id.".into())
-}
-
-/// A fresh secret and its stored HMAC.
-fn new_secret(state: &AppState) -> Result<(ApiTokenSecret, String), ApiError> {
+/// A fresh secret and what is stored of it.
+fn new_secret(state: &AppState) -> Result<(ApiTokenSecret, StoredSecret), ApiError> {
     let secret = ApiTokenSecret::from_random_body(random_token()).map_err(|p| ApiError::internal(p.message))?;
-    let hash = state.keys.token_hash(secret.expose());
-    Ok((secret, hash))
+    let stored = StoredSecret {
+        prefix: secret.prefix().to_owned(),
+        hash: state.keys.token_hash(secret.expose()),
+    };
+    Ok((secret, stored))
 }
 
 fn issued(token: ApiToken, secret: &ApiTokenSecret, now: NaiveDateTime) -> IssuedApiToken {
@@ -141,41 +139,17 @@ pub async fn create(
     caller: Caller,
     body: JsonBody<CreateApiToken>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
-    let now = state.now();
+    use_case::authorize(&caller.0)?;
     let b = body.value()?;
-    let valid = ApiTokenInput {
+    let input = ApiTokenInput {
         name: b.name,
         scopes: b.scopes,
         organization_id: b.organization_id,
         expires_at: b.expires_at.naive_utc(),
-    }
-    .validate(now)?;
-    let (secret, hash) = new_secret(&state)?;
-    let token = ApiToken {
-        id: hamkari_domain::new_id(),
-        name: valid.name,
-        prefix: secret.prefix().to_owned(),
-        scopes: valid.scopes,
-        organization_id: valid.organization_id,
-        created_by: caller.0.user_id(),
-        created_at: now,
-        expires_at: chrono::SubsecRound::trunc_subsecs(valid.expires_at, 6),
-        revoked_at: None,
-        last_used_at: None,
     };
-    let token = db::write(&state.db, move |conn| {
-        if let Some(org) = token.organization_id {
-            if !hamkari_persistence::organizations::missing_organizations(conn, &[org])?.is_empty() {
-                return Err(
-                    ValidationErrors::single("organization_id", "not_found", "no organization has this id").into(),
-                );
-            }
-        }
-        store::insert(conn, &token, &hash)?;
-        Ok::<_, ApiError>(token)
-    })
-    .await?;
+    let (secret, stored) = new_secret(&state)?;
+    let token = db::write(&state.db, move |conn| use_case::create(conn, &caller.0, input, &stored)).await?;
+    let now = state.now();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/api-tokens/{}", token.id)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -201,7 +175,6 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListApiTokens>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
     let q = query.0;
     let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
     let now = state.now();
@@ -212,10 +185,7 @@ pub async fn list(
         direction: paging.direction,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| {
-        store::list(conn, &filter).map_err(ApiError::from)
-    })
-    .await?;
+    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
     let next = pagination::next_after(page.has_more, page.items.last(), |t| {
         pagination::after_created(t.created_at, t.id)
     });
@@ -237,9 +207,8 @@ pub async fn list(
 )]
 #[get("/api-tokens/{id}")]
 pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
     let id = id.into_inner();
-    let token = db::run(&state.db, move |conn| store::find(conn, id)?.ok_or_else(not_found)).await?;
+    let token = db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?;
     Ok(HttpResponse::Ok().json(ApiTokenBody::new(token, state.now())))
 }
 
@@ -258,22 +227,9 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>
 )]
 #[post("/api-tokens/{id}/rotate")]
 pub async fn rotate(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
     let id = id.into_inner();
-    let (secret, hash) = new_secret(&state)?;
-    let prefix = secret.prefix().to_owned();
-    let token = db::write(&state.db, move |conn| {
-        store::find(conn, id)?.ok_or_else(not_found)?;
-        if !store::replace_secret(conn, id, &prefix, &hash)? {
-            return Err(ApiError::Conflict {
-                code: "revoked",
-                detail: "A revoked token cannot be rotated; create a new one.".into(),
-                field: None,
-            });
-        }
-        store::find(conn, id)?.ok_or_else(not_found)
-    })
-    .await;
+    let (secret, stored) = new_secret(&state)?;
+    let token = db::write(&state.db, move |conn| use_case::rotate(conn, &caller.0, id, &stored)).await;
     // After the commit, so no lookup can store the old secret's token again.
     state.sessions.forget_all();
     let token = token?;
@@ -296,15 +252,8 @@ pub async fn rotate(state: web::Data<AppState>, caller: Caller, id: web::Path<Uu
 )]
 #[delete("/api-tokens/{id}")]
 pub async fn revoke(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
     let id = id.into_inner();
-    let now = state.now();
-    let revoked = db::write(&state.db, move |conn| {
-        store::find(conn, id)?.ok_or_else(not_found)?;
-        store::revoke(conn, id, now)?;
-        Ok::<_, ApiError>(())
-    })
-    .await;
+    let revoked = db::write(&state.db, move |conn| use_case::revoke(conn, &caller.0, id)).await;
     state.sessions.forget_all();
     revoked?;
     Ok(HttpResponse::NoContent().finish())

@@ -3,10 +3,8 @@
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDateTime};
+use hamkari_app::sessions::{self as use_case, Limit, LoginKeys, LoginLookup};
 use hamkari_domain::auth::Password;
-use hamkari_persistence::refresh_tokens::{self, RefreshToken};
-use hamkari_persistence::throttle::{self, Limit};
-use hamkari_persistence::{users, write_transaction};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,8 +16,6 @@ use crate::extract::JsonBody;
 use crate::routes::users::UserBody;
 use crate::state::AppState;
 
-/// Refresh tokens live this long unless rotated, revoked or ended sooner.
-const REFRESH_TOKEN_DAYS: i64 = 30;
 const REFRESH_PREFIX: &str = "hkr_";
 
 /// `failures` in 15 minutes block the key for 15 minutes.
@@ -73,12 +69,15 @@ fn invalid_refresh() -> ApiError {
     }
 }
 
-fn throttle_keys(email: &str, req: &HttpRequest) -> (String, String) {
+fn throttle_keys(email: &str, req: &HttpRequest) -> LoginKeys {
     let address = req
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
-    (format!("account:{email}"), format!("address:{address}"))
+    LoginKeys {
+        account: format!("account:{email}"),
+        address: format!("address:{address}"),
+    }
 }
 
 fn too_many(until: NaiveDateTime, now: NaiveDateTime) -> ApiError {
@@ -87,27 +86,11 @@ fn too_many(until: NaiveDateTime, now: NaiveDateTime) -> ApiError {
     }
 }
 
-/// A new refresh token for `user` in `family`; returns the secret to hand out.
-fn new_refresh_token(
-    conn: &mut hamkari_persistence::DbConnection,
-    user: Uuid,
-    session_version: i64,
-    family_id: Uuid,
-    now: NaiveDateTime,
-) -> Result<String, ApiError> {
+/// A new refresh token's secret, to hand out, and its hash, to store.
+fn new_refresh_secret() -> (String, String) {
     let secret = format!("{REFRESH_PREFIX}{}", random_token());
-    let token = RefreshToken {
-        id: hamkari_domain::new_id(),
-        family_id,
-        user_id: user,
-        session_version,
-        created_at: now,
-        expires_at: now + Duration::days(REFRESH_TOKEN_DAYS),
-        used_at: None,
-        revoked_at: None,
-    };
-    refresh_tokens::insert(conn, &token, &sha256_hex(&secret))?;
-    Ok(secret)
+    let hash = sha256_hex(&secret);
+    (secret, hash)
 }
 
 fn token_response(
@@ -160,27 +143,20 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.value()?;
     let email = email.trim().to_lowercase();
-    let (account_key, address_key) = throttle_keys(&email, &req);
+    let keys = throttle_keys(&email, &req);
     let now = state.now();
 
     let lookup = {
-        let (email, account_key, address_key) = (email.clone(), account_key.clone(), address_key.clone());
-        db::run(&state.db, move |conn| {
-            for key in [&account_key, &address_key] {
-                if let Some(until) = throttle::blocked_until(conn, key, now)? {
-                    return Err(too_many(until, now));
-                }
-            }
-            Ok(users::find_by_email(conn, &email)?)
-        })
-        .await?
+        let (email, keys) = (email.clone(), keys.clone());
+        db::run(&state.db, move |conn| use_case::login_lookup(conn, &email, &keys, now)).await?
+    };
+    let (user, hash) = match lookup {
+        LoginLookup::Blocked { until } => return Err(too_many(until, now)),
+        LoginLookup::Account(Some((user, hash))) => (Some(user), Some(hash)),
+        LoginLookup::Account(None) => (None, None),
     };
     // Passwords longer than the policy allows cannot match; skip hashing megabytes.
     let plausible = password.chars().count() <= Password::MAX_CHARS;
-    let (user, hash) = match lookup {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
     let verified = state
         .hasher
         .verify(if plausible { password.clone() } else { String::new() }, hash)
@@ -193,9 +169,7 @@ pub async fn login(
     let Some(user) = accepted else {
         let limits = state.login_limits;
         db::write(&state.db, move |conn| {
-            throttle::record_failure(conn, &account_key, limit(limits.per_account), now)?;
-            throttle::record_failure(conn, &address_key, limit(limits.per_address), now)?;
-            Ok::<_, ApiError>(())
+            use_case::login_failed(conn, &keys, limit(limits.per_account), limit(limits.per_address), now)
         })
         .await?;
         return Err(invalid_credentials());
@@ -211,13 +185,10 @@ pub async fn login(
     } else {
         None
     };
+    let (refresh_secret, refresh_hash) = new_refresh_secret();
     let (user_id, session_version) = (user.id, user.session_version);
-    let refresh_secret = db::write(&state.db, move |conn| {
-        throttle::clear(conn, &account_key)?;
-        if let Some(hash) = &rehash {
-            users::set_password_hash(conn, user_id, hash)?;
-        }
-        new_refresh_token(conn, user_id, session_version, hamkari_domain::new_id(), now)
+    db::write(&state.db, move |conn| {
+        use_case::login_succeeded(conn, &keys, &user, rehash.as_deref(), &refresh_hash, now)
     })
     .await?;
     token_response(&state, user_id, session_version, refresh_secret, now)
@@ -244,39 +215,13 @@ pub async fn login(
 )]
 #[post("/auth/refresh")]
 pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    let hash = sha256_hex(body.value()?.refresh_token.trim());
+    let presented = sha256_hex(body.value()?.refresh_token.trim());
+    let (secret, next) = new_refresh_secret();
     let now = state.now();
-    // Reuse must revoke the family even though the request fails, so that write commits
-    // on its own and the refusal is decided after.
-    type Outcome = Result<(Uuid, i64, String), ApiError>;
-    let outcome = db::run(&state.db, move |conn| {
-        write_transaction(conn, |conn| -> Result<Outcome, ApiError> {
-            let Some(token) = refresh_tokens::find_by_hash(conn, &hash)? else {
-                return Ok(Err(invalid_refresh()));
-            };
-            if token.revoked_at.is_some() || token.expires_at <= now {
-                return Ok(Err(invalid_refresh()));
-            }
-            if token.used_at.is_some() || !refresh_tokens::mark_used(conn, token.id, now)? {
-                refresh_tokens::revoke_family(conn, token.family_id, now)?;
-                tracing::warn!(family = %token.family_id, user = %token.user_id, "refresh token reused: session ended");
-                return Ok(Err(invalid_refresh()));
-            }
-            let user = users::session_state(conn, token.user_id)?;
-            match user {
-                Some(user) if !user.disabled && user.session_version == token.session_version => {
-                    let secret = new_refresh_token(conn, user.id, user.session_version, token.family_id, now)?;
-                    Ok(Ok((user.id, user.session_version, secret)))
-                }
-                _ => {
-                    refresh_tokens::revoke_family(conn, token.family_id, now)?;
-                    Ok(Err(invalid_refresh()))
-                }
-            }
-        })
-    })
-    .await?;
-    let (user, session_version, secret) = outcome?;
+    // Reuse must revoke the family even though the request fails: the use case reports the
+    // refusal inside `Ok`, so that revocation commits.
+    let outcome = db::write(&state.db, move |conn| use_case::refresh(conn, &presented, &next, now)).await?;
+    let (user, session_version) = outcome.map_err(|_| invalid_refresh())?;
     token_response(&state, user, session_version, secret, now)
 }
 
@@ -302,17 +247,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     let hash = sha256_hex(body.value()?.refresh_token.trim());
     let now = state.now();
-    let user = caller.0.user_id();
-    db::write(&state.db, move |conn| {
-        if let Some(token) = refresh_tokens::find_by_hash(conn, &hash)? {
-            // Only your own session: someone else's token is treated as unknown.
-            if Some(token.user_id) == user {
-                refresh_tokens::revoke_family(conn, token.family_id, now)?;
-            }
-        }
-        Ok::<_, ApiError>(())
-    })
-    .await?;
+    db::write(&state.db, move |conn| use_case::logout(conn, &caller.0, &hash, now)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -330,15 +265,7 @@ pub async fn logout(
 )]
 #[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let id = caller
-        .0
-        .user_id()
-        .ok_or_else(|| ApiError::Forbidden("An API token has no user.".into()))?;
-    let user = db::run(&state.db, move |conn| {
-        users::session_state(conn, id).map_err(ApiError::from)
-    })
-    .await?;
-    let user = user.ok_or_else(|| ApiError::NotFound("No such user.".into()))?;
+    let user = db::run(&state.db, move |conn| use_case::me(conn, &caller.0)).await?;
     Ok(HttpResponse::Ok().json(UserBody::from(user)))
 }
 

@@ -3,11 +3,10 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use hamkari_app::users::{self as use_case, CurrentPassword, PasswordChange, UserFilter};
 use hamkari_domain::auth::{Password, Role};
 use hamkari_domain::user::{User, UserChanges, UserInput};
 use hamkari_domain::ValidationErrors;
-use hamkari_persistence::users::{self as store, UserFilter};
-use hamkari_persistence::{refresh_tokens, DbConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -101,78 +100,26 @@ pub struct ListUsers {
     cursor: Option<String>,
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("No user has this id.".into())
-}
-
-/// Organizations named but absent are a 422 on `organization_ids`.
-fn check_organizations(conn: &mut DbConnection, ids: &[Uuid]) -> Result<(), ApiError> {
-    let missing = hamkari_persistence::organizations::missing_organizations(conn, ids)?;
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(ValidationErrors::single(
-            "organization_ids",
-            "not_found",
-            format!(
-                "no organization has the id {}",
-                missing.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", ")
-            ),
-        )
-        .into())
-    }
-}
-
-fn own_account(detail: &str) -> ApiError {
-    ApiError::Conflict {
-        code: "own_account",
-        detail: detail.into(),
-        field: None,
-    }
-}
-
-/// Administrators cannot lock themselves out by accident, nor can a stolen access token
-/// take the account over: their own role and status are changed by another administrator,
-/// and their own password only with the current one.
-async fn guard_own_account(state: &AppState, id: Uuid, change: &UpdateUser) -> Result<(), ApiError> {
-    if change.role.is_some() || change.disabled.is_some() {
-        return Err(own_account(
-            "Administrators cannot change their own role or disable themselves; another administrator can.",
-        ));
-    }
-    if change.password.is_none() {
-        return Ok(());
-    }
-    let Some(current) = change.current_password.clone() else {
-        return Err(ValidationErrors::single(
-            "current_password",
-            "required",
-            "is required to change your own password",
-        )
-        .into());
+/// The outcome of checking an administrator's `current_password` before changing their own
+/// password: hashing is CPU work done here, the rule is the use case's.
+async fn check_current_password(
+    state: &AppState,
+    caller: &hamkari_app::Caller,
+    current: Option<String>,
+) -> Result<Option<CurrentPassword>, ApiError> {
+    let Some(current) = current else {
+        return Ok(None);
     };
-    let stored = db::run(&state.db, move |conn| {
-        Ok::<_, ApiError>(store::find(conn, id)?.map(|(_, hash)| hash))
-    })
-    .await?;
-    if !state.hasher.verify(current, stored).await?.ok {
-        return Err(ValidationErrors::single("current_password", "incorrect", "is not your current password").into());
-    }
-    Ok(())
-}
-
-/// Refuses a change that would leave no active administrator.
-fn keep_an_admin(conn: &mut DbConnection, before: &User, after: Option<&User>) -> Result<(), ApiError> {
-    let was_admin = before.role == Role::Admin && !before.disabled;
-    let still_admin = after.is_some_and(|u| u.role == Role::Admin && !u.disabled);
-    if was_admin && !still_admin && store::count_admins(conn)? <= 1 {
-        return Err(ApiError::Conflict {
-            code: "last_admin",
-            detail: "This is the last active administrator; make another one first.".into(),
-            field: None,
-        });
-    }
-    Ok(())
+    let reader = caller.clone();
+    let stored = db::run(&state.db, move |conn| use_case::own_password_hash(conn, &reader)).await?;
+    let Some(stored) = stored else {
+        return Ok(None);
+    };
+    let verified = state.hasher.verify(current, Some(stored.clone())).await?;
+    Ok(Some(CurrentPassword {
+        checked_against: stored,
+        matches: verified.ok,
+    }))
 }
 
 /// Create a user. Administrators only (a user session; API tokens cannot manage users).
@@ -196,7 +143,7 @@ pub async fn create(
     caller: Caller,
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
+    use_case::authorize(&caller.0)?;
     let b = body.value()?;
     let new = User::create(
         UserInput {
@@ -209,14 +156,9 @@ pub async fn create(
         hamkari_domain::new_id(),
         state.now(),
     )?;
+    // Hash before the transaction: hashing waits for a slot and must not hold a connection.
     let hash = state.hasher.hash(&new.password).await?;
-    let user = new.user;
-    let user = db::write(&state.db, move |conn| {
-        check_organizations(conn, &user.organization_ids)?;
-        store::insert(conn, &user, &hash)?;
-        Ok::<_, ApiError>(user)
-    })
-    .await?;
+    let user = db::write(&state.db, move |conn| use_case::create(conn, &caller.0, new, &hash)).await?;
     Ok(with_etag(HttpResponse::Created(), user.version)
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
         .json(UserBody::from(user)))
@@ -241,7 +183,6 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListUsers>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
     let q = query.0;
     let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
     let filter = UserFilter {
@@ -250,10 +191,7 @@ pub async fn list(
         direction: paging.direction,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| {
-        store::list(conn, &filter).map_err(ApiError::from)
-    })
-    .await?;
+    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
     let next = pagination::next_after(page.has_more, page.items.last(), |u| {
         pagination::after_created(u.created_at, u.id)
     });
@@ -285,12 +223,8 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
     let id = id.into_inner();
-    let user = db::run(&state.db, move |conn| {
-        Ok::<_, ApiError>(store::find(conn, id)?.ok_or_else(not_found)?.0)
-    })
-    .await?;
+    let user = db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?;
     if let Some(response) = not_modified(&req, user.version)? {
         return Ok(response);
     }
@@ -326,18 +260,25 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
+    use_case::authorize(&caller.0)?;
     let id = id.into_inner();
     let b = body.value()?;
-    if caller.0.user_id() == Some(id) {
-        guard_own_account(&state, id, &b).await?;
-    }
-    // Hash before the transaction: hashing waits for a slot and must not hold a connection.
-    let new_hash = match &b.password {
+    let if_match = if_match(&req)?;
+    // Hash and check before the transaction: hashing waits for a slot and must not hold a
+    // connection.
+    let password = match &b.password {
         Some(raw) => {
             let password =
                 Password::parse(raw.clone()).map_err(|p| ValidationErrors::single("password", p.code, p.message))?;
-            Some(state.hasher.hash(&password).await?)
+            let current = if caller.0.user_id() == Some(id) {
+                check_current_password(&state, &caller.0, b.current_password).await?
+            } else {
+                None
+            };
+            Some(PasswordChange {
+                hash: state.hasher.hash(&password).await?,
+                current,
+            })
         }
         None => None,
     };
@@ -348,31 +289,8 @@ pub async fn update(
         disabled: b.disabled,
         password: b.password,
     };
-    let now = state.now();
-    let if_match = if_match(&req)?;
     let user = db::write(&state.db, move |conn| {
-        let (mut user, _) = store::find(conn, id)?.ok_or_else(not_found)?;
-        if_match.check(user.version)?;
-        let before = user.clone();
-        if let Some(ids) = &changes.organization_ids {
-            check_organizations(conn, ids)?;
-        }
-        let (changed, _) = user.apply(changes, now)?;
-        if changed {
-            keep_an_admin(conn, &before, Some(&user))?;
-            if !store::update(conn, &user, before.version)? {
-                return Err(ApiError::PreconditionFailed {
-                    current: before.version,
-                });
-            }
-            if let Some(hash) = &new_hash {
-                store::set_password_hash(conn, id, hash)?;
-            }
-            if user.session_version != before.session_version {
-                refresh_tokens::revoke_all_for_user(conn, id, now)?;
-            }
-        }
-        Ok(user)
+        use_case::update(conn, &caller.0, id, &if_match, changes, password)
     })
     .await;
     // After the commit: a disabled user or an old session is refused from the next request.
@@ -402,22 +320,9 @@ pub async fn remove(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_admin()?;
     let id = id.into_inner();
-    if caller.0.user_id() == Some(id) {
-        return Err(own_account(
-            "Administrators cannot delete their own account; another administrator can.",
-        ));
-    }
     let if_match = if_match(&req)?;
-    let deleted = db::write(&state.db, move |conn| {
-        let (user, _) = store::find(conn, id)?.ok_or_else(not_found)?;
-        if_match.check(user.version)?;
-        keep_an_admin(conn, &user, None)?;
-        store::delete(conn, id)?;
-        Ok::<_, ApiError>(())
-    })
-    .await;
+    let deleted = db::write(&state.db, move |conn| use_case::delete(conn, &caller.0, id, &if_match)).await;
     state.sessions.forget_all();
     deleted?;
     Ok(HttpResponse::NoContent().finish())

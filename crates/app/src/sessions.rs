@@ -1,0 +1,204 @@
+//! Sessions and credentials: logging in (with its throttle), refresh-token rotation, logging
+//! out, and the lookups that turn a credential into a principal.
+//!
+//! These run before there is a caller (or, for logout and `/auth/me`, for the caller's own
+//! session only), so they ask no policy; they change no resource an audit log tracks.
+//! Secrets (refresh tokens, passwords) are hashed by the server before they reach here.
+
+use chrono::{Duration, NaiveDateTime};
+use hamkari_domain::api_token::{ApiToken, TokenState};
+use hamkari_domain::user::User;
+use hamkari_persistence::refresh_tokens::{self, RefreshToken};
+pub use hamkari_persistence::throttle::Limit;
+use hamkari_persistence::{api_tokens, secrets, throttle, users, DbConnection};
+use uuid::Uuid;
+
+use crate::caller::Caller;
+use crate::error::AppError;
+
+/// Refresh tokens live this long unless rotated, revoked or ended sooner.
+const REFRESH_TOKEN_DAYS: i64 = 30;
+
+/// The throttle keys of one login attempt: the account, and the client's address.
+#[derive(Debug, Clone)]
+pub struct LoginKeys {
+    pub account: String,
+    pub address: String,
+}
+
+/// What a login attempt finds before the password is checked.
+#[derive(Debug)]
+pub enum LoginLookup {
+    /// Too many failures: refused until then, without looking at the password.
+    Blocked { until: NaiveDateTime },
+    /// The account with its stored hash, or none (checked against a dummy all the same).
+    Account(Option<(User, String)>),
+}
+
+/// Checks the throttle, then finds the account by (normalized) email.
+pub fn login_lookup(
+    conn: &mut DbConnection,
+    email: &str,
+    keys: &LoginKeys,
+    now: NaiveDateTime,
+) -> Result<LoginLookup, AppError> {
+    for key in [&keys.account, &keys.address] {
+        if let Some(until) = throttle::blocked_until(conn, key, now)? {
+            return Ok(LoginLookup::Blocked { until });
+        }
+    }
+    Ok(LoginLookup::Account(users::find_by_email(conn, email)?))
+}
+
+/// Counts a failed login against the account and the address.
+pub fn login_failed(
+    conn: &mut DbConnection,
+    keys: &LoginKeys,
+    per_account: Limit,
+    per_address: Limit,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    throttle::record_failure(conn, &keys.account, per_account, now)?;
+    throttle::record_failure(conn, &keys.address, per_address, now)?;
+    Ok(())
+}
+
+/// A successful login: clears the account's failures, stores an upgraded password hash if
+/// the old one used outdated parameters, and starts a session whose first refresh token
+/// has this hash.
+pub fn login_succeeded(
+    conn: &mut DbConnection,
+    keys: &LoginKeys,
+    user: &User,
+    rehash: Option<&str>,
+    refresh_hash: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    throttle::clear(conn, &keys.account)?;
+    if let Some(hash) = rehash {
+        users::set_password_hash(conn, user.id, hash)?;
+    }
+    new_refresh_token(
+        conn,
+        user.id,
+        user.session_version,
+        hamkari_domain::new_id(),
+        refresh_hash,
+        now,
+    )
+}
+
+fn new_refresh_token(
+    conn: &mut DbConnection,
+    user: Uuid,
+    session_version: i64,
+    family_id: Uuid,
+    hash: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let token = RefreshToken {
+        id: hamkari_domain::new_id(),
+        family_id,
+        user_id: user,
+        session_version,
+        created_at: now,
+        expires_at: now + Duration::days(REFRESH_TOKEN_DAYS),
+        used_at: None,
+        revoked_at: None,
+    };
+    refresh_tokens::insert(conn, &token, hash)?;
+    Ok(())
+}
+
+/// Why a refresh token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshRefused;
+
+/// Exchanges the refresh token with hash `presented` for a new one with hash `next`;
+/// returns the session's user and session version.
+///
+/// A token presented twice may have been stolen: the second use ends the whole session
+/// (its family). That revocation must commit although the request is refused, so the
+/// refusal is `Ok(Err(_))`: run this in a write transaction and commit on `Ok`.
+pub fn refresh(
+    conn: &mut DbConnection,
+    presented: &str,
+    next: &str,
+    now: NaiveDateTime,
+) -> Result<Result<(Uuid, i64), RefreshRefused>, AppError> {
+    let Some(token) = refresh_tokens::find_by_hash(conn, presented)? else {
+        return Ok(Err(RefreshRefused));
+    };
+    if token.revoked_at.is_some() || token.expires_at <= now {
+        return Ok(Err(RefreshRefused));
+    }
+    if token.used_at.is_some() || !refresh_tokens::mark_used(conn, token.id, now)? {
+        refresh_tokens::revoke_family(conn, token.family_id, now)?;
+        tracing::warn!(family = %token.family_id, user = %token.user_id, "refresh token reused: session ended");
+        return Ok(Err(RefreshRefused));
+    }
+    match users::session_state(conn, token.user_id)? {
+        Some(user) if !user.disabled && user.session_version == token.session_version => {
+            new_refresh_token(conn, user.id, user.session_version, token.family_id, next, now)?;
+            Ok(Ok((user.id, user.session_version)))
+        }
+        _ => {
+            refresh_tokens::revoke_family(conn, token.family_id, now)?;
+            Ok(Err(RefreshRefused))
+        }
+    }
+}
+
+/// Ends the session the refresh token with this hash belongs to, if it is the caller's own;
+/// anyone else's token is treated as unknown.
+pub fn logout(conn: &mut DbConnection, caller: &Caller, presented: &str, now: NaiveDateTime) -> Result<(), AppError> {
+    if let Some(token) = refresh_tokens::find_by_hash(conn, presented)? {
+        if Some(token.user_id) == caller.principal.user_id() {
+            refresh_tokens::revoke_family(conn, token.family_id, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// The calling user; an API token has none (403).
+pub fn me(conn: &mut DbConnection, caller: &Caller) -> Result<User, AppError> {
+    let id = caller
+        .principal
+        .user_id()
+        .ok_or_else(|| AppError::Forbidden("An API token has no user.".into()))?;
+    users::session_state(conn, id)?.ok_or_else(|| AppError::NotFound("No such user.".into()))
+}
+
+/// The state an access token's session is checked against: role, organizations, disabled,
+/// session version.
+pub fn session_user(conn: &mut DbConnection, id: Uuid) -> Result<Option<User>, AppError> {
+    Ok(users::session_state(conn, id)?)
+}
+
+/// The API token whose secret has this HMAC, stamped as used now if it is active and was not
+/// stamped in the last minute.
+pub fn api_token_by_secret(
+    conn: &mut DbConnection,
+    secret_hash: &str,
+    now: NaiveDateTime,
+) -> Result<Option<ApiToken>, AppError> {
+    let Some(mut token) = api_tokens::find_by_secret_hash(conn, secret_hash)? else {
+        return Ok(None);
+    };
+    if token.state(now) == TokenState::Active && token.needs_usage_stamp(now) {
+        api_tokens::stamp_used(conn, token.id, now)?;
+        token.last_used_at = Some(now);
+    }
+    Ok(Some(token))
+}
+
+/// The server key stored under `name`, or `candidate` stored now if there is none; when two
+/// instances race, both get the first one stored.
+pub fn server_secret(
+    conn: &mut DbConnection,
+    name: &str,
+    candidate: &str,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    Ok(secrets::get_or_insert(conn, name, candidate, now)?)
+}
