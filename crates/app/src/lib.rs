@@ -15,3 +15,7 @@ pub use caller::{now, Caller};
 pub use error::AppError;
 pub use hamkari_persistence::page::{After, Page, SortValue};
 pub use hamkari_persistence::{Backend, Database, DbConnection, DbError, PoolSettings, Unique};
+pub mod project_parts;
+pub mod projects;
+pub mod roster;
+pub mod working_groups;
