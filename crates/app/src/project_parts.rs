@@ -1,6 +1,7 @@
 //! A project's parts: the organizations taking part and the team. Both count towards the
 //! project's version.
 
+use hamkari_domain::auth::Resource;
 use hamkari_domain::project::{check_participants, ParticipantRole, Project};
 use hamkari_persistence::roster::{ProjectTeam, Roster};
 use hamkari_persistence::{organizations, projects as store, DbConnection};
@@ -116,6 +117,7 @@ impl RosterRules for ProjectTeam {
     type Parent = Project;
 
     const WORDS: Words = Words {
+        scope: Resource::Projects,
         resource: KIND,
         added: "team_member_added",
         updated: "team_member_updated",

@@ -2,6 +2,7 @@
 //! the parent decides who may change it and which organizations a person may represent;
 //! [`RosterRules`] supplies what differs between rosters.
 
+use hamkari_domain::auth::Resource;
 use hamkari_persistence::page::Page;
 pub use hamkari_persistence::roster::{Entry, GroupMembers, ProjectTeam, Roster, RosterAfter, RosterRole};
 use hamkari_persistence::{members, DbConnection};
@@ -11,10 +12,12 @@ use uuid::Uuid;
 use crate::caller::{now, Caller};
 use crate::error::AppError;
 use crate::events::{record, Change};
-use crate::policy::{Action, Allowed};
+use crate::policy::{self, Action, Allowed};
 
 /// How one roster speaks: its events' names and its refusals.
 pub struct Words {
+    /// The scope that guards the parent.
+    pub scope: Resource,
     /// The parent's `resource_type` in events.
     pub resource: &'static str,
     pub added: &'static str,
@@ -86,6 +89,11 @@ fn check_represents<T: RosterRules>(owners: &[Uuid], organization: Uuid) -> Resu
         let (code, message) = T::WORDS.outside;
         Err(AppError::invalid("organization_id", code, message))
     }
+}
+
+/// Refuses a caller who may not change this kind of roster at all, before its body is read.
+pub fn precheck_change<T: RosterRules>(caller: &Caller) -> Result<(), AppError> {
+    policy::precheck_write(&caller.principal, T::WORDS.scope)
 }
 
 pub fn list<T: RosterRules>(

@@ -186,6 +186,7 @@ impl RosterRules for GroupMembers {
     type Parent = WorkingGroup;
 
     const WORDS: Words = Words {
+        scope: Resource::WorkingGroups,
         resource: KIND,
         added: "member_added",
         updated: "member_updated",

@@ -1,6 +1,7 @@
 //! hamkari's HTTP layer: the actix-web application, its routes, errors and OpenAPI document.
 
 mod app;
+mod bodies;
 pub mod auth;
 mod db;
 pub mod error;
@@ -10,6 +11,7 @@ mod nullable;
 pub mod openapi;
 mod pagination;
 mod preconditions;
+mod roster;
 mod routes;
 mod state;
 
