@@ -495,7 +495,10 @@ async fn walk(app: &TestApp, path: &str) -> Vec<Value> {
 
 async fn actions(app: &TestApp, resource: &str) -> Vec<String> {
     let events = app
-        .get_json(&format!("/api/v1/audit-events?resource_id={resource}&limit=200"), StatusCode::OK)
+        .get_json(
+            &format!("/api/v1/audit-events?resource_id={resource}&limit=200"),
+            StatusCode::OK,
+        )
         .await;
     events["items"]
         .as_array()

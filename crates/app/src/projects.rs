@@ -101,7 +101,11 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, command: NewProject) -> 
     for (org, role) in &participants {
         store::set_participant(conn, project.id, *org, *role)?;
     }
-    record(conn, caller, Change::new(KIND, project.id, "created", &ids).after(&project)?)?;
+    record(
+        conn,
+        caller,
+        Change::new(KIND, project.id, "created", &ids).after(&project)?,
+    )?;
     view(conn, project)
 }
 

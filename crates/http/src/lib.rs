@@ -1,8 +1,8 @@
 //! hamkari's HTTP layer: the actix-web application, its routes, errors and OpenAPI document.
 
 mod app;
-mod bodies;
 pub mod auth;
+mod bodies;
 mod db;
 pub mod error;
 mod extract;

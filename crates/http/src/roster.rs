@@ -125,7 +125,10 @@ where
         organization_id: b.organization_id,
         role: b.role,
     };
-    let added = db::write(&state.db, move |conn| use_case::add::<T>(conn, &caller.0, parent, command)).await?;
+    let added = db::write(&state.db, move |conn| {
+        use_case::add::<T>(conn, &caller.0, parent, command)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(RosterEntryBody::from(added)))
 }
 
@@ -154,6 +157,9 @@ where
 
 pub async fn remove<T: RosterRules>(ctx: Ctx, (parent, member): (Uuid, Uuid)) -> Result<HttpResponse, ApiError> {
     let (state, caller, _) = ctx;
-    db::write(&state.db, move |conn| use_case::remove::<T>(conn, &caller.0, parent, member)).await?;
+    db::write(&state.db, move |conn| {
+        use_case::remove::<T>(conn, &caller.0, parent, member)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
-use crate::schema::{api_tokens, organizations, project_members, project_organizations, project_transitions, projects, users};
+use crate::schema::{
+    api_tokens, organizations, project_members, project_organizations, project_transitions, projects, users,
+};
 use crate::search;
 use crate::sql_types::Id;
 

@@ -128,7 +128,13 @@ macro_rules! roster_table {
                         $table::created_at,
                     ))
                     .into_boxed::<MultiBackend>();
-                let mut query = keyset!(query, $table::created_at, $table::member_id, Direction::Asc, after);
+                let mut query = keyset!(
+                    query,
+                    $table::created_at,
+                    $table::member_id,
+                    Direction::Asc,
+                    after
+                );
                 if let Some(limit) = limit {
                     query = query.limit(i64::from(limit) + 1);
                 }

@@ -32,7 +32,6 @@ pub struct MemberRef {
     pub full_name_en: Option<String>,
 }
 
-
 /// A person's role in an organization over a term, with both names embedded.
 #[derive(Serialize, ToSchema)]
 pub struct MembershipBody {

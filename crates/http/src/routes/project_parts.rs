@@ -11,8 +11,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::projects::{ParticipantBody, ProjectBody};
 use crate::auth::Caller;
+use crate::bodies::{ParticipantBody, ProjectBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};

@@ -392,7 +392,11 @@ pub async fn list_members(
     )
 )]
 #[post("/working-groups/{id}/members")]
-pub async fn add_member(ctx: Ctx, id: web::Path<Uuid>, body: JsonBody<AddRosterEntry<GroupRole>>) -> Result<HttpResponse, ApiError> {
+pub async fn add_member(
+    ctx: Ctx,
+    id: web::Path<Uuid>,
+    body: JsonBody<AddRosterEntry<GroupRole>>,
+) -> Result<HttpResponse, ApiError> {
     roster::add::<GroupMembers>(ctx, id.into_inner(), body).await
 }
 
