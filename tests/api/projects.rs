@@ -476,3 +476,116 @@ async fn only_participants_change_a_project() {
     assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
     assert_problem(app.get(&path).await, StatusCode::NOT_FOUND, "not_found").await;
 }
+
+/// Walks a sub-list one entry a page through `next_cursor`; returns what it saw.
+async fn walk(app: &TestApp, path: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    let mut url = format!("{path}?limit=1");
+    loop {
+        let page = app.get_json(&url, StatusCode::OK).await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 1, "{page}");
+        seen.extend(items.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("{path}?limit=1&cursor={cursor}"),
+            None => return seen,
+        }
+    }
+}
+
+async fn actions(app: &TestApp, resource: &str) -> Vec<String> {
+    let events = app
+        .get_json(
+            &format!("/api/v1/audit-events?resource_id={resource}&limit=200"),
+            StatusCode::OK,
+        )
+        .await;
+    events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_team_and_the_history_page_and_every_change_is_an_event() {
+    let app = TestApp::spawn().await;
+    let (a, b, c) = (
+        app.create_org(org("انجمن صفحه")).await,
+        app.create_org(org("جامعه صفحه")).await,
+        app.create_org(org("فدراسیون صفحه")).await,
+    );
+    let p = project(&app, &a, &[&b]).await;
+    let path = format!("/api/v1/projects/{}", id(&p));
+    let mut people = Vec::new();
+    for name in ["پژوهشگر اول", "پژوهشگر دوم", "پژوهشگر سوم"] {
+        let person = app.create_member(person(name)).await;
+        let response = app
+            .post_json(
+                &format!("{path}/members"),
+                &json!({"member_id": person["id"], "organization_id": b["id"], "role": "researcher"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        people.push(person);
+    }
+    let team = walk(&app, &format!("{path}/members")).await;
+    let walked: Vec<&Value> = team.iter().map(|m| &m["member_id"]).collect();
+    let added: Vec<&Value> = people.iter().map(|m| &m["id"]).collect();
+    assert_eq!(walked, added);
+
+    for to in ["approved", "active", "on_hold"] {
+        assert_eq!(transition(&app, &p, to).await.status(), StatusCode::CREATED);
+    }
+    let history = walk(&app, &format!("{path}/transitions")).await;
+    let steps: Vec<&str> = history.iter().map(|t| t["to"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["approved", "active", "on_hold"]);
+    assert_eq!(history[0]["actor"]["type"], "user");
+    assert!(history[0]["actor"]["name"].as_str().is_some(), "{}", history[0]);
+
+    for sub in ["members", "transitions"] {
+        assert_problem(
+            app.get(&format!("{path}/{sub}?sort=created_at")).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        )
+        .await;
+    }
+
+    let member_path = format!("{path}/members/{}", id(&people[0]));
+    app.patch_json(&member_path, &json!({"role": "trainer"})).await;
+    app.delete(&member_path).await;
+    app.request(Method::PUT, &format!("{path}/organizations/{}", id(&c)))
+        .json(&json!({"role": "sponsor"}))
+        .send()
+        .await
+        .unwrap();
+    app.request(Method::PUT, &format!("{path}/organizations/{}", id(&c)))
+        .json(&json!({"role": "partner"}))
+        .send()
+        .await
+        .unwrap();
+    app.delete(&format!("{path}/organizations/{}", id(&c))).await;
+    app.patch_json(&path, &json!({"summary": "خلاصه"})).await;
+    assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        actions(&app, id(&p)).await,
+        [
+            "created",
+            "team_member_added",
+            "team_member_added",
+            "team_member_added",
+            "transitioned",
+            "transitioned",
+            "transitioned",
+            "team_member_updated",
+            "team_member_removed",
+            "participant_added",
+            "participant_updated",
+            "participant_removed",
+            "updated",
+            "deleted",
+        ]
+    );
+}

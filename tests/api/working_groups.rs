@@ -184,7 +184,7 @@ async fn one_chair_and_one_co_chair_per_organization() {
     assert_problem(
         app.patch_json(&path, &json!({"organization_ids": [a["id"]]})).await,
         StatusCode::CONFLICT,
-        "conflict",
+        "still_represented",
     )
     .await;
     assert_eq!(app.delete(&secretary).await.status(), StatusCode::NO_CONTENT);
@@ -300,4 +300,92 @@ async fn filters_search_and_access() {
             .status(),
         StatusCode::CREATED
     );
+}
+
+#[tokio::test]
+async fn members_page_the_same_organizations_keep_the_version_and_changes_are_events() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (
+        app.create_org(org("انجمن ترتیب")).await,
+        app.create_org(org("جامعه ترتیب")).await,
+    );
+    let g = group(&app, "کارگروه ترتیب", "general", &[&a, &b]).await;
+    let path = format!("/api/v1/working-groups/{}", id(&g));
+
+    // The same organizations in another order are no change.
+    for order in [[&b["id"], &a["id"]], [&a["id"], &b["id"]]] {
+        let same: Value = app
+            .patch_json(&path, &json!({"organization_ids": order}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(same["version"], g["version"], "{same}");
+    }
+
+    let mut people = Vec::new();
+    for name in ["عضو اول", "عضو دوم", "عضو سوم"] {
+        let person = app.create_member(person(name)).await;
+        assert_eq!(add(&app, &g, &person, &a, "member").await.status(), StatusCode::CREATED);
+        people.push(person);
+    }
+    let members = format!("{path}/members");
+    let mut seen = Vec::new();
+    let mut url = format!("{members}?limit=1");
+    loop {
+        let page = app.get_json(&url, StatusCode::OK).await;
+        assert!(page["items"].as_array().unwrap().len() <= 1, "{page}");
+        seen.extend(page["items"].as_array().unwrap().iter().map(|m| m["member_id"].clone()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("{members}?limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let added: Vec<Value> = people.iter().map(|p| p["id"].clone()).collect();
+    assert_eq!(seen, added);
+    assert_problem(
+        app.get(&format!("{members}?page=2")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+    )
+    .await;
+
+    let one = format!("{members}/{}", id(&people[0]));
+    assert_eq!(
+        app.patch_json(&one, &json!({"role": "secretary"})).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.delete(&one).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.patch_json(&path, &json!({"topic": "موضوع تازه"})).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
+    let events = app
+        .get_json(&format!("/api/v1/audit-events?resource_id={}", id(&g)), StatusCode::OK)
+        .await;
+    let actions: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "created",
+            "member_added",
+            "member_added",
+            "member_added",
+            "member_updated",
+            "member_removed",
+            "updated",
+            "deleted"
+        ]
+    );
+    assert!(events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["resource_type"] == "working_group"));
 }

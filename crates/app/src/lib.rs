@@ -12,10 +12,14 @@ pub mod members;
 pub mod memberships;
 pub mod organizations;
 pub mod policy;
+pub mod project_parts;
+pub mod projects;
+pub mod roster;
 pub mod sessions;
 pub mod shared_members;
 pub mod users;
 mod versions;
+pub mod working_groups;
 
 pub use caller::{now, Caller};
 pub use error::AppError;

@@ -246,3 +246,9 @@ pub fn new_membership(
         owners: vec![organization],
     })
 }
+
+/// Before validating a new resource: refuse a caller who may not write this kind at all,
+/// so a missing scope answers 403 whatever the body holds.
+pub fn precheck_write(principal: &Principal, scope: Resource) -> Result<(), AppError> {
+    precheck(principal, scope, Action::Update)
+}

@@ -2,6 +2,7 @@
 
 mod app;
 pub mod auth;
+mod bodies;
 mod db;
 pub mod error;
 mod extract;
@@ -10,10 +11,11 @@ mod nullable;
 pub mod openapi;
 mod pagination;
 mod preconditions;
+mod roster;
 mod routes;
 mod state;
 
 pub use app::{Application, BuildError, Settings};
 pub use auth::AdminBootstrap;
-pub use hamkari_persistence::PoolSettings;
+pub use hamkari_app::PoolSettings;
 pub use state::LoginLimits;

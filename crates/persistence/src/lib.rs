@@ -30,3 +30,4 @@ pub use connection::{Backend, DbConnection};
 pub use error::{DbError, Unique};
 pub use pool::{Database, PoolSettings};
 pub use transaction::write_transaction;
+pub mod roster;

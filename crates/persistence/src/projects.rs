@@ -1,14 +1,17 @@
-//! Joint project queries: projects, their organizations, team and status history.
+//! Joint project queries: projects, their organizations and status history (the team is
+//! a [`crate::roster`]).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use hamkari_domain::project::{ParticipantRole, Project, ProjectKind, ProjectStatus, TeamRole};
+use hamkari_domain::project::{ParticipantRole, Project, ProjectKind, ProjectStatus};
 use uuid::Uuid;
 
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
-use crate::schema::{members, organizations, project_members, project_organizations, project_transitions, projects};
+use crate::schema::{
+    api_tokens, organizations, project_members, project_organizations, project_transitions, projects, users,
+};
 use crate::search;
 use crate::sql_types::Id;
 
@@ -208,82 +211,6 @@ pub fn remove_participant(conn: &mut DbConnection, project: Uuid, organization: 
     Ok(deleted == 1)
 }
 
-/// A person on a project's team.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TeamMember {
-    pub member_id: Uuid,
-    pub full_name: String,
-    pub full_name_en: Option<String>,
-    pub organization_id: Uuid,
-    pub role: TeamRole,
-    pub created_at: NaiveDateTime,
-}
-
-pub fn team(conn: &mut DbConnection, project: Uuid) -> Result<Vec<TeamMember>, DbError> {
-    let rows: Vec<(Id, String, Option<String>, Id, String, NaiveDateTime)> = project_members::table
-        .inner_join(members::table)
-        .filter(project_members::project_id.eq(Id(project)))
-        .select((
-            project_members::member_id,
-            members::full_name,
-            members::full_name_en,
-            project_members::organization_id,
-            project_members::role,
-            project_members::created_at,
-        ))
-        .order((project_members::created_at.asc(), project_members::member_id.asc()))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(TeamMember {
-                member_id: r.0 .0,
-                full_name: r.1,
-                full_name_en: r.2,
-                organization_id: r.3 .0,
-                role: parse(&r.4, TeamRole::parse)?,
-                created_at: r.5,
-            })
-        })
-        .collect()
-}
-
-pub fn add_team_member(conn: &mut DbConnection, project: Uuid, m: &TeamMember) -> Result<(), DbError> {
-    diesel::insert_into(project_members::table)
-        .values((
-            project_members::project_id.eq(Id(project)),
-            project_members::member_id.eq(Id(m.member_id)),
-            project_members::organization_id.eq(Id(m.organization_id)),
-            project_members::role.eq(m.role.as_str()),
-            project_members::created_at.eq(m.created_at),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn update_team_member(conn: &mut DbConnection, project: Uuid, m: &TeamMember) -> Result<bool, DbError> {
-    let updated = diesel::update(
-        project_members::table
-            .filter(project_members::project_id.eq(Id(project)))
-            .filter(project_members::member_id.eq(Id(m.member_id))),
-    )
-    .set((
-        project_members::organization_id.eq(Id(m.organization_id)),
-        project_members::role.eq(m.role.as_str()),
-    ))
-    .execute(conn)?;
-    Ok(updated == 1)
-}
-
-pub fn remove_team_member(conn: &mut DbConnection, project: Uuid, member: Uuid) -> Result<bool, DbError> {
-    let deleted = diesel::delete(
-        project_members::table
-            .filter(project_members::project_id.eq(Id(project)))
-            .filter(project_members::member_id.eq(Id(member))),
-    )
-    .execute(conn)?;
-    Ok(deleted == 1)
-}
-
 /// One recorded status change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
@@ -312,7 +239,13 @@ pub fn record_transition(conn: &mut DbConnection, project: Uuid, t: &Transition)
     Ok(())
 }
 
-pub fn transitions(conn: &mut DbConnection, project: Uuid) -> Result<Vec<Transition>, DbError> {
+/// Up to `limit` of a project's transitions after `after` (at, id), oldest first.
+pub fn transitions(
+    conn: &mut DbConnection,
+    project: Uuid,
+    after: Option<(NaiveDateTime, Uuid)>,
+    limit: u32,
+) -> Result<Page<Transition>, DbError> {
     type TransitionRow = (
         Id,
         String,
@@ -322,7 +255,7 @@ pub fn transitions(conn: &mut DbConnection, project: Uuid) -> Result<Vec<Transit
         Option<Id>,
         NaiveDateTime,
     );
-    let rows: Vec<TransitionRow> = project_transitions::table
+    let query = project_transitions::table
         .filter(project_transitions::project_id.eq(Id(project)))
         .select((
             project_transitions::id,
@@ -333,9 +266,18 @@ pub fn transitions(conn: &mut DbConnection, project: Uuid) -> Result<Vec<Transit
             project_transitions::by_token,
             project_transitions::at,
         ))
-        .order((project_transitions::at.asc(), project_transitions::id.asc()))
-        .load(conn)?;
-    rows.into_iter()
+        .into_boxed::<MultiBackend>();
+    let rows: Vec<TransitionRow> = keyset!(
+        query,
+        project_transitions::at,
+        project_transitions::id,
+        Direction::Asc,
+        after
+    )
+    .limit(i64::from(limit) + 1)
+    .load(conn)?;
+    let items = rows
+        .into_iter()
         .map(|r| {
             Ok(Transition {
                 id: r.0 .0,
@@ -347,7 +289,33 @@ pub fn transitions(conn: &mut DbConnection, project: Uuid) -> Result<Vec<Transit
                 at: r.6,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, DbError>>()?;
+    Ok(Page::from_rows(items, limit))
+}
+
+/// The display names of these users and the names of these API tokens, by id; ids that
+/// are gone are absent.
+pub fn actor_names(
+    conn: &mut DbConnection,
+    user_ids: &[Uuid],
+    token_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, DbError> {
+    let mut names = std::collections::HashMap::new();
+    if !user_ids.is_empty() {
+        let rows: Vec<(Id, String)> = users::table
+            .filter(users::id.eq_any(user_ids.iter().copied().map(Id).collect::<Vec<_>>()))
+            .select((users::id, users::display_name))
+            .load(conn)?;
+        names.extend(rows.into_iter().map(|(id, name)| (id.0, name)));
+    }
+    if !token_ids.is_empty() {
+        let rows: Vec<(Id, String)> = api_tokens::table
+            .filter(api_tokens::id.eq_any(token_ids.iter().copied().map(Id).collect::<Vec<_>>()))
+            .select((api_tokens::id, api_tokens::name))
+            .load(conn)?;
+        names.extend(rows.into_iter().map(|(id, name)| (id.0, name)));
+    }
+    Ok(names)
 }
 
 #[derive(Debug, Clone)]

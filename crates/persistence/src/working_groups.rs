@@ -1,14 +1,15 @@
-//! Working group queries: groups, the organizations forming them, and their members.
+//! Working group queries: groups and the organizations forming them (their members are a
+//! [`crate::roster`]).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use hamkari_domain::working_group::{GroupRole, GroupScope, GroupStatus, WorkingGroup};
+use hamkari_domain::working_group::{GroupScope, GroupStatus, WorkingGroup};
 use uuid::Uuid;
 
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
-use crate::schema::{members, organizations, working_group_members, working_group_organizations, working_groups};
+use crate::schema::{organizations, working_group_members, working_group_organizations, working_groups};
 use crate::search;
 use crate::sql_types::Id;
 
@@ -207,86 +208,6 @@ pub fn set_organizations(conn: &mut DbConnection, group: Uuid, ids: &[Uuid]) -> 
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// A person in a working group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupMember {
-    pub member_id: Uuid,
-    pub full_name: String,
-    pub full_name_en: Option<String>,
-    pub organization_id: Uuid,
-    pub role: GroupRole,
-    pub created_at: NaiveDateTime,
-}
-
-pub fn members_of(conn: &mut DbConnection, group: Uuid) -> Result<Vec<GroupMember>, DbError> {
-    let rows: Vec<(Id, String, Option<String>, Id, String, NaiveDateTime)> = working_group_members::table
-        .inner_join(members::table)
-        .filter(working_group_members::group_id.eq(Id(group)))
-        .select((
-            working_group_members::member_id,
-            members::full_name,
-            members::full_name_en,
-            working_group_members::organization_id,
-            working_group_members::role,
-            working_group_members::created_at,
-        ))
-        .order((
-            working_group_members::created_at.asc(),
-            working_group_members::member_id.asc(),
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(GroupMember {
-                member_id: r.0 .0,
-                full_name: r.1,
-                full_name_en: r.2,
-                organization_id: r.3 .0,
-                role: GroupRole::parse(&r.4)
-                    .map_err(|_| DbError::corrupt(format!("unexpected group role {:?}", r.4)))?,
-                created_at: r.5,
-            })
-        })
-        .collect()
-}
-
-pub fn add_member(conn: &mut DbConnection, group: Uuid, m: &GroupMember) -> Result<(), DbError> {
-    diesel::insert_into(working_group_members::table)
-        .values((
-            working_group_members::group_id.eq(Id(group)),
-            working_group_members::member_id.eq(Id(m.member_id)),
-            working_group_members::organization_id.eq(Id(m.organization_id)),
-            working_group_members::role.eq(m.role.as_str()),
-            working_group_members::created_at.eq(m.created_at),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn update_member(conn: &mut DbConnection, group: Uuid, m: &GroupMember) -> Result<bool, DbError> {
-    let updated = diesel::update(
-        working_group_members::table
-            .filter(working_group_members::group_id.eq(Id(group)))
-            .filter(working_group_members::member_id.eq(Id(m.member_id))),
-    )
-    .set((
-        working_group_members::organization_id.eq(Id(m.organization_id)),
-        working_group_members::role.eq(m.role.as_str()),
-    ))
-    .execute(conn)?;
-    Ok(updated == 1)
-}
-
-pub fn remove_member(conn: &mut DbConnection, group: Uuid, member: Uuid) -> Result<bool, DbError> {
-    let deleted = diesel::delete(
-        working_group_members::table
-            .filter(working_group_members::group_id.eq(Id(group)))
-            .filter(working_group_members::member_id.eq(Id(member))),
-    )
-    .execute(conn)?;
-    Ok(deleted == 1)
 }
 
 #[derive(Debug, Clone)]

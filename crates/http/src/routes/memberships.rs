@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::bodies::OrganizationRef;
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
@@ -28,16 +29,6 @@ pub struct MemberRef {
     #[schema(example = "علی رضایی")]
     pub full_name: String,
     pub full_name_en: Option<String>,
-}
-
-/// The organization a membership is in.
-#[derive(Serialize, ToSchema)]
-pub struct OrganizationRef {
-    pub id: Uuid,
-    #[schema(example = "جامعه ممیزی و بازرسی ایران")]
-    pub name: String,
-    pub name_en: Option<String>,
-    pub slug: String,
 }
 
 /// A person's role in an organization over a term, with both names embedded.

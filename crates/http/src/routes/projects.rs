@@ -3,96 +3,25 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use hamkari_domain::auth::{Resource, Subject};
-use hamkari_domain::project::{
-    check_participants, ParticipantRole, Project, ProjectChanges, ProjectInput, ProjectKind, ProjectStatus,
-};
+use hamkari_app::policy;
+use hamkari_app::projects::{self as use_case, NewProject, ProjectFilter, TransitionView};
+use hamkari_domain::auth::Resource;
+use hamkari_domain::project::{ProjectChanges, ProjectInput, ProjectKind, ProjectStatus};
 use hamkari_domain::ValidationErrors;
-use hamkari_persistence::organizations::missing_organizations;
-use hamkari_persistence::projects::{self as store, Participant, ProjectFilter, Transition};
-use hamkari_persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::bodies::ProjectBody;
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, not_modified, with_etag};
+use crate::roster::SubListQuery;
 use crate::state::AppState;
-
-/// An organization taking part in a project.
-#[derive(Serialize, ToSchema)]
-pub struct ParticipantBody {
-    pub organization_id: Uuid,
-    pub role: ParticipantRole,
-    #[schema(example = "انجمن آزمایشگاههای همکار آزمون و واسنجی ایران")]
-    pub name: String,
-    pub name_en: Option<String>,
-    pub slug: String,
-}
-
-impl From<Participant> for ParticipantBody {
-    fn from(p: Participant) -> Self {
-        Self {
-            organization_id: p.organization_id,
-            role: p.role,
-            name: p.name,
-            name_en: p.name_en,
-            slug: p.slug,
-        }
-    }
-}
-
-/// A joint project.
-#[derive(Serialize, ToSchema)]
-pub struct ProjectBody {
-    pub id: Uuid,
-    #[schema(example = "پژوهش مشترک در عدم قطعیت اندازه‌گیری")]
-    pub title: String,
-    pub title_en: Option<String>,
-    pub kind: ProjectKind,
-    pub summary: Option<String>,
-    pub status: ProjectStatus,
-    /// The states the project may move to next.
-    pub allowed_transitions: Vec<ProjectStatus>,
-    pub lead_organization_id: Option<Uuid>,
-    /// At least two, exactly one of them the lead.
-    pub organizations: Vec<ParticipantBody>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
-
-impl ProjectBody {
-    pub fn new(p: Project, participants: Vec<Participant>) -> Self {
-        let lead = participants
-            .iter()
-            .find(|x| x.role == ParticipantRole::Lead)
-            .map(|x| x.organization_id);
-        Self {
-            id: p.id,
-            title: p.title,
-            title_en: p.title_en,
-            kind: p.kind,
-            summary: p.summary,
-            allowed_transitions: p.status.next().to_vec(),
-            status: p.status,
-            lead_organization_id: lead,
-            organizations: participants.into_iter().map(ParticipantBody::from).collect(),
-            starts_on: p.starts_on,
-            ends_on: p.ends_on,
-            created_at: utc(p.created_at),
-            updated_at: utc(p.updated_at),
-            version: p.version,
-        }
-    }
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -183,6 +112,19 @@ pub struct Actor {
     pub id: Uuid,
 }
 
+/// Who made a change, named.
+#[derive(Serialize, ToSchema)]
+pub struct NamedActor {
+    /// `user` or `api_token`.
+    #[serde(rename = "type")]
+    #[schema(example = "user")]
+    pub kind: &'static str,
+    pub id: Uuid,
+    /// The user's display name or the token's name.
+    #[schema(example = "مدیر سامانه")]
+    pub name: Option<String>,
+}
+
 /// One recorded status change.
 #[derive(Serialize, ToSchema)]
 pub struct TransitionBody {
@@ -192,63 +134,28 @@ pub struct TransitionBody {
     pub reason: Option<String>,
     /// Null when the user or token has since been deleted.
     pub by: Option<Actor>,
+    /// The same, with the actor's name; null when deleted.
+    pub actor: Option<NamedActor>,
     pub at: DateTime<Utc>,
 }
 
-impl From<Transition> for TransitionBody {
-    fn from(t: Transition) -> Self {
-        let by = match (t.by_user, t.by_token) {
-            (Some(id), _) => Some(Actor { kind: "user", id }),
-            (None, Some(id)) => Some(Actor { kind: "api_token", id }),
-            (None, None) => None,
-        };
+impl From<TransitionView> for TransitionBody {
+    fn from(v: TransitionView) -> Self {
+        let t = v.transition;
         Self {
             id: t.id,
             from: t.from,
             to: t.to,
             reason: t.reason,
-            by,
+            by: v.actor.as_ref().map(|a| Actor { kind: a.kind, id: a.id }),
+            actor: v.actor.map(|a| NamedActor {
+                kind: a.kind,
+                id: a.id,
+                name: a.name,
+            }),
             at: utc(t.at),
         }
     }
-}
-
-pub(crate) fn not_found() -> ApiError {
-    ApiError::NotFound("No project has this id.".into())
-}
-
-/// Loads a project and checks the caller may change it: their organization takes part.
-pub(crate) fn load_for_change(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<(Project, Vec<Participant>), ApiError> {
-    let project = store::find(conn, id)?.ok_or_else(not_found)?;
-    let participants = store::participants(conn, id)?;
-    let ids: Vec<Uuid> = participants.iter().map(|p| p.organization_id).collect();
-    caller.0.require_write_for_any(Resource::Projects, &ids)?;
-    Ok((project, participants))
-}
-
-/// Records that the project changed (its participants or team), for `ETag`s and `If-Match`.
-pub(crate) fn touch(
-    conn: &mut DbConnection,
-    project: &mut Project,
-    now: chrono::NaiveDateTime,
-) -> Result<(), ApiError> {
-    let before = project.version;
-    project.version += 1;
-    project.updated_at = now.max(project.updated_at);
-    if store::update(conn, project, before)? {
-        Ok(())
-    } else {
-        Err(ApiError::PreconditionFailed { current: before })
-    }
-}
-
-fn project_body(conn: &mut DbConnection, project: Project) -> Result<ProjectBody, ApiError> {
-    let participants = store::participants(conn, project.id)?;
-    Ok(ProjectBody::new(project, participants))
 }
 
 /// Create a joint project.
@@ -274,25 +181,10 @@ pub async fn create(
     caller: Caller,
     body: JsonBody<CreateProject>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Projects)?;
+    policy::precheck_write(&caller.0, Resource::Projects)?;
     let b = body.value()?;
-    let now = state.now();
-    let mut errors = ValidationErrors::default();
-    let mut participants: Vec<(Uuid, ParticipantRole)> = vec![(b.lead_organization_id, ParticipantRole::Lead)];
-    for id in b.organization_ids {
-        if !participants.iter().any(|(p, _)| *p == id) {
-            participants.push((id, ParticipantRole::Partner));
-        }
-    }
-    if let Err(e) = check_participants(&participants) {
-        errors.push(hamkari_domain::FieldError::new(
-            "organization_ids",
-            "too_few",
-            e.message(),
-        ));
-    }
-    let project = Project::create(
-        ProjectInput {
+    let command = NewProject {
+        input: ProjectInput {
             title: b.title,
             title_en: b.title_en,
             kind: b.kind,
@@ -300,36 +192,11 @@ pub async fn create(
             starts_on: b.starts_on,
             ends_on: b.ends_on,
         },
-        hamkari_domain::new_id(),
-        now,
-    );
-    let project = match project {
-        Ok(p) if errors.is_empty() => p,
-        Ok(_) => return Err(errors.into()),
-        Err(more) => {
-            errors.0.extend(more.0);
-            return Err(errors.into());
-        }
+        lead_organization_id: b.lead_organization_id,
+        organization_ids: b.organization_ids,
     };
-    let ids: Vec<Uuid> = participants.iter().map(|(id, _)| *id).collect();
-    caller.0.require_write_for_any(Resource::Projects, &ids)?;
-    let body = db::write(&state.db, move |conn| {
-        let missing = missing_organizations(conn, &ids)?;
-        if let Some(first) = missing.first() {
-            return Err(ValidationErrors::single(
-                "organization_ids",
-                "not_found",
-                format!("no organization has the id {first}"),
-            )
-            .into());
-        }
-        store::insert(conn, &project)?;
-        for (org, role) in &participants {
-            store::set_participant(conn, project.id, *org, *role)?;
-        }
-        project_body(conn, project)
-    })
-    .await?;
+    let view = db::write(&state.db, move |conn| use_case::create(conn, &caller.0, command)).await?;
+    let body = ProjectBody::from(view);
     Ok(with_etag(HttpResponse::Created(), body.version)
         .insert_header((header::LOCATION, format!("/api/v1/projects/{}", body.id)))
         .json(body))
@@ -356,7 +223,6 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListProjects>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Projects)?;
     let q = query.0;
     let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
     let filter = ProjectFilter {
@@ -370,23 +236,11 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    let (page, mut participants) = db::run(&state.db, move |conn| {
-        let page = store::list(conn, &filter)?;
-        let ids: Vec<Uuid> = page.items.iter().map(|p| p.id).collect();
-        Ok::<_, ApiError>((page, store::participants_of_many(conn, &ids)?))
-    })
-    .await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |p| {
-        pagination::after_created(p.created_at, p.id)
+    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
+    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
+        pagination::after_created(v.project.created_at, v.project.id)
     });
-    let items = page
-        .items
-        .into_iter()
-        .map(|p| {
-            let parts = participants.remove(&p.id).unwrap_or_default();
-            ProjectBody::new(p, parts)
-        })
-        .collect();
+    let items = page.items.into_iter().map(ProjectBody::from).collect();
     Ok(pagination::respond(&req, &paging.sort_name, items, next))
 }
 
@@ -412,13 +266,8 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Projects)?;
     let id = id.into_inner();
-    let body = db::run(&state.db, move |conn| {
-        let project = store::find(conn, id)?.ok_or_else(not_found)?;
-        project_body(conn, project)
-    })
-    .await?;
+    let body = ProjectBody::from(db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?);
     if let Some(response) = not_modified(&req, body.version)? {
         return Ok(response);
     }
@@ -451,7 +300,7 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateProject>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Projects)?;
+    policy::precheck_write(&caller.0, Resource::Projects)?;
     let id = id.into_inner();
     let b = body.value()?;
     let mut errors = ValidationErrors::default();
@@ -466,18 +315,12 @@ pub async fn update(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let now = state.now();
     let if_match = if_match(&req)?;
-    let body = db::write(&state.db, move |conn| {
-        let (mut project, participants) = load_for_change(conn, &caller, id)?;
-        if_match.check(project.version)?;
-        let before = project.version;
-        if project.apply(changes, now)? && !store::update(conn, &project, before)? {
-            return Err(ApiError::PreconditionFailed { current: before });
-        }
-        Ok(ProjectBody::new(project, participants))
+    let view = db::write(&state.db, move |conn| {
+        use_case::update(conn, &caller.0, id, &if_match, changes)
     })
     .await?;
+    let body = ProjectBody::from(view);
     Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
 }
 
@@ -503,20 +346,9 @@ pub async fn remove(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Projects)?;
     let id = id.into_inner();
     let if_match = if_match(&req)?;
-    db::write(&state.db, move |conn| {
-        let (project, _) = load_for_change(conn, &caller, id)?;
-        if_match.check(project.version)?;
-        if !store::delete(conn, id, project.version)? {
-            return Err(ApiError::PreconditionFailed {
-                current: project.version,
-            });
-        }
-        Ok(())
-    })
-    .await?;
+    db::write(&state.db, move |conn| use_case::delete(conn, &caller.0, id, &if_match)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -549,57 +381,15 @@ pub async fn transition(
     id: web::Path<Uuid>,
     body: JsonBody<TransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::Projects)?;
+    policy::precheck_write(&caller.0, Resource::Projects)?;
     let id = id.into_inner();
     let b = body.value()?;
-    let reason = b
-        .reason
-        .map(|r| hamkari_domain::validation::clean_text(&r, 1, 1000))
-        .transpose()
-        .map_err(|p| ValidationErrors::single("reason", p.code, p.message))?;
-    let now = state.now();
     let if_match = if_match(&req)?;
-    let (by_user, by_token) = match caller.0.subject {
-        Subject::User(id) => (Some(id), None),
-        Subject::ApiToken(id) => (None, Some(id)),
-    };
-    let (record, version) = db::write(&state.db, move |conn| {
-        let (mut project, _) = load_for_change(conn, &caller, id)?;
-        if_match.check(project.version)?;
-        let before = project.version;
-        let from = project.transition(b.to, now).map_err(|e| {
-            let allowed: Vec<&str> = e.allowed.iter().map(|s| s.as_str()).collect();
-            ApiError::Conflict {
-                code: "illegal_transition",
-                detail: if allowed.is_empty() {
-                    format!("The project is {}, a final state; it cannot move.", e.from.as_str())
-                } else {
-                    format!(
-                        "The project is {}; it can move to: {}.",
-                        e.from.as_str(),
-                        allowed.join(", ")
-                    )
-                },
-                field: Some("to"),
-            }
-        })?;
-        if !store::update(conn, &project, before)? {
-            return Err(ApiError::PreconditionFailed { current: before });
-        }
-        let record = Transition {
-            id: hamkari_domain::new_id(),
-            from,
-            to: b.to,
-            reason,
-            by_user,
-            by_token,
-            at: now,
-        };
-        store::record_transition(conn, id, &record)?;
-        Ok((record, project.version))
+    let (step, version) = db::write(&state.db, move |conn| {
+        use_case::transition(conn, &caller.0, id, &if_match, b.to, b.reason)
     })
     .await?;
-    Ok(with_etag(HttpResponse::Created(), version).json(TransitionBody::from(record)))
+    Ok(with_etag(HttpResponse::Created(), version).json(TransitionBody::from(step)))
 }
 
 /// A project's status history, oldest first.
@@ -608,9 +398,10 @@ pub async fn transition(
 #[utoipa::path(
     tag = "projects",
     operation_id = "list_project_transitions",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), SubListQuery),
     responses(
-        (status = 200, description = "Every transition (a project has few; returned whole).", body = ListPage<TransitionBody>),
+        (status = 200, description = "A page of transitions, oldest first.", body = ListPage<TransitionBody>, headers(("Link" = String))),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such project.", body = Problem, content_type = "application/problem+json"),
@@ -620,19 +411,22 @@ pub async fn transition(
 pub async fn transitions(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
+    query: QueryParams<SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::Projects)?;
     let id = id.into_inner();
-    let records = db::run(&state.db, move |conn| {
-        store::find(conn, id)?.ok_or_else(not_found)?;
-        Ok::<_, ApiError>(store::transitions(conn, id)?)
+    let paging = query.0.paging()?;
+    let (after, limit) = (paging.after, paging.limit);
+    let page = db::run(&state.db, move |conn| {
+        use_case::transitions(conn, &caller.0, id, after, limit)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ListPage {
-        items: records.into_iter().map(TransitionBody::from).collect(),
-        next_cursor: None,
-    }))
+    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
+        pagination::after_created(v.transition.at, v.transition.id)
+    });
+    let items = page.items.into_iter().map(TransitionBody::from).collect();
+    Ok(pagination::respond(&req, &paging.sort_name, items, next))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -3,27 +3,26 @@
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
+use hamkari_app::policy;
+use hamkari_app::roster::GroupMembers;
+use hamkari_app::working_groups::{self as use_case, GroupFilter, GroupView};
 use hamkari_domain::auth::Resource;
-use hamkari_domain::working_group::{
-    check_group_roles, organization_set, GroupRole, GroupRoleConflict, GroupScope, GroupStatus, WorkingGroup,
-    WorkingGroupChanges, WorkingGroupInput,
-};
+use hamkari_domain::working_group::{GroupRole, GroupScope, GroupStatus, WorkingGroupChanges, WorkingGroupInput};
 use hamkari_domain::ValidationErrors;
-use hamkari_persistence::organizations::missing_organizations;
-use hamkari_persistence::working_groups::{self as store, GroupFilter, GroupMember, GroupOrganization};
-use hamkari_persistence::{members, projects, DbConnection};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::bodies::OrganizationRef;
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, not_modified, with_etag};
-use crate::routes::memberships::OrganizationRef;
+use crate::roster::{self, AddRosterEntry, ChangeRosterEntry, Ctx, RosterEntryBody, SubListQuery};
 use crate::state::AppState;
 
 /// A working group.
@@ -48,8 +47,9 @@ pub struct WorkingGroupBody {
     pub version: i64,
 }
 
-impl WorkingGroupBody {
-    fn new(g: WorkingGroup, orgs: Vec<GroupOrganization>) -> Self {
+impl From<GroupView> for WorkingGroupBody {
+    fn from(v: GroupView) -> Self {
+        let (g, orgs) = (v.group, v.organizations);
         Self {
             id: g.id,
             name: g.name,
@@ -153,103 +153,6 @@ pub struct ListWorkingGroups {
     cursor: Option<String>,
 }
 
-/// A person in a working group.
-#[derive(Serialize, ToSchema)]
-pub struct GroupMemberBody {
-    pub member_id: Uuid,
-    pub full_name: String,
-    pub full_name_en: Option<String>,
-    /// The organization the person represents; one of the group's.
-    pub organization_id: Uuid,
-    pub role: GroupRole,
-    pub added_at: DateTime<Utc>,
-}
-
-impl From<GroupMember> for GroupMemberBody {
-    fn from(m: GroupMember) -> Self {
-        Self {
-            member_id: m.member_id,
-            full_name: m.full_name,
-            full_name_en: m.full_name_en,
-            organization_id: m.organization_id,
-            role: m.role,
-            added_at: utc(m.created_at),
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddGroupMember {
-    pub member_id: Uuid,
-    pub organization_id: Uuid,
-    pub role: GroupRole,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateGroupMember {
-    pub organization_id: Option<Uuid>,
-    pub role: Option<GroupRole>,
-}
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("No working group has this id.".into())
-}
-
-fn load_for_change(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<(WorkingGroup, Vec<GroupOrganization>), ApiError> {
-    let group = store::find(conn, id)?.ok_or_else(not_found)?;
-    let orgs = store::organizations_of(conn, id)?;
-    let ids: Vec<Uuid> = orgs.iter().map(|o| o.organization_id).collect();
-    caller.0.require_write_for_any(Resource::WorkingGroups, &ids)?;
-    Ok((group, orgs))
-}
-
-fn check_refs(conn: &mut DbConnection, organizations: &[Uuid], project: Option<Uuid>) -> Result<(), ApiError> {
-    if let Some(first) = missing_organizations(conn, organizations)?.first() {
-        return Err(ValidationErrors::single(
-            "organization_ids",
-            "not_found",
-            format!("no organization has the id {first}"),
-        )
-        .into());
-    }
-    if let Some(project) = project {
-        if projects::find(conn, project)?.is_none() {
-            return Err(ValidationErrors::single("project_id", "not_found", "no project has this id").into());
-        }
-    }
-    Ok(())
-}
-
-fn role_conflict(conflict: GroupRoleConflict) -> ApiError {
-    let detail = match conflict {
-        GroupRoleConflict::SecondChair => "The group has a chair already.",
-        GroupRoleConflict::SecondCoChair => "This organization has a co-chair in the group already.",
-    };
-    ApiError::Conflict {
-        code: "group_role_taken",
-        detail: detail.into(),
-        field: Some("role"),
-    }
-}
-
-fn check_roles(others: &[GroupMember], candidate: &GroupMember) -> Result<(), ApiError> {
-    let others: Vec<_> = others
-        .iter()
-        .map(|m| (m.member_id, m.organization_id, m.role))
-        .collect();
-    check_group_roles(
-        (candidate.member_id, candidate.organization_id, candidate.role),
-        &others,
-    )
-    .map_err(role_conflict)
-}
-
 /// Create a working group.
 ///
 /// Editors and bound tokens create groups their organization forms. Scope: `working_groups:write`.
@@ -271,10 +174,8 @@ pub async fn create(
     caller: Caller,
     body: JsonBody<CreateWorkingGroup>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::WorkingGroups)?;
+    policy::precheck_write(&caller.0, Resource::WorkingGroups)?;
     let b = body.value()?;
-    let mut errors = ValidationErrors::default();
-    let organizations = errors.check("organization_ids", organization_set(b.organization_ids));
     let input = WorkingGroupInput {
         name: b.name,
         name_en: b.name_en,
@@ -284,26 +185,12 @@ pub async fn create(
         established_on: b.established_on,
         project_id: b.project_id,
     };
-    let group = WorkingGroup::create(input, hamkari_domain::new_id(), state.now());
-    let (group, organizations) = match (group, organizations) {
-        (Ok(g), Some(o)) if errors.is_empty() => (g, o),
-        (Err(more), _) => {
-            errors.0.extend(more.0);
-            return Err(errors.into());
-        }
-        _ => return Err(errors.into()),
-    };
-    caller
-        .0
-        .require_write_for_any(Resource::WorkingGroups, &organizations)?;
-    let body = db::write(&state.db, move |conn| {
-        check_refs(conn, &organizations, group.project_id)?;
-        store::insert(conn, &group)?;
-        store::set_organizations(conn, group.id, &organizations)?;
-        let orgs = store::organizations_of(conn, group.id)?;
-        Ok::<_, ApiError>(WorkingGroupBody::new(group, orgs))
+    let organizations = b.organization_ids;
+    let view = db::write(&state.db, move |conn| {
+        use_case::create(conn, &caller.0, input, organizations)
     })
     .await?;
+    let body = WorkingGroupBody::from(view);
     Ok(with_etag(HttpResponse::Created(), body.version)
         .insert_header((header::LOCATION, format!("/api/v1/working-groups/{}", body.id)))
         .json(body))
@@ -330,7 +217,6 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListWorkingGroups>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::WorkingGroups)?;
     let q = query.0;
     let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
     let filter = GroupFilter {
@@ -343,23 +229,11 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    let (page, mut orgs) = db::run(&state.db, move |conn| {
-        let page = store::list(conn, &filter)?;
-        let ids: Vec<Uuid> = page.items.iter().map(|g| g.id).collect();
-        Ok::<_, ApiError>((page, store::organizations_of_many(conn, &ids)?))
-    })
-    .await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |g| {
-        pagination::after_created(g.created_at, g.id)
+    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
+    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
+        pagination::after_created(v.group.created_at, v.group.id)
     });
-    let items = page
-        .items
-        .into_iter()
-        .map(|g| {
-            let o = orgs.remove(&g.id).unwrap_or_default();
-            WorkingGroupBody::new(g, o)
-        })
-        .collect();
+    let items = page.items.into_iter().map(WorkingGroupBody::from).collect();
     Ok(pagination::respond(&req, &paging.sort_name, items, next))
 }
 
@@ -384,14 +258,8 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::WorkingGroups)?;
     let id = id.into_inner();
-    let body = db::run(&state.db, move |conn| {
-        let group = store::find(conn, id)?.ok_or_else(not_found)?;
-        let orgs = store::organizations_of(conn, id)?;
-        Ok::<_, ApiError>(WorkingGroupBody::new(group, orgs))
-    })
-    .await?;
+    let body = WorkingGroupBody::from(db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?);
     if let Some(response) = not_modified(&req, body.version)? {
         return Ok(response);
     }
@@ -425,7 +293,7 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateWorkingGroup>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::WorkingGroups)?;
+    policy::precheck_write(&caller.0, Resource::WorkingGroups)?;
     let id = id.into_inner();
     let b = body.value()?;
     let mut errors = ValidationErrors::default();
@@ -440,42 +308,16 @@ pub async fn update(
         dissolved_on: b.dissolved_on.optional(),
         project_id: b.project_id.optional(),
     };
-    let organizations = b
-        .organization_ids
-        .map(|ids| errors.check("organization_ids", organization_set(ids)));
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let organizations = organizations.flatten();
-    let now = state.now();
+    let organizations = b.organization_ids;
     let if_match = if_match(&req)?;
-    let body = db::write(&state.db, move |conn| {
-        let (mut group, _) = load_for_change(conn, &caller, id)?;
-        if_match.check(group.version)?;
-        let before = group.version;
-        let mut changed = group.apply(changes, now)?;
-        check_refs(conn, organizations.as_deref().unwrap_or(&[]), group.project_id)?;
-        if let Some(ids) = &organizations {
-            let current: Vec<Uuid> = store::organizations_of(conn, id)?
-                .into_iter()
-                .map(|o| o.organization_id)
-                .collect();
-            if *ids != current {
-                store::set_organizations(conn, id, ids)?;
-                if !changed {
-                    group.version += 1;
-                    group.updated_at = now.max(group.updated_at);
-                    changed = true;
-                }
-            }
-        }
-        if changed && !store::update(conn, &group, before)? {
-            return Err(ApiError::PreconditionFailed { current: before });
-        }
-        let orgs = store::organizations_of(conn, id)?;
-        Ok(WorkingGroupBody::new(group, orgs))
+    let view = db::write(&state.db, move |conn| {
+        use_case::update(conn, &caller.0, id, &if_match, changes, organizations)
     })
     .await?;
+    let body = WorkingGroupBody::from(view);
     Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
 }
 
@@ -501,18 +343,9 @@ pub async fn remove(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::WorkingGroups)?;
     let id = id.into_inner();
     let if_match = if_match(&req)?;
-    db::write(&state.db, move |conn| {
-        let (group, _) = load_for_change(conn, &caller, id)?;
-        if_match.check(group.version)?;
-        if !store::delete(conn, id, group.version)? {
-            return Err(ApiError::PreconditionFailed { current: group.version });
-        }
-        Ok(())
-    })
-    .await?;
+    db::write(&state.db, move |conn| use_case::delete(conn, &caller.0, id, &if_match)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -522,30 +355,21 @@ pub async fn remove(
 #[utoipa::path(
     tag = "working-groups",
     operation_id = "list_working_group_members",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), SubListQuery),
     responses(
-        (status = 200, description = "Every member (groups are small; returned whole).", body = ListPage<GroupMemberBody>),
+        (status = 200, description = "A page of members, in the order they joined.", body = ListPage<RosterEntryBody<GroupRole>>, headers(("Link" = String))),
+        (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such working group.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/working-groups/{id}/members")]
 pub async fn list_members(
-    state: web::Data<AppState>,
-    caller: Caller,
+    ctx: Ctx,
     id: web::Path<Uuid>,
+    query: QueryParams<SubListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_read(Resource::WorkingGroups)?;
-    let id = id.into_inner();
-    let people = db::run(&state.db, move |conn| {
-        store::find(conn, id)?.ok_or_else(not_found)?;
-        Ok::<_, ApiError>(store::members_of(conn, id)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(ListPage {
-        items: people.into_iter().map(GroupMemberBody::from).collect(),
-        next_cursor: None,
-    }))
+    roster::list::<GroupMembers>(ctx, id.into_inner(), query.0).await
 }
 
 /// Add a person to a working group.
@@ -556,9 +380,9 @@ pub async fn list_members(
     tag = "working-groups",
     operation_id = "add_working_group_member",
     params(("id" = Uuid, Path)),
-    request_body = AddGroupMember,
+    request_body = AddRosterEntry<GroupRole>,
     responses(
-        (status = 201, description = "Added.", body = GroupMemberBody),
+        (status = 201, description = "Added.", body = RosterEntryBody<GroupRole>),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Your organization does not form it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such working group.", body = Problem, content_type = "application/problem+json"),
@@ -569,54 +393,11 @@ pub async fn list_members(
 )]
 #[post("/working-groups/{id}/members")]
 pub async fn add_member(
-    state: web::Data<AppState>,
-    caller: Caller,
+    ctx: Ctx,
     id: web::Path<Uuid>,
-    body: JsonBody<AddGroupMember>,
+    body: JsonBody<AddRosterEntry<GroupRole>>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::WorkingGroups)?;
-    let id = id.into_inner();
-    let b = body.value()?;
-    let now = state.now();
-    let added = db::write(&state.db, move |conn| {
-        let (_, orgs) = load_for_change(conn, &caller, id)?;
-        let person = members::find(conn, b.member_id)?.ok_or_else(|| {
-            ApiError::from(ValidationErrors::single(
-                "member_id",
-                "not_found",
-                "no member has this id",
-            ))
-        })?;
-        if !orgs.iter().any(|o| o.organization_id == b.organization_id) {
-            return Err(ValidationErrors::single(
-                "organization_id",
-                "not_in_group",
-                "is not one of the group's organizations",
-            )
-            .into());
-        }
-        let others = store::members_of(conn, id)?;
-        if others.iter().any(|m| m.member_id == b.member_id) {
-            return Err(ApiError::Conflict {
-                code: "already_in_group",
-                detail: "The person is in the group already.".into(),
-                field: Some("member_id"),
-            });
-        }
-        let member = GroupMember {
-            member_id: person.id,
-            full_name: person.full_name,
-            full_name_en: person.full_name_en,
-            organization_id: b.organization_id,
-            role: b.role,
-            created_at: now,
-        };
-        check_roles(&others, &member)?;
-        store::add_member(conn, id, &member)?;
-        Ok(member)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(GroupMemberBody::from(added)))
+    roster::add::<GroupMembers>(ctx, id.into_inner(), body).await
 }
 
 /// Change a working group member's role or represented organization.
@@ -626,9 +407,9 @@ pub async fn add_member(
     tag = "working-groups",
     operation_id = "update_working_group_member",
     params(("id" = Uuid, Path), ("member_id" = Uuid, Path)),
-    request_body = UpdateGroupMember,
+    request_body = ChangeRosterEntry<GroupRole>,
     responses(
-        (status = 200, description = "The changed member.", body = GroupMemberBody),
+        (status = 200, description = "The changed member.", body = RosterEntryBody<GroupRole>),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Your organization does not form it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such group or member.", body = Problem, content_type = "application/problem+json"),
@@ -639,42 +420,11 @@ pub async fn add_member(
 )]
 #[patch("/working-groups/{id}/members/{member_id}")]
 pub async fn update_member(
-    state: web::Data<AppState>,
-    caller: Caller,
+    ctx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
-    body: JsonBody<UpdateGroupMember>,
+    body: JsonBody<ChangeRosterEntry<GroupRole>>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::WorkingGroups)?;
-    let (id, member_id) = path.into_inner();
-    let b = body.value()?;
-    let member = db::write(&state.db, move |conn| {
-        let (_, orgs) = load_for_change(conn, &caller, id)?;
-        let others = store::members_of(conn, id)?;
-        let mut member = others
-            .iter()
-            .find(|m| m.member_id == member_id)
-            .cloned()
-            .ok_or_else(|| ApiError::NotFound("This person is not in the group.".into()))?;
-        if let Some(org) = b.organization_id {
-            if !orgs.iter().any(|o| o.organization_id == org) {
-                return Err::<_, ApiError>(
-                    ValidationErrors::single(
-                        "organization_id",
-                        "not_in_group",
-                        "is not one of the group's organizations",
-                    )
-                    .into(),
-                );
-            }
-            member.organization_id = org;
-        }
-        member.role = b.role.unwrap_or(member.role);
-        check_roles(&others, &member)?;
-        store::update_member(conn, id, &member)?;
-        Ok(member)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(GroupMemberBody::from(member)))
+    roster::update::<GroupMembers>(ctx, path.into_inner(), body).await
 }
 
 /// Remove a person from a working group.
@@ -692,22 +442,8 @@ pub async fn update_member(
     )
 )]
 #[delete("/working-groups/{id}/members/{member_id}")]
-pub async fn remove_member(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    caller.0.require_write(Resource::WorkingGroups)?;
-    let (id, member_id) = path.into_inner();
-    db::write(&state.db, move |conn| {
-        load_for_change(conn, &caller, id)?;
-        if !store::remove_member(conn, id, member_id)? {
-            return Err(ApiError::NotFound("This person is not in the group.".into()));
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+pub async fn remove_member(ctx: Ctx, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, ApiError> {
+    roster::remove::<GroupMembers>(ctx, path.into_inner()).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -1,0 +1,91 @@
+//! Response bodies that several route modules answer with or embed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hamkari_app::projects::{Participant, ProjectView};
+use hamkari_domain::project::{ParticipantRole, ProjectKind, ProjectStatus};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::pagination::utc;
+
+/// An organization named inside another resource.
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationRef {
+    pub id: Uuid,
+    #[schema(example = "جامعه ممیزی و بازرسی ایران")]
+    pub name: String,
+    pub name_en: Option<String>,
+    pub slug: String,
+}
+
+/// An organization taking part in a project.
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantBody {
+    pub organization_id: Uuid,
+    pub role: ParticipantRole,
+    #[schema(example = "انجمن آزمایشگاههای همکار آزمون و واسنجی ایران")]
+    pub name: String,
+    pub name_en: Option<String>,
+    pub slug: String,
+}
+
+impl From<Participant> for ParticipantBody {
+    fn from(p: Participant) -> Self {
+        Self {
+            organization_id: p.organization_id,
+            role: p.role,
+            name: p.name,
+            name_en: p.name_en,
+            slug: p.slug,
+        }
+    }
+}
+
+/// A joint project.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectBody {
+    pub id: Uuid,
+    #[schema(example = "پژوهش مشترک در عدم قطعیت اندازه‌گیری")]
+    pub title: String,
+    pub title_en: Option<String>,
+    pub kind: ProjectKind,
+    pub summary: Option<String>,
+    pub status: ProjectStatus,
+    /// The states the project may move to next.
+    pub allowed_transitions: Vec<ProjectStatus>,
+    pub lead_organization_id: Option<Uuid>,
+    /// At least two, exactly one of them the lead.
+    pub organizations: Vec<ParticipantBody>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<ProjectView> for ProjectBody {
+    fn from(v: ProjectView) -> Self {
+        let (p, participants) = (v.project, v.participants);
+        let lead = participants
+            .iter()
+            .find(|x| x.role == ParticipantRole::Lead)
+            .map(|x| x.organization_id);
+        Self {
+            id: p.id,
+            title: p.title,
+            title_en: p.title_en,
+            kind: p.kind,
+            summary: p.summary,
+            allowed_transitions: p.status.next().to_vec(),
+            status: p.status,
+            lead_organization_id: lead,
+            organizations: participants.into_iter().map(ParticipantBody::from).collect(),
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            created_at: utc(p.created_at),
+            updated_at: utc(p.updated_at),
+            version: p.version,
+        }
+    }
+}
