@@ -273,10 +273,19 @@ async fn passwords_follow_the_policy() {
 }
 
 /// Logins are hashed off the workers behind a cap: they all succeed, queued, and health
-/// checks still answer meanwhile. (How quickly is measured outside the suite.)
+/// checks still answer meanwhile. (How quickly is measured outside the suite.) The account
+/// limit is raised: parallel attempts count against it before any of them succeeds.
 #[tokio::test]
 async fn health_answers_during_a_login_flood() {
-    let app = TestApp::spawn().await;
+    let db = crate::helpers::TestDb::create();
+    let url = db.url().to_owned();
+    let app = TestApp::spawn_with(db, url, |s| {
+        s.login_limits = hamkari_http::LoginLimits {
+            per_account: 50,
+            per_address: 50,
+        }
+    })
+    .await;
     let logins: Vec<_> = (0..12).map(|_| app.login(ADMIN_EMAIL, ADMIN_PASSWORD)).collect();
     let flood = futures_util::future::join_all(logins);
     let probe = async {

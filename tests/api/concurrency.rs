@@ -6,7 +6,9 @@ use futures_util::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{person, TestApp};
+use hamkari_http::LoginLimits;
+
+use crate::helpers::{person, TestApp, TestDb, USER_PASSWORD};
 
 const PARALLEL: usize = 24;
 
@@ -70,4 +72,61 @@ async fn parallel_patches_with_the_same_if_match_have_one_winner() {
         .count();
     assert_eq!((won, lost), (1, PARALLEL - 1), "{statuses:?}");
     assert_eq!(app.get_json(&path, StatusCode::OK).await["version"], 2);
+}
+
+/// Parallel logins against one account: exactly `per_account` passwords are checked (401),
+/// every other attempt is refused before hashing (429), and the right password sent among
+/// them gets in only if its attempt is one of those checked.
+#[tokio::test]
+async fn parallel_logins_check_at_most_the_limit_per_account() {
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let app = TestApp::spawn_with(db, url, |s| {
+        s.login_limits = LoginLimits {
+            per_account: 5,
+            per_address: 1000,
+        }
+    })
+    .await;
+    let user = app.create_user("viewer", &[]).await;
+    let email = user["email"].as_str().unwrap().to_owned();
+    let statuses = join_all((0..40).map(|_| {
+        let (app, email) = (&app, email.clone());
+        async move { app.login(&email, "not the password at all").await.status() }
+    }))
+    .await;
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((checked, refused), (5, 35), "{statuses:?}");
+    // The account stays blocked, for the right password too.
+    assert_eq!(
+        app.login(&email, USER_PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// Parallel logins from one address across many accounts: the address limit holds exactly.
+#[tokio::test]
+async fn parallel_logins_check_at_most_the_limit_per_address() {
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let app = TestApp::spawn_with(db, url, |s| {
+        s.login_limits = LoginLimits {
+            per_account: 5,
+            per_address: 20,
+        }
+    })
+    .await;
+    let statuses = join_all((0..60).map(|i| {
+        let app = &app;
+        async move {
+            app.login(&format!("nobody-{i}@hamkari.test"), "wrong password 123")
+                .await
+                .status()
+        }
+    }))
+    .await;
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((checked, refused), (20, 40), "{statuses:?}");
 }

@@ -7,9 +7,9 @@
 
 use chrono::{Duration, NaiveDateTime};
 use hamkari_domain::api_token::{ApiToken, TokenState};
+pub use hamkari_domain::auth::throttle::Limit;
 use hamkari_domain::user::User;
 use hamkari_persistence::refresh_tokens::{self, RefreshToken};
-pub use hamkari_persistence::throttle::Limit;
 use hamkari_persistence::{api_tokens, secrets, throttle, users, DbConnection};
 use uuid::Uuid;
 
@@ -26,55 +26,66 @@ pub struct LoginKeys {
     pub address: String,
 }
 
+/// The limits a login is held to: per account, and per client address across accounts.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub per_account: Limit,
+    pub per_address: Limit,
+}
+
 /// What a login attempt finds before the password is checked.
 #[derive(Debug)]
 pub enum LoginLookup {
-    /// Too many failures: refused until then, without looking at the password.
+    /// The account or the address has used up its attempts: refused until then, without
+    /// looking at the password.
     Blocked { until: NaiveDateTime },
     /// The account with its stored hash, or none (checked against a dummy all the same).
     Account(Option<(User, String)>),
 }
 
-/// Checks the throttle, then finds the account by (normalized) email.
-pub fn login_lookup(
+/// Takes one attempt from the account and from the address — in the same write transaction,
+/// under their row locks, before any password is hashed — then finds the account by
+/// (normalized) email. At most `attempts` passwords are ever checked per window and key,
+/// however many requests arrive at once. Run inside a write transaction.
+pub fn login_attempt(
     conn: &mut DbConnection,
     email: &str,
     keys: &LoginKeys,
+    limits: LoginLimits,
     now: NaiveDateTime,
 ) -> Result<LoginLookup, AppError> {
-    for key in [&keys.account, &keys.address] {
-        if let Some(until) = throttle::blocked_until(conn, key, now)? {
-            return Ok(LoginLookup::Blocked { until });
+    // Always account before address, so two attempts never wait on each other's locks.
+    let account = throttle::lock(conn, &keys.account, now)?;
+    let address = throttle::lock(conn, &keys.address, now)?;
+    let taken = account
+        .take(limits.per_account, now)
+        .and_then(|account| address.take(limits.per_address, now).map(|address| (account, address)));
+    match taken {
+        Err(until) => Ok(LoginLookup::Blocked { until }),
+        Ok((account, address)) => {
+            throttle::store(conn, &keys.account, &account)?;
+            throttle::store(conn, &keys.address, &address)?;
+            Ok(LoginLookup::Account(users::find_by_email(conn, email)?))
         }
     }
-    Ok(LoginLookup::Account(users::find_by_email(conn, email)?))
 }
 
-/// Counts a failed login against the account and the address.
-pub fn login_failed(
-    conn: &mut DbConnection,
-    keys: &LoginKeys,
-    per_account: Limit,
-    per_address: Limit,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    throttle::record_failure(conn, &keys.account, per_account, now)?;
-    throttle::record_failure(conn, &keys.address, per_address, now)?;
-    Ok(())
-}
-
-/// A successful login: clears the account's failures, stores an upgraded password hash if
+/// A successful login: clears the account's attempts and gives the address its attempt
+/// back, stores an upgraded password hash if
 /// the old one used outdated parameters, and starts a session whose first refresh token
 /// has this hash.
 pub fn login_succeeded(
     conn: &mut DbConnection,
     keys: &LoginKeys,
+    limits: LoginLimits,
     user: &User,
     rehash: Option<&str>,
     refresh_hash: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     throttle::clear(conn, &keys.account)?;
+    let address = throttle::lock(conn, &keys.address, now)?;
+    throttle::store(conn, &keys.address, &address.refund(limits.per_address))?;
     if let Some(hash) = rehash {
         users::set_password_hash(conn, user.id, hash)?;
     }

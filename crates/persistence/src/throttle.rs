@@ -1,66 +1,80 @@
-//! Failed-login counters in the database, so every instance sees the same counts.
+//! Login-throttle windows in the database, so every instance sees the same counts.
+//! (The `failures` column counts attempts taken, successful or not.)
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
+use hamkari_domain::auth::throttle::Window;
 
 use crate::connection::DbConnection;
 use crate::error::DbError;
 use crate::schema::login_throttle;
 
-/// How many failures a key may have within a window before it is blocked, and for how long.
-#[derive(Debug, Clone, Copy)]
-pub struct Limit {
-    pub failures: i64,
-    pub window: Duration,
-    pub block: Duration,
+#[derive(Queryable)]
+struct WindowRow {
+    failures: i64,
+    window_started_at: NaiveDateTime,
+    blocked_until: Option<NaiveDateTime>,
 }
 
-/// When the key is blocked, until when.
-pub fn blocked_until(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> Result<Option<NaiveDateTime>, DbError> {
-    let until: Option<Option<NaiveDateTime>> = login_throttle::table
-        .filter(login_throttle::key.eq(key))
-        .select(login_throttle::blocked_until)
-        .first(conn)
-        .optional()?;
-    Ok(until.flatten().filter(|until| *until > now))
-}
+const COLUMNS: (
+    login_throttle::failures,
+    login_throttle::window_started_at,
+    login_throttle::blocked_until,
+) = (
+    login_throttle::failures,
+    login_throttle::window_started_at,
+    login_throttle::blocked_until,
+);
 
-/// Counts one failure; returns when the key became blocked, if it did.
-pub fn record_failure(
-    conn: &mut DbConnection,
-    key: &str,
-    limit: Limit,
-    now: NaiveDateTime,
-) -> Result<Option<NaiveDateTime>, DbError> {
-    let current: Option<(i64, NaiveDateTime)> = login_throttle::table
-        .filter(login_throttle::key.eq(key))
-        .select((login_throttle::failures, login_throttle::window_started_at))
-        .first(conn)
-        .optional()?;
-    let (failures, window_started_at) = match current {
-        Some((failures, started)) if now - started < limit.window => (failures + 1, started),
-        _ => (1, now),
+/// Reads a key's window and locks it until the transaction ends, creating it if needed.
+/// On PostgreSQL the row lock makes parallel attempts on one key take turns; SQLite's write
+/// transaction holds the whole database already.
+pub fn lock(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> Result<Window, DbError> {
+    let row: WindowRow = match conn {
+        DbConnection::Pg(pg) => {
+            diesel::sql_query(
+                "INSERT INTO login_throttle (key, failures, window_started_at) VALUES ($1, 0, $2) \
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(now)
+            .execute(pg)?;
+            login_throttle::table
+                .filter(login_throttle::key.eq(key))
+                .select(COLUMNS)
+                .for_update()
+                .first(pg)?
+        }
+        DbConnection::Sqlite(lite) => {
+            diesel::sql_query(
+                "INSERT OR IGNORE INTO login_throttle (key, failures, window_started_at) VALUES (?, 0, ?)",
+            )
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(now)
+            .execute(lite)?;
+            login_throttle::table
+                .filter(login_throttle::key.eq(key))
+                .select(COLUMNS)
+                .first(lite)?
+        }
     };
-    let blocked_until = (failures >= limit.failures).then(|| now + limit.block);
-    if current.is_some() {
-        diesel::update(login_throttle::table.filter(login_throttle::key.eq(key)))
-            .set((
-                login_throttle::failures.eq(failures),
-                login_throttle::window_started_at.eq(window_started_at),
-                login_throttle::blocked_until.eq(blocked_until),
-            ))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(login_throttle::table)
-            .values((
-                login_throttle::key.eq(key),
-                login_throttle::failures.eq(failures),
-                login_throttle::window_started_at.eq(window_started_at),
-                login_throttle::blocked_until.eq(blocked_until),
-            ))
-            .execute(conn)?;
-    }
-    Ok(blocked_until)
+    Ok(Window {
+        attempts: row.failures,
+        started_at: row.window_started_at,
+        blocked_until: row.blocked_until,
+    })
+}
+
+pub fn store(conn: &mut DbConnection, key: &str, window: &Window) -> Result<(), DbError> {
+    diesel::update(login_throttle::table.filter(login_throttle::key.eq(key)))
+        .set((
+            login_throttle::failures.eq(window.attempts),
+            login_throttle::window_started_at.eq(window.started_at),
+            login_throttle::blocked_until.eq(window.blocked_until),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn clear(conn: &mut DbConnection, key: &str) -> Result<(), DbError> {

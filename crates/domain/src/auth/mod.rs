@@ -6,6 +6,7 @@ mod password;
 mod principal;
 mod role;
 mod scope;
+pub mod throttle;
 
 pub use api_token::{ApiTokenSecret, API_TOKEN_PREFIX};
 pub use password::Password;

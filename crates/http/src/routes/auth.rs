@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{Duration, NaiveDateTime};
-use hamkari_app::sessions::{self as use_case, Limit, LoginKeys, LoginLookup};
+use hamkari_app::sessions::{self as use_case, Limit, LoginKeys, LoginLimits, LoginLookup};
 use hamkari_domain::auth::Password;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,12 +18,19 @@ use crate::state::AppState;
 
 const REFRESH_PREFIX: &str = "hkr_";
 
-/// `failures` in 15 minutes block the key for 15 minutes.
-fn limit(failures: u32) -> Limit {
+/// `attempts` password checks in 15 minutes; then the key is blocked for 15 minutes.
+fn limit(attempts: u32) -> Limit {
     Limit {
-        failures: i64::from(failures),
+        attempts: i64::from(attempts),
         window: Duration::minutes(15),
         block: Duration::minutes(15),
+    }
+}
+
+fn limits(state: &AppState) -> LoginLimits {
+    LoginLimits {
+        per_account: limit(state.login_limits.per_account),
+        per_address: limit(state.login_limits.per_address),
     }
 }
 
@@ -146,9 +153,13 @@ pub async fn login(
     let keys = throttle_keys(&email, &req);
     let now = state.now();
 
+    let limits = limits(&state);
     let lookup = {
         let (email, keys) = (email.clone(), keys.clone());
-        db::run(&state.db, move |conn| use_case::login_lookup(conn, &email, &keys, now)).await?
+        db::write(&state.db, move |conn| {
+            use_case::login_attempt(conn, &email, &keys, limits, now)
+        })
+        .await?
     };
     let (user, hash) = match lookup {
         LoginLookup::Blocked { until } => return Err(too_many(until, now)),
@@ -166,12 +177,8 @@ pub async fn login(
         _ => None,
     };
 
+    // The attempt was counted before the password was checked; a failure adds nothing.
     let Some(user) = accepted else {
-        let limits = state.login_limits;
-        db::write(&state.db, move |conn| {
-            use_case::login_failed(conn, &keys, limit(limits.per_account), limit(limits.per_address), now)
-        })
-        .await?;
         return Err(invalid_credentials());
     };
 
@@ -188,7 +195,7 @@ pub async fn login(
     let (refresh_secret, refresh_hash) = new_refresh_secret();
     let (user_id, session_version) = (user.id, user.session_version);
     db::write(&state.db, move |conn| {
-        use_case::login_succeeded(conn, &keys, &user, rehash.as_deref(), &refresh_hash, now)
+        use_case::login_succeeded(conn, &keys, limits, &user, rehash.as_deref(), &refresh_hash, now)
     })
     .await?;
     token_response(&state, user_id, session_version, refresh_secret, now)
