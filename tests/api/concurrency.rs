@@ -130,3 +130,55 @@ async fn parallel_logins_check_at_most_the_limit_per_address() {
     let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
     assert_eq!((checked, refused), (20, 40), "{statuses:?}");
 }
+
+/// Two administrators, each removing the other at the same moment (demoting, disabling or
+/// deleting): one wins, the other is told it would leave no administrator, and exactly one
+/// active administrator remains.
+#[tokio::test]
+async fn two_admins_removing_each_other_leave_one() {
+    for (change, body) in [
+        (Method::PATCH, Some(json!({"role": "editor"}))),
+        (Method::PATCH, Some(json!({"disabled": true}))),
+        (Method::DELETE, None),
+    ] {
+        let app = TestApp::spawn().await;
+        let me = app.get_json("/api/v1/auth/me", StatusCode::OK).await;
+        let other = app.create_user("admin", &[]).await;
+        let other_token = app.login_ok(other["email"].as_str().unwrap(), USER_PASSWORD).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let remove = |token: &str, target: &serde_json::Value| {
+            let mut request = app.with_token(token).request(
+                change.clone(),
+                &format!("/api/v1/users/{}", target["id"].as_str().unwrap()),
+            );
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            request.send()
+        };
+        let (first, second) = tokio::join!(remove(&app.admin_token, &other), remove(&other_token, &me));
+        let mut statuses = [first.unwrap().status().as_u16(), second.unwrap().status().as_u16()];
+        statuses.sort_unstable();
+        assert!(
+            statuses == [200, 409] || statuses == [204, 409],
+            "{change} {body:?}: {statuses:?}"
+        );
+        // Whoever is still an administrator lists the active ones: exactly one.
+        let mut active = 0;
+        for token in [&app.admin_token, &other_token] {
+            let response = app.with_token(token).get("/api/v1/users?role=admin&limit=200").await;
+            if response.status() == StatusCode::OK {
+                let users: serde_json::Value = response.json().await.unwrap();
+                active = users["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|u| u["disabled"] == false)
+                    .count();
+            }
+        }
+        assert_eq!(active, 1, "{change} {body:?}");
+    }
+}

@@ -7,7 +7,7 @@
 use hamkari_domain::auth::Role;
 use hamkari_domain::precondition::IfMatch;
 use hamkari_domain::user::{NewUser, User, UserChanges};
-use hamkari_persistence::locks::{lock_row, Locked};
+use hamkari_persistence::locks::lock_user_changes;
 use hamkari_persistence::page::Page;
 pub use hamkari_persistence::users::UserFilter;
 use hamkari_persistence::{organizations, refresh_tokens, users as store, DbConnection};
@@ -77,9 +77,10 @@ fn keep_an_admin(conn: &mut DbConnection, before: &User, after: Option<&User>) -
     Ok(())
 }
 
-/// Loads a user for a change, locked so two administrators demoting each other queue.
+/// Loads a user for a change, after every other change to users has committed: two
+/// administrators demoting each other at once must not both see the other still an admin.
 fn load_locked(conn: &mut DbConnection, id: Uuid) -> Result<(User, String), AppError> {
-    lock_row(conn, Locked::Users, id)?;
+    lock_user_changes(conn)?;
     store::find(conn, id)?.ok_or_else(not_found)
 }
 

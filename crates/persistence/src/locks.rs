@@ -43,3 +43,18 @@ pub fn lock_row(conn: &mut DbConnection, table: Locked, id: uuid::Uuid) -> Resul
     }
     Ok(())
 }
+
+/// Serializes every change to users until the transaction ends (PostgreSQL; SQLite's write
+/// transactions are serial already). Row locks are not enough for "an active administrator
+/// remains": two administrators demoting each other lock two different rows, both count two
+/// admins, and both succeed. Changes to users are rare, so one lock for all costs nothing.
+pub fn lock_user_changes(conn: &mut DbConnection) -> Result<(), DbError> {
+    /// An arbitrary key, fixed so every instance takes the same lock ("hamkari users").
+    const USERS: i64 = 0x6861_6d6b_7573_6572;
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(USERS)
+            .execute(pg)?;
+    }
+    Ok(())
+}
