@@ -165,6 +165,10 @@ async fn filters_paging_and_the_ndjson_stream() {
     assert_problem(unknown, StatusCode::BAD_REQUEST, "invalid_query").await;
     let bad_sort = app.get("/api/v1/audit-events?sort=name").await;
     assert_eq!(bad_sort.status(), StatusCode::BAD_REQUEST);
+    let bad_kind = app.get("/api/v1/audit-events?resource_type=spaceship").await;
+    assert_problem(bad_kind, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let long_action = format!("/api/v1/audit-events?action={}", "a".repeat(65));
+    assert_problem(app.get(&long_action).await, StatusCode::BAD_REQUEST, "invalid_query").await;
 }
 
 fn urlencode(value: &str) -> String {

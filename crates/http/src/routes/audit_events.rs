@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::QueryParams;
+use crate::extract::{query_error, QueryParams};
 use crate::pagination::{self, utc, ListPage, Paging};
 use crate::state::AppState;
 
@@ -67,17 +67,47 @@ impl From<EventRecord> for AuditEventBody {
     }
 }
 
+/// The kinds of resource events are recorded for.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    Organization,
+    Member,
+    Membership,
+    Project,
+    WorkingGroup,
+    User,
+    ApiToken,
+}
+
+impl ResourceType {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Organization => "organization",
+            Self::Member => "member",
+            Self::Membership => "membership",
+            Self::Project => "project",
+            Self::WorkingGroup => "working_group",
+            Self::User => "user",
+            Self::ApiToken => "api_token",
+        }
+    }
+}
+
+/// An event action as recorded: lower-case words joined by `_`.
+const ACTION_PATTERN: &str = "^[a-z_]{1,64}$";
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListAuditEvents {
-    #[param(max_length = 64)]
-    resource_type: Option<String>,
+    resource_type: Option<ResourceType>,
     resource_id: Option<Uuid>,
     actor_id: Option<Uuid>,
     /// Events that concern this organization.
     organization_id: Option<Uuid>,
-    #[param(max_length = 64)]
+    /// `created`, `updated`, `deleted`, `transitioned`, `member_added`, …
+    #[param(pattern = "^[a-z_]{1,64}$")]
     action: Option<String>,
     /// Events at or after this time.
     since: Option<DateTime<Utc>>,
@@ -132,8 +162,14 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let paging = Paging::parse(q.sort, "at", &[("at", ())], |()| true, q.limit, q.cursor)?;
+    if let Some(action) = &q.action {
+        let plain = (1..=64).contains(&action.len()) && action.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if !plain {
+            return Err(query_error("action", "invalid", format!("must match {ACTION_PATTERN}")));
+        }
+    }
     let filter = EventFilter {
-        resource_type: q.resource_type,
+        resource_type: q.resource_type.map(|kind| kind.as_str().to_owned()),
         resource_id: q.resource_id,
         actor_id: q.actor_id,
         organization_id: q.organization_id,
