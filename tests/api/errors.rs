@@ -158,3 +158,36 @@ async fn every_response_carries_a_request_id() {
         .unwrap();
     assert_ne!(response.headers()["x-request-id"], "has spaces and is \"odd\"");
 }
+
+/// Headers past the server's limit are refused as problem+json too, before authentication
+/// (a client that cannot send its headers cannot fix its token either).
+#[tokio::test]
+async fn oversized_headers_are_431_problems() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::GET, "/api/v1/organizations")
+        .header("X-Padding", "a".repeat(20 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().contains_key("x-request-id"));
+    assert_problem(
+        response,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers_too_large",
+    )
+    .await;
+    let mut many = app.anonymous().request(Method::GET, "/health/live");
+    for i in 0..70 {
+        many = many.header(format!("x-extra-{i}"), "1");
+    }
+    let response = many.send().await.unwrap();
+    assert_problem(
+        response,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers_too_large",
+    )
+    .await;
+    // An ordinary request still works.
+    assert_eq!(app.get("/api/v1/organizations").await.status(), StatusCode::OK);
+}

@@ -24,6 +24,10 @@ async fn the_served_document_matches_the_code_and_docs_render() {
     let docs = app.get("/docs/").await;
     assert_eq!(docs.status(), StatusCode::OK);
     assert!(docs.text().await.unwrap().contains("swagger"));
+    // Without the slash, a redirect to it (the test client does not follow redirects).
+    let bare = app.anonymous().get("/docs").await;
+    assert_eq!(bare.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(bare.headers()["location"], "/docs/");
 }
 
 /// The committed contract is exactly what the code generates

@@ -109,6 +109,12 @@ impl Application {
                 .split_for_parts();
             let document = document.clone();
             app.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from(OPENAPI_PATH)))
+                // People type the address without the slash; Swagger UI's relative links need it.
+                .service(web::resource("/docs").route(web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+                        .finish()
+                })))
                 .service(web::resource(OPENAPI_PATH).route(web::get().to(move || {
                     let document = document.clone();
                     async move { HttpResponse::Ok().content_type(ContentType::json()).body(document) }

@@ -41,6 +41,14 @@ pub async fn observe(
     let started = Instant::now();
     req.extensions_mut().insert(RequestId(id.clone()));
     async move {
+        if let Some(refusal) = oversized_head(&req) {
+            let mut response = req.into_response(refusal);
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                response.headers_mut().insert(REQUEST_ID, value);
+            }
+            tracing::info!(status = 431, "request head too large");
+            return Ok(response);
+        }
         let response = match next.call(req).await {
             Ok(response) => response.map_into_boxed_body(),
             Err(err) => return Err(err),
@@ -60,6 +68,32 @@ pub async fn observe(
     }
     .instrument(span)
     .await
+}
+
+/// The largest request head (header names and values) and the most headers we read.
+/// actix's own parser answers a bare 431 beyond 128 KiB or 96 headers, before any of our
+/// code runs; below that, this limit answers first, as problem+json like every error.
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+const MAX_HEADERS: usize = 64;
+
+fn oversized_head(req: &ServiceRequest) -> Option<actix_web::HttpResponse> {
+    let headers = req.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let count = headers.len();
+    (bytes > MAX_HEAD_BYTES || count > MAX_HEADERS).then(|| {
+        problem_response(
+            actix_web::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!(
+                "The request headers are too large: at most {MAX_HEADERS} headers and {} KiB in all.",
+                MAX_HEAD_BYTES / 1024
+            ),
+            None,
+        )
+    })
 }
 
 /// Rewrites an error response that some layer produced without a problem body
