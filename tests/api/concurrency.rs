@@ -182,3 +182,40 @@ async fn two_admins_removing_each_other_leave_one() {
         assert_eq!(active, 1, "{change} {body:?}");
     }
 }
+
+/// Removing two partners of one project at once: both are removed (the project's version
+/// covers its participants, so the second waits for the first instead of failing on it).
+#[tokio::test]
+async fn parallel_partner_removals_both_apply() {
+    let app = TestApp::spawn().await;
+    let mut ids = Vec::new();
+    for name in ["انجمن یک", "انجمن دو", "انجمن سه", "انجمن چهار"] {
+        ids.push(app.create_org(crate::helpers::org(name)).await["id"].clone());
+    }
+    let project = app
+        .post_json(
+            "/api/v1/projects",
+            &json!({"title": "پروژه چهارجانبه", "kind": "research", "lead_organization_id": ids[0], "organization_ids": ids}),
+        )
+        .await;
+    assert_eq!(project.status(), StatusCode::CREATED);
+    let project: serde_json::Value = project.json().await.unwrap();
+    let base = format!("/api/v1/projects/{}/organizations", project["id"].as_str().unwrap());
+    let (one, two) = (
+        format!("{base}/{}", ids[1].as_str().unwrap()),
+        format!("{base}/{}", ids[2].as_str().unwrap()),
+    );
+    let (first, second) = tokio::join!(app.delete(&one), app.delete(&two));
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::NO_CONTENT, StatusCode::NO_CONTENT)
+    );
+    let stored = app
+        .get_json(
+            &format!("/api/v1/projects/{}", project["id"].as_str().unwrap()),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(stored["organizations"].as_array().unwrap().len(), 2);
+    assert_eq!(stored["version"], project["version"].as_i64().unwrap() + 2);
+}
