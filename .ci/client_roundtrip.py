@@ -60,7 +60,7 @@ def main(base_url: str) -> None:
     membership = create_membership.sync(
         id=org.id,
         client=client,
-        body=CreateMembership(member_id=person.id, role=MembershipRole.BOARD_CHAIR, started_on=datetime.date(2024, 3, 20)),
+        body=CreateMembership(member_id=person.id, role=MembershipRole.BOARD_CHAIR, starts_on=datetime.date(2024, 3, 20)),
     )
     membership = expect(membership, MembershipBody, "create membership")
 

@@ -232,7 +232,7 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
         (&audit, 8, "member", "2019-12-01"),
     ];
     for (org, who, role, since) in memberships {
-        let body = json!({"member_id": member[who], "role": role, "started_on": since});
+        let body = json!({"member_id": member[who], "role": role, "starts_on": since});
         api.post(&format!("/api/v1/organizations/{org}/memberships"), body)
             .await?;
     }

@@ -85,7 +85,7 @@ async fn member_in(app: &TestApp, organizations: &[&str]) -> String {
         created(
             app,
             &format!("/api/v1/organizations/{organization}/memberships"),
-            json!({"member_id": member["id"], "role": "member", "started_on": "2024-01-01"}),
+            json!({"member_id": member["id"], "role": "member", "starts_on": "2024-01-01"}),
         )
         .await;
     }
@@ -164,13 +164,13 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
             let membership = created(
                 app,
                 &format!("/api/v1/organizations/{a}/memberships"),
-                json!({"member_id": member["id"], "role": "member", "started_on": "2024-01-01"}),
+                json!({"member_id": member["id"], "role": "member", "starts_on": "2024-01-01"}),
             )
             .await;
             let path = format!("/api/v1/memberships/{}", id(&membership));
             match operation {
                 "membership.read" => (Method::GET, path, None),
-                "membership.update" => (Method::PATCH, path, Some(json!({"ended_on": "2025-12-31"}))),
+                "membership.update" => (Method::PATCH, path, Some(json!({"ends_on": "2025-12-31"}))),
                 _ => (Method::DELETE, path, None),
             }
         }
@@ -179,7 +179,7 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
             (
                 Method::POST,
                 format!("/api/v1/organizations/{a}/memberships"),
-                Some(json!({"member_id": member["id"], "role": "member", "started_on": "2024-01-01"})),
+                Some(json!({"member_id": member["id"], "role": "member", "starts_on": "2024-01-01"})),
             )
         }
         "project.list" => (Method::GET, "/api/v1/projects".into(), None),

@@ -386,13 +386,13 @@ impl TestApp {
         org: &Value,
         member: &Value,
         role: &str,
-        started_on: &str,
-        ended_on: Option<&str>,
+        starts_on: &str,
+        ends_on: Option<&str>,
     ) -> Response {
         let path = format!("/api/v1/organizations/{}/memberships", org["id"].as_str().unwrap());
         self.post_json(
             &path,
-            &json!({"member_id": member["id"], "role": role, "started_on": started_on, "ended_on": ended_on}),
+            &json!({"member_id": member["id"], "role": role, "starts_on": starts_on, "ends_on": ends_on}),
         )
         .await
     }
@@ -403,10 +403,10 @@ impl TestApp {
         org: &Value,
         member: &Value,
         role: &str,
-        started_on: &str,
-        ended_on: Option<&str>,
+        starts_on: &str,
+        ends_on: Option<&str>,
     ) -> Value {
-        let response = self.add_membership(org, member, role, started_on, ended_on).await;
+        let response = self.add_membership(org, member, role, starts_on, ends_on).await;
         let status = response.status();
         let body: Value = response.json().await.expect("json body");
         assert_eq!(status, StatusCode::CREATED, "adding a membership: {body}");

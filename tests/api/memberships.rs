@@ -31,7 +31,7 @@ async fn a_membership_embeds_both_names() {
         (body["role"].as_str(), body["current"].as_bool()),
         (Some("board_member"), Some(true))
     );
-    assert_eq!(body["ended_on"], Value::Null);
+    assert_eq!(body["ends_on"], Value::Null);
     assert_eq!(app.get_json(&location, StatusCode::OK).await, body);
 }
 
@@ -47,12 +47,12 @@ async fn terms_are_validated() {
         "validation_failed",
     )
     .await;
-    assert_eq!(error_fields(&problem), ["ended_on"]);
+    assert_eq!(error_fields(&problem), ["ends_on"]);
     let path = format!("/api/v1/organizations/{}/memberships", a["id"].as_str().unwrap());
     let response = app
         .post_json(
             &path,
-            &json!({"member_id": member["id"], "role": "member", "started_on": "2024-01-01", "end_reason": "استعفا"}),
+            &json!({"member_id": member["id"], "role": "member", "starts_on": "2024-01-01", "end_reason": "استعفا"}),
         )
         .await;
     let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
@@ -60,7 +60,7 @@ async fn terms_are_validated() {
     let response = app
         .post_json(
             &path,
-            &json!({"member_id": "019a0000-0000-7000-8000-000000000000", "role": "member", "started_on": "2024-01-01"}),
+            &json!({"member_id": "019a0000-0000-7000-8000-000000000000", "role": "member", "starts_on": "2024-01-01"}),
         )
         .await;
     let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
@@ -68,7 +68,7 @@ async fn terms_are_validated() {
     let response = app
         .post_json(
             &path,
-            &json!({"member_id": member["id"], "role": "president", "started_on": "2024-01-01"}),
+            &json!({"member_id": member["id"], "role": "president", "starts_on": "2024-01-01"}),
         )
         .await;
     let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
@@ -76,7 +76,7 @@ async fn terms_are_validated() {
     let response = app
         .post_json(
             "/api/v1/organizations/019a0000-0000-7000-8000-000000000000/memberships",
-            &json!({"member_id": member["id"], "role": "member", "started_on": "2024-01-01"}),
+            &json!({"member_id": member["id"], "role": "member", "starts_on": "2024-01-01"}),
         )
         .await;
     assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
@@ -107,7 +107,7 @@ async fn one_open_membership_per_person_organization_and_role() {
         .await;
     let path = format!("/api/v1/memberships/{}", first["id"].as_str().unwrap());
     let ended: Value = app
-        .patch_json(&path, &json!({"ended_on": "2024-12-31", "end_reason": "پایان دوره"}))
+        .patch_json(&path, &json!({"ends_on": "2024-12-31", "end_reason": "پایان دوره"}))
         .await
         .json()
         .await
@@ -119,7 +119,7 @@ async fn one_open_membership_per_person_organization_and_role() {
     app.add_membership_ok(&a, &member, "member", "2025-01-01", None).await;
     // Reopening the first would overlap the second.
     assert_problem(
-        app.patch_json(&path, &json!({"ended_on": null})).await,
+        app.patch_json(&path, &json!({"ends_on": null})).await,
         StatusCode::CONFLICT,
         "duplicate_membership",
     )
@@ -175,7 +175,7 @@ async fn an_organization_has_one_board_chair_at_a_time() {
     let response = app
         .request(Method::PATCH, &chair_path)
         .header("If-Match", "\"1\"")
-        .json(&json!({"ended_on": "2025-12-31"}))
+        .json(&json!({"ends_on": "2025-12-31"}))
         .send()
         .await
         .unwrap();
@@ -274,7 +274,7 @@ async fn editors_and_bound_tokens_manage_only_their_organizations_memberships() 
         .await;
     for credential in [&editor, &token] {
         let client = app.with_token(credential);
-        let body = json!({"member_id": member["id"], "role": "inspector", "started_on": "2024-01-01"});
+        let body = json!({"member_id": member["id"], "role": "inspector", "starts_on": "2024-01-01"});
         let response = client
             .post_json(
                 &format!("/api/v1/organizations/{}/memberships", theirs["id"].as_str().unwrap()),
@@ -283,7 +283,7 @@ async fn editors_and_bound_tokens_manage_only_their_organizations_memberships() 
             .await;
         assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
         assert_problem(
-            client.patch_json(&their_path, &json!({"ended_on": "2024-01-01"})).await,
+            client.patch_json(&their_path, &json!({"ends_on": "2024-01-01"})).await,
             StatusCode::FORBIDDEN,
             "forbidden",
         )
@@ -294,7 +294,7 @@ async fn editors_and_bound_tokens_manage_only_their_organizations_memberships() 
     }
     // Their own organization is theirs to manage.
     let client = app.with_token(&editor);
-    let body = json!({"member_id": member["id"], "role": "member", "started_on": "2024-01-01"});
+    let body = json!({"member_id": member["id"], "role": "member", "starts_on": "2024-01-01"});
     let response = client
         .post_json(
             &format!("/api/v1/organizations/{}/memberships", ours["id"].as_str().unwrap()),
@@ -308,7 +308,7 @@ async fn editors_and_bound_tokens_manage_only_their_organizations_memberships() 
         app.with_token(&token).delete(&created_path).await.status(),
         StatusCode::NO_CONTENT
     );
-    assert_eq!(app.get_json(&their_path, StatusCode::OK).await["ended_on"], Value::Null);
+    assert_eq!(app.get_json(&their_path, StatusCode::OK).await["ends_on"], Value::Null);
 }
 
 #[tokio::test]
@@ -340,7 +340,7 @@ async fn every_membership_change_leaves_one_event_and_a_refused_one_none() {
     let id = created["id"].as_str().unwrap();
     let path = format!("/api/v1/memberships/{id}");
     let ended = app
-        .patch_json(&path, &json!({"ended_on": "2024-01-01", "end_reason": "پایان دوره"}))
+        .patch_json(&path, &json!({"ends_on": "2024-01-01", "end_reason": "پایان دوره"}))
         .await;
     assert_eq!(ended.status(), StatusCode::OK);
 
@@ -349,7 +349,7 @@ async fn every_membership_change_leaves_one_event_and_a_refused_one_none() {
     let duplicate = app.add_membership(&a, &member, "secretary", "2023-01-01", None).await;
     assert_problem(duplicate, StatusCode::CONFLICT, "duplicate_membership").await;
     assert_problem(
-        app.patch_json(&path, &json!({"ended_on": "2019-01-01"})).await,
+        app.patch_json(&path, &json!({"ends_on": "2019-01-01"})).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
@@ -376,10 +376,10 @@ async fn every_membership_change_leaves_one_event_and_a_refused_one_none() {
     assert_eq!(first["after"]["role"], "secretary");
     assert_eq!(first["after"]["member_id"], member["id"]);
     assert_eq!(first["after"]["organization_id"], org_id);
-    assert_eq!(updated["before"]["ended_on"], Value::Null);
-    assert_eq!(updated["after"]["ended_on"], "2024-01-01");
+    assert_eq!(updated["before"]["ends_on"], Value::Null);
+    assert_eq!(updated["after"]["ends_on"], "2024-01-01");
     assert_eq!(updated["after"]["end_reason"], "پایان دوره");
-    assert_eq!(deleted["before"]["ended_on"], "2024-01-01");
+    assert_eq!(deleted["before"]["ends_on"], "2024-01-01");
     assert_eq!(deleted["before"]["version"], 2);
     assert_eq!(deleted["after"], Value::Null);
 }

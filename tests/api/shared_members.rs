@@ -294,7 +294,7 @@ async fn adding_another_organizations_member_gives_no_rights_over_them() {
     let client = app.with_token(&editor);
 
     // A's editor may record that B's member belongs to A too…
-    let body = serde_json::json!({"member_id": member["id"], "role": "member", "started_on": "2024-01-01"});
+    let body = serde_json::json!({"member_id": member["id"], "role": "member", "starts_on": "2024-01-01"});
     let added = client
         .post_json(&format!("/api/v1/organizations/{}/memberships", id(&a)), &body)
         .await;

@@ -93,27 +93,27 @@ impl RoleFilter {
     }
 }
 
-/// A term from `started_on` to `ended_on` inclusive; open-ended while `ended_on` is `None`.
+/// A term from `starts_on` to `ends_on` inclusive; open-ended while `ends_on` is `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Term {
-    pub started_on: NaiveDate,
-    pub ended_on: Option<NaiveDate>,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
 }
 
 impl Term {
-    pub fn new(started_on: NaiveDate, ended_on: Option<NaiveDate>) -> Result<Self, FieldProblem> {
-        match ended_on {
-            Some(end) if end < started_on => Err(FieldProblem::new("before_start", "must be on or after started_on")),
-            _ => Ok(Self { started_on, ended_on }),
+    pub fn new(starts_on: NaiveDate, ends_on: Option<NaiveDate>) -> Result<Self, FieldProblem> {
+        match ends_on {
+            Some(end) if end < starts_on => Err(FieldProblem::new("before_start", "must be on or after starts_on")),
+            _ => Ok(Self { starts_on, ends_on }),
         }
     }
 
     pub fn is_current_on(&self, day: NaiveDate) -> bool {
-        self.started_on <= day && self.ended_on.is_none_or(|end| day <= end)
+        self.starts_on <= day && self.ends_on.is_none_or(|end| day <= end)
     }
 
     pub fn overlaps(&self, other: &Term) -> bool {
-        let ends_before = |a: &Term, b: &Term| a.ended_on.is_some_and(|end| end < b.started_on);
+        let ends_before = |a: &Term, b: &Term| a.ends_on.is_some_and(|end| end < b.starts_on);
         !ends_before(self, other) && !ends_before(other, self)
     }
 }
@@ -170,8 +170,8 @@ pub struct MembershipInput {
     pub member_id: Uuid,
     pub organization_id: Uuid,
     pub role: MembershipRole,
-    pub started_on: NaiveDate,
-    pub ended_on: Option<NaiveDate>,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
     pub end_reason: Option<String>,
 }
 
@@ -179,8 +179,8 @@ pub struct MembershipInput {
 #[derive(Debug, Default)]
 pub struct MembershipChanges {
     pub role: Option<MembershipRole>,
-    pub started_on: Option<NaiveDate>,
-    pub ended_on: Option<Option<NaiveDate>>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<Option<NaiveDate>>,
     pub end_reason: Option<Option<String>>,
 }
 
@@ -191,17 +191,17 @@ fn end_reason(raw: &str) -> Result<String, FieldProblem> {
 /// The term and end reason must agree: a reason only for a membership that ended.
 fn check_term_and_reason(
     errors: &mut ValidationErrors,
-    started_on: NaiveDate,
-    ended_on: Option<NaiveDate>,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
     reason: Option<String>,
 ) -> (Option<Term>, Option<Option<String>>) {
-    let term = errors.check("ended_on", Term::new(started_on, ended_on));
+    let term = errors.check("ends_on", Term::new(starts_on, ends_on));
     let reason = match reason {
-        Some(_) if ended_on.is_none() => {
+        Some(_) if ends_on.is_none() => {
             errors.push(crate::FieldError::new(
                 "end_reason",
                 "without_end",
-                "can be given only with ended_on",
+                "can be given only with ends_on",
             ));
             None
         }
@@ -214,7 +214,7 @@ fn check_term_and_reason(
 impl Membership {
     pub fn create(input: MembershipInput, id: Uuid, now: NaiveDateTime) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        let (term, end_reason) = check_term_and_reason(&mut errors, input.started_on, input.ended_on, input.end_reason);
+        let (term, end_reason) = check_term_and_reason(&mut errors, input.starts_on, input.ends_on, input.end_reason);
         match (term, end_reason) {
             (Some(term), Some(end_reason)) if errors.is_empty() => Ok(Self {
                 id,
@@ -233,15 +233,15 @@ impl Membership {
 
     pub fn apply(&mut self, changes: MembershipChanges, now: NaiveDateTime) -> Result<bool, ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        let started_on = changes.started_on.unwrap_or(self.term.started_on);
-        let ended_on = changes.ended_on.unwrap_or(self.term.ended_on);
+        let starts_on = changes.starts_on.unwrap_or(self.term.starts_on);
+        let ends_on = changes.ends_on.unwrap_or(self.term.ends_on);
         // Ending a membership keeps a reason given earlier; reopening it drops the reason.
         let reason = match changes.end_reason {
             Some(reason) => reason,
-            None if ended_on.is_none() => None,
+            None if ends_on.is_none() => None,
             None => self.end_reason.clone(),
         };
-        let (term, end_reason) = check_term_and_reason(&mut errors, started_on, ended_on, reason);
+        let (term, end_reason) = check_term_and_reason(&mut errors, starts_on, ends_on, reason);
         let (Some(term), Some(end_reason)) = (term, end_reason) else {
             return Err(errors);
         };
@@ -286,8 +286,8 @@ mod tests {
                 member_id: member,
                 organization_id: org,
                 role,
-                started_on: start,
-                ended_on: end,
+                starts_on: start,
+                ends_on: end,
                 end_reason: None,
             },
             Uuid::now_v7(),
@@ -322,7 +322,7 @@ mod tests {
         );
         // A successor after the term ends is fine; so is a chair of another organization.
         let mut ended = chair.clone();
-        ended.term.ended_on = Some(day(2023, 12, 31));
+        ended.term.ends_on = Some(day(2023, 12, 31));
         assert!(rival.check_against(&[ended]).is_ok());
         let elsewhere = membership(
             Uuid::now_v7(),
@@ -360,8 +360,8 @@ mod tests {
                 member_id: Uuid::now_v7(),
                 organization_id: Uuid::now_v7(),
                 role: MembershipRole::Member,
-                started_on: day(2020, 1, 1),
-                ended_on: None,
+                starts_on: day(2020, 1, 1),
+                ends_on: None,
                 end_reason: Some("استعفا".into()),
             },
             Uuid::now_v7(),
@@ -377,7 +377,7 @@ mod tests {
             None,
         );
         let changes = MembershipChanges {
-            ended_on: Some(Some(day(2021, 1, 1))),
+            ends_on: Some(Some(day(2021, 1, 1))),
             end_reason: Some(Some("استعفا".into())),
             ..Default::default()
         };
@@ -387,7 +387,7 @@ mod tests {
         assert!(m
             .apply(
                 MembershipChanges {
-                    ended_on: Some(None),
+                    ends_on: Some(None),
                     ..Default::default()
                 },
                 now()
@@ -395,10 +395,10 @@ mod tests {
             .unwrap());
         assert_eq!(m.end_reason, None);
         let bad = MembershipChanges {
-            ended_on: Some(Some(day(2019, 1, 1))),
+            ends_on: Some(Some(day(2019, 1, 1))),
             ..Default::default()
         };
-        assert_eq!(m.apply(bad, now()).unwrap_err().0[0].field, "ended_on");
+        assert_eq!(m.apply(bad, now()).unwrap_err().0[0].field, "ends_on");
     }
 
     #[test]

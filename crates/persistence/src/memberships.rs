@@ -74,8 +74,8 @@ fn to_view(row: Row) -> Result<MembershipView, DbError> {
             organization_id: m.2 .0,
             role,
             term: Term {
-                started_on: m.4,
-                ended_on: m.5,
+                starts_on: m.4,
+                ends_on: m.5,
             },
             end_reason: m.6,
             created_at: m.7,
@@ -111,8 +111,8 @@ pub fn insert(conn: &mut DbConnection, m: &Membership) -> Result<(), DbError> {
             memberships::member_id.eq(Id(m.member_id)),
             memberships::organization_id.eq(Id(m.organization_id)),
             memberships::role.eq(m.role.as_str()),
-            memberships::started_on.eq(m.term.started_on),
-            memberships::ended_on.eq(m.term.ended_on),
+            memberships::started_on.eq(m.term.starts_on),
+            memberships::ended_on.eq(m.term.ends_on),
             memberships::end_reason.eq(&m.end_reason),
             memberships::created_at.eq(m.created_at),
             memberships::updated_at.eq(m.updated_at),
@@ -137,8 +137,8 @@ pub fn update(conn: &mut DbConnection, m: &Membership, expected_version: i64) ->
     )
     .set((
         memberships::role.eq(m.role.as_str()),
-        memberships::started_on.eq(m.term.started_on),
-        memberships::ended_on.eq(m.term.ended_on),
+        memberships::started_on.eq(m.term.starts_on),
+        memberships::ended_on.eq(m.term.ends_on),
         memberships::end_reason.eq(&m.end_reason),
         memberships::updated_at.eq(m.updated_at),
         memberships::version.eq(m.version),

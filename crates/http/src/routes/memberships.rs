@@ -40,9 +40,9 @@ pub struct MembershipBody {
     pub member: MemberRef,
     pub organization: OrganizationRef,
     pub role: MembershipRole,
-    pub started_on: NaiveDate,
+    pub starts_on: NaiveDate,
     /// Null while the membership is open.
-    pub ended_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
     pub end_reason: Option<String>,
     /// Whether the membership is current today.
     pub current: bool,
@@ -70,8 +70,8 @@ impl MembershipBody {
                 slug: v.organization_slug,
             },
             role: m.role,
-            started_on: m.term.started_on,
-            ended_on: m.term.ended_on,
+            starts_on: m.term.starts_on,
+            ends_on: m.term.ends_on,
             end_reason: m.end_reason,
             current: m.term.is_current_on(today),
             created_at: utc(m.created_at),
@@ -83,31 +83,31 @@ impl MembershipBody {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"member_id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b", "role": "board_chair", "started_on": "2024-03-20"}))]
+#[schema(example = json!({"member_id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b", "role": "board_chair", "starts_on": "2024-03-20"}))]
 pub struct CreateMembership {
     pub member_id: Uuid,
     pub role: MembershipRole,
-    pub started_on: NaiveDate,
-    /// On or after `started_on`; omit while the membership is open.
-    pub ended_on: Option<NaiveDate>,
-    /// Only with `ended_on`.
+    pub starts_on: NaiveDate,
+    /// On or after `starts_on`; omit while the membership is open.
+    pub ends_on: Option<NaiveDate>,
+    /// Only with `ends_on`.
     pub end_reason: Option<String>,
 }
 
-/// Changes to a membership; `null` reopens (`ended_on`) or clears (`end_reason`).
+/// Changes to a membership; `null` reopens (`ends_on`) or clears (`end_reason`).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"ended_on": "2026-03-20", "end_reason": "پایان دوره"}))]
+#[schema(example = json!({"ends_on": "2026-03-20", "end_reason": "پایان دوره"}))]
 pub struct UpdateMembership {
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = MembershipRole)]
     pub role: Patch<MembershipRole>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = NaiveDate)]
-    pub started_on: Patch<NaiveDate>,
+    pub starts_on: Patch<NaiveDate>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<NaiveDate>)]
-    pub ended_on: Patch<NaiveDate>,
+    pub ends_on: Patch<NaiveDate>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<String>)]
     pub end_reason: Patch<String>,
@@ -160,7 +160,7 @@ fn list_filter(q: ListMemberships, today: NaiveDate) -> Result<(MembershipFilter
 
 /// Add a membership to an organization.
 ///
-/// Rules: `ended_on` ≥ `started_on`; one membership per person, organization and role over
+/// Rules: `ends_on` ≥ `starts_on`; one membership per person, organization and role over
 /// any period; one board chair per organization at a time (409 otherwise). Editors and bound
 /// tokens add only to their own organizations. Scope: `members:write`.
 #[utoipa::path(
@@ -191,8 +191,8 @@ pub async fn create(
         member_id: b.member_id,
         organization_id: id.into_inner(),
         role: b.role,
-        started_on: b.started_on,
-        ended_on: b.ended_on,
+        starts_on: b.starts_on,
+        ends_on: b.ends_on,
         end_reason: b.end_reason,
     };
     let view = db::write(&state.db, move |conn| use_case::create(conn, &caller.0, input)).await?;
@@ -331,8 +331,8 @@ pub async fn update(
     let mut errors = ValidationErrors::default();
     let changes = MembershipChanges {
         role: b.role.required("role", &mut errors),
-        started_on: b.started_on.required("started_on", &mut errors),
-        ended_on: b.ended_on.optional(),
+        starts_on: b.starts_on.required("starts_on", &mut errors),
+        ends_on: b.ends_on.optional(),
         end_reason: b.end_reason.optional(),
     };
     if !errors.is_empty() {
@@ -347,7 +347,7 @@ pub async fn update(
     Ok(with_etag(HttpResponse::Ok(), view.membership.version).json(MembershipBody::new(view, today)))
 }
 
-/// Delete a membership (a record made in error; to end one, set `ended_on`).
+/// Delete a membership (a record made in error; to end one, set `ends_on`).
 ///
 /// Honours `If-Match`. Scope: `members:write`.
 #[utoipa::path(
