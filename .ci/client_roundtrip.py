@@ -15,6 +15,7 @@ from hamkari_client.models import (
     CreateMember,
     CreateMembership,
     CreateOrganization,
+    ListMembersRole,
     LoginRequest,
     MemberBody,
     MembershipBody,
@@ -72,7 +73,7 @@ def main(base_url: str) -> None:
     # Search with Arabic letters finds the Persian name (normalized search keys).
     found = list_organizations.sync(client=client, q="آزمايشگاه")
     assert [o.id for o in found.items] == [org.id], found
-    board = list_members.sync(client=client, organization_id=org.id, role="board")
+    board = list_members.sync(client=client, organization_id=org.id, role=ListMembersRole.BOARD)
     assert [m.id for m in board.items] == [person.id], board
     missing = get_member.sync(id=membership.id, client=client)
     expect(missing, Problem, "get member by a membership id")

@@ -279,6 +279,19 @@ async fn bad_questions_are_400() {
     )
     .await;
     assert_eq!(error_fields(&problem), ["with"]);
+    // Present, but naming only the organization asked from: well-formed, unusable.
+    let problem = assert_problem(
+        app.get(&format!(
+            "/api/v1/organizations/{}/shared-members?with={}",
+            id(&a),
+            id(&a)
+        ))
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["with"]);
 }
 
 #[tokio::test]

@@ -136,6 +136,11 @@ async fn changing_ones_own_password_needs_the_current_one() {
             json!({"password": new_password, "current_password": "not the password"}),
             "incorrect",
         ),
+        // Longer than the document's `maxLength`, refused before any hashing.
+        (
+            json!({"password": new_password, "current_password": "x".repeat(1100)}),
+            "too_long",
+        ),
     ] {
         let problem = assert_problem(
             app.patch_json(&path, &change).await,

@@ -211,8 +211,23 @@ pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix
     ApiError::NotFound(format!("No resource at this address ({err}).")).into()
 }
 
-/// The `q` parameter as a normalized search key, at most 200 characters.
+/// Refuses a query value longer than the `maxLength` the document gives it (in characters,
+/// as JSON Schema counts them).
+pub fn query_at_most(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
+    if value.is_some_and(|v| v.chars().count() > max) {
+        return Err(query_error(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// The `q` parameter as a normalized search key, at most 200 characters as sent and after
+/// normalizing.
 pub fn search_param(q: Option<String>) -> Result<Option<String>, ApiError> {
+    query_at_most("q", q.as_deref(), 200)?;
     let key = q.map(|q| hamkari_domain::text::search_key(&q));
     if key.as_ref().is_some_and(|k| k.chars().count() > 200) {
         return Err(query_error("q", "too_long", "must be at most 200 characters"));

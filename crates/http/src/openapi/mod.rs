@@ -11,7 +11,7 @@ use crate::error::{ApiError, Problem, ProblemField};
 
 mod conventions;
 
-use conventions::Conventions;
+use conventions::{Conventions, Exact};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -80,6 +80,19 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// A string that is one of `values`, for fields whose Rust type is a plain string
+/// (`#[schema(schema_with = …)]`), so typed clients get a union of literals.
+pub fn string_enum<S: Into<String>>(values: impl IntoIterator<Item = S>) -> utoipa::openapi::Object {
+    let mut object = utoipa::openapi::Object::with_type(utoipa::openapi::Type::String);
+    object.enum_values = Some(
+        values
+            .into_iter()
+            .map(|v| serde_json::Value::String(v.into()))
+            .collect(),
+    );
+    object
+}
+
 /// The complete document: the base above plus every registered route.
 pub fn spec() -> Spec {
     let (_, spec) = actix_web::App::new()
@@ -90,6 +103,7 @@ pub fn spec() -> Spec {
     // After the routes are in: the modifiers in `#[openapi]` run before they are.
     let mut spec = spec;
     Conventions.modify(&mut spec);
+    Exact.modify(&mut spec);
     spec
 }
 
@@ -165,5 +179,38 @@ mod tests {
         );
         assert_eq!(table.allowed("/api/v1/organizations/abc/x"), None);
         assert_eq!(table.allowed("/nope"), None);
+    }
+
+    /// What a typed client relies on (`.ci/ts-client` checks the same against the server).
+    #[test]
+    fn response_types_are_exact_and_request_types_stay_optional() {
+        let doc = serde_json::to_value(spec()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let required = |name: &str| -> Vec<String> {
+            serde_json::from_value(schemas[name]["required"].clone()).unwrap_or_default()
+        };
+        // Always sent, `null` when unknown: required and nullable.
+        assert!(required("MemberBody").contains(&"national_id".to_owned()));
+        assert!(required("ListPage_MemberBody").contains(&"next_cursor".to_owned()));
+        // Left out when empty: stays optional.
+        assert!(!required("Problem").contains(&"errors".to_owned()));
+        // A client may leave these out.
+        assert_eq!(required("CreateMember"), ["full_name"]);
+        assert!(required("UpdateMember").is_empty());
+        // Lists name their item type instead of copying it.
+        assert_eq!(
+            schemas["ListPage_MemberBody"]["properties"]["items"]["items"]["$ref"],
+            "#/components/schemas/MemberBody"
+        );
+        let sort = doc["paths"]["/api/v1/members"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "sort")
+            .unwrap();
+        assert_eq!(
+            sort["schema"]["enum"],
+            serde_json::json!(["created_at", "-created_at", "full_name", "-full_name"])
+        );
     }
 }

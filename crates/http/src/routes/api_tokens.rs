@@ -6,7 +6,7 @@ use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hamkari_app::api_tokens::{self as use_case, StoredSecret, TokenFilter};
 use hamkari_domain::api_token::{ApiToken, ApiTokenInput, TokenState};
-use hamkari_domain::auth::ApiTokenSecret;
+use hamkari_domain::auth::{ApiTokenSecret, Resource, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -18,6 +18,28 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::pagination::{self, utc, ListPage};
 use crate::state::AppState;
 
+/// The scope names the server accepts: `<resource>:read` or `<resource>:write`.
+fn scope_list() -> utoipa::openapi::Array {
+    let names = Resource::ALL
+        .into_iter()
+        .flat_map(|r| {
+            [
+                Scope {
+                    resource: r,
+                    write: false,
+                },
+                Scope {
+                    resource: r,
+                    write: true,
+                },
+            ]
+        })
+        .map(Scope::as_string);
+    let mut scopes = utoipa::openapi::Array::new(crate::openapi::string_enum(names));
+    scopes.min_items = Some(1);
+    scopes
+}
+
 /// An API token as listed: never the secret.
 #[derive(Serialize, ToSchema)]
 pub struct ApiTokenBody {
@@ -27,7 +49,7 @@ pub struct ApiTokenBody {
     /// The secret's first characters, to recognise it by.
     #[schema(example = "hk_Xq3vR9a")]
     pub prefix: String,
-    #[schema(example = json!(["members:read", "projects:write"]))]
+    #[schema(schema_with = scope_list, example = json!(["members:read", "projects:write"]))]
     pub scopes: Vec<String>,
     /// The organization whose data the token may write, if bound to one.
     pub organization_id: Option<Uuid>,
@@ -80,8 +102,8 @@ pub struct IssuedApiToken {
 pub struct CreateApiToken {
     /// 1 to 100 characters.
     pub name: String,
-    /// One or more of `organizations`, `members`, `projects`, `working_groups`, each `:read`
-    /// or `:write` (write includes read).
+    /// One or more; a write scope includes reading the same resource.
+    #[schema(schema_with = scope_list)]
     pub scopes: Vec<String>,
     /// Bind the token to one organization: it then writes only that organization's data.
     pub organization_id: Option<Uuid>,

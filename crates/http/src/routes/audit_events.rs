@@ -20,6 +20,22 @@ use crate::state::AppState;
 
 pub const NDJSON: &str = "application/x-ndjson";
 
+fn resource_type() -> utoipa::openapi::Object {
+    crate::openapi::string_enum([
+        "organization",
+        "member",
+        "membership",
+        "project",
+        "working_group",
+        "user",
+        "api_token",
+    ])
+}
+
+fn actor_type() -> utoipa::openapi::Object {
+    crate::openapi::string_enum(["user", "api_token", "system"])
+}
+
 /// One committed change.
 #[derive(Serialize, ToSchema)]
 pub struct AuditEventBody {
@@ -28,18 +44,20 @@ pub struct AuditEventBody {
     pub at: DateTime<Utc>,
     /// What happened: `created`, `updated`, `deleted`, `transitioned`, `team_member_added`, …
     pub action: String,
-    /// `organization`, `member`, `membership`, `project`, `working_group`, `user`, `api_token`.
+    #[schema(schema_with = resource_type)]
     pub resource_type: String,
     pub resource_id: Uuid,
     /// The user or API token that made the change.
     pub actor_id: Option<Uuid>,
-    /// `user`, `api_token` or `system`.
+    #[schema(schema_with = actor_type)]
     pub actor_type: String,
     /// The organizations the change concerns.
     pub organization_ids: Vec<Uuid>,
-    /// The resource before the change (absent for a creation); never holds a secret.
+    /// The resource before the change (null for a creation); never holds a secret.
+    #[schema(value_type = Option<Object>)]
     pub before: Option<Value>,
-    /// The resource after the change (absent for a deletion).
+    /// The resource after the change (null for a deletion).
+    #[schema(value_type = Option<Object>)]
     pub after: Option<Value>,
     /// The `X-Request-Id` of the request that made the change.
     pub request_id: Option<String>,

@@ -103,11 +103,14 @@ pub struct TransitionRequest {
     pub reason: Option<String>,
 }
 
+fn actor_kind() -> utoipa::openapi::Object {
+    crate::openapi::string_enum(["user", "api_token"])
+}
+
 /// Who made a change.
 #[derive(Serialize, ToSchema)]
 pub struct Actor {
-    /// `user` or `api_token`.
-    #[schema(example = "user")]
+    #[schema(schema_with = actor_kind)]
     pub kind: &'static str,
     pub id: Uuid,
 }
@@ -115,9 +118,8 @@ pub struct Actor {
 /// Who made a change, named.
 #[derive(Serialize, ToSchema)]
 pub struct NamedActor {
-    /// `user` or `api_token`.
     #[serde(rename = "type")]
-    #[schema(example = "user")]
+    #[schema(schema_with = actor_kind)]
     pub kind: &'static str,
     pub id: Uuid,
     /// The user's display name or the token's name.

@@ -7,6 +7,7 @@ use hamkari_app::shared_members::{self as use_case, SharedFilter};
 use hamkari_app::{After, SortValue};
 use hamkari_domain::membership::RoleFilter;
 use hamkari_domain::page::Limit;
+use hamkari_domain::ValidationErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -56,8 +57,10 @@ pub struct ListShared {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListSharedWith {
-    /// The other organization(s); repeat for more.
+    /// The other organization(s); repeat for more. Required: the question needs this
+    /// organization and at least one other.
     #[serde(default)]
+    #[param(required = true, min_items = 1)]
     with: Vec<Uuid>,
     #[param(pattern = "^(board|member|board_member|board_chair|board_vice_chair|secretary|treasurer|inspector)$")]
     role: Option<String>,
@@ -205,6 +208,7 @@ pub async fn list(
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`with` names only this organization, or the cursor was not issued by this list.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/organizations/{id}/shared-members")]
@@ -217,8 +221,14 @@ pub async fn list_with(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let q = query.0;
-    if q.with.iter().all(|w| *w == id) {
+    if q.with.is_empty() {
         return Err(query_error("with", "required", "name at least one other organization"));
+    }
+    // Well-formed (the document cannot say "other than `id`") but unusable: 422, not 400.
+    if q.with.iter().all(|w| *w == id) {
+        return Err(
+            ValidationErrors::single("with", "same_organization", "name at least one other organization").into(),
+        );
     }
     let mut organizations = q.with;
     organizations.push(id);

@@ -263,6 +263,10 @@ pub async fn update(
     use_case::authorize(&caller.0)?;
     let id = id.into_inner();
     let b = body.value()?;
+    // The document's `maxLength`; a longer one could never match and would only cost a hash.
+    if b.current_password.as_ref().is_some_and(|c| c.chars().count() > 1024) {
+        return Err(ValidationErrors::single("current_password", "too_long", "must be at most 1024 characters").into());
+    }
     let if_match = if_match(&req)?;
     // Hash and check before the transaction: hashing waits for a slot and must not hold a
     // connection.
