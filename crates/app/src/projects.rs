@@ -61,10 +61,11 @@ pub(crate) fn view(conn: &mut DbConnection, project: Project) -> Result<ProjectV
 
 /// Records that a project's parts (organizations, team) changed: its version covers them,
 /// so `ETag`s and `If-Match` see the change.
-pub(crate) fn touch(conn: &mut DbConnection, project: &mut Project) -> Result<(), AppError> {
+pub(crate) fn touch(conn: &mut DbConnection, caller: &Caller, project: &mut Project) -> Result<(), AppError> {
     let before = project.version;
     project.version += 1;
     project.updated_at = now().max(project.updated_at);
+    project.updated_by = Some(caller.actor_ref());
     saved(store::update(conn, project, before)?, before)
 }
 
@@ -80,7 +81,7 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, command: NewProject) -> 
     if let Err(e) = check_participants(&participants) {
         errors.push(FieldError::new("organization_ids", "too_few", e.message()));
     }
-    let project = match Project::create(command.input, hamkari_domain::new_id(), now()) {
+    let mut project = match Project::create(command.input, hamkari_domain::new_id(), now()) {
         Ok(p) if errors.is_empty() => p,
         Ok(_) => return Err(errors.into()),
         Err(more) => {
@@ -88,6 +89,8 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, command: NewProject) -> 
             return Err(errors.into());
         }
     };
+    project.created_by = Some(caller.actor_ref());
+    project.updated_by = project.created_by;
     let ids: Vec<Uuid> = participants.iter().map(|(id, _)| *id).collect();
     policy::create_joint(&caller.principal, Resource::Projects, &ids)?;
     if let Some(first) = missing_organizations(conn, &ids)?.first() {
@@ -145,6 +148,7 @@ pub fn update(
     check_if_match(if_match, before.version)?;
     let mut project = before.clone();
     if project.apply(changes, now())? {
+        project.updated_by = Some(caller.actor_ref());
         saved(store::update(conn, &project, before.version)?, before.version)?;
         record(
             conn,
@@ -203,6 +207,7 @@ pub fn transition(
     let mut project = before.clone();
     let at = now();
     let from = project.transition(to, at).map_err(|e| illegal(e.from, &e.allowed))?;
+    project.updated_by = Some(caller.actor_ref());
     saved(store::update(conn, &project, before.version)?, before.version)?;
     let (by_user, by_token) = match caller.actor() {
         ("user", actor) => (Some(actor), None),
