@@ -34,7 +34,7 @@ async fn create_shows_the_secret_once_and_stores_only_an_hmac() {
     assert_eq!(created["state"], "active");
     assert_eq!(created["last_used_at"], Value::Null);
     let me: Value = app.get("/api/v1/auth/me").await.json().await.unwrap();
-    assert_eq!(created["created_by"], me["id"]);
+    assert_eq!(created["created_by"], json!({"type": "user", "id": me["id"]}));
 
     // Never again over the API...
     let shown = app.get(&location).await.text().await.unwrap();

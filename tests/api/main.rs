@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod actors;
 mod api_tokens;
 mod audit_events;
 mod auth;

@@ -163,15 +163,17 @@ async fn the_lifecycle_allows_only_its_steps_and_keeps_them() {
     let history = app
         .get_json(&format!("/api/v1/projects/{}/transitions", id(&p)), StatusCode::OK)
         .await;
-    let steps: Vec<(&str, &str)> = history["items"]
+    let steps: Vec<(Option<&str>, &str)> = history["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| (t["from"].as_str().unwrap(), t["to"].as_str().unwrap()))
+        .map(|t| (t["from"].as_str(), t["to"].as_str().unwrap()))
         .collect();
+    let steps: Vec<(&str, &str)> = steps.into_iter().map(|(f, t)| (f.unwrap_or("-"), t)).collect();
     assert_eq!(
         steps,
         [
+            ("-", "proposed"),
             ("proposed", "approved"),
             ("approved", "active"),
             ("active", "on_hold"),
@@ -179,7 +181,7 @@ async fn the_lifecycle_allows_only_its_steps_and_keeps_them() {
             ("active", "completed")
         ]
     );
-    assert_eq!(history["items"][0]["reason"], "به approved");
+    assert_eq!(history["items"][1]["reason"], "به approved");
     let now = app
         .get_json(&format!("/api/v1/projects/{}", id(&p)), StatusCode::OK)
         .await;
@@ -472,7 +474,7 @@ async fn only_participants_change_a_project() {
     .await;
     // The insider's transition was recorded as theirs.
     let history = app.get_json(&format!("{path}/transitions"), StatusCode::OK).await;
-    assert_eq!(history["items"][0]["by"]["kind"], "user");
+    assert_eq!(history["items"][1]["by"]["kind"], "user");
     assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
     assert_problem(app.get(&path).await, StatusCode::NOT_FOUND, "not_found").await;
 }
@@ -540,9 +542,14 @@ async fn the_team_and_the_history_page_and_every_change_is_an_event() {
     }
     let history = walk(&app, &format!("{path}/transitions")).await;
     let steps: Vec<&str> = history.iter().map(|t| t["to"].as_str().unwrap()).collect();
-    assert_eq!(steps, ["approved", "active", "on_hold"]);
-    assert_eq!(history[0]["actor"]["type"], "user");
-    assert!(history[0]["actor"]["name"].as_str().is_some(), "{}", history[0]);
+    // The creation comes first, and one entry a page reaches it and every step once.
+    assert_eq!(steps, ["proposed", "approved", "active", "on_hold"]);
+    assert_eq!(history[0]["from"], Value::Null);
+    assert_eq!(history[0]["at"], p["created_at"]);
+    for step in &history {
+        assert_eq!(step["actor"]["type"], "user");
+        assert!(step["actor"]["name"].as_str().is_some(), "{step}");
+    }
 
     for sub in ["members", "transitions"] {
         assert_problem(

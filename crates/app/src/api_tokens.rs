@@ -69,7 +69,8 @@ pub fn create(
         prefix: secret.prefix.clone(),
         scopes: valid.scopes,
         organization_id: valid.organization_id,
-        created_by: caller.principal.user_id(),
+        created_by: Some(caller.actor_ref()),
+        updated_by: Some(caller.actor_ref()),
         created_at: at,
         expires_at: chrono::SubsecRound::trunc_subsecs(valid.expires_at, 6),
         revoked_at: None,
@@ -99,7 +100,7 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: Uuid) -> Result<ApiToke
 pub fn rotate(conn: &mut DbConnection, caller: &Caller, id: Uuid, secret: &StoredSecret) -> Result<ApiToken, AppError> {
     policy::administer(&caller.principal)?;
     let before = load_locked(conn, id)?;
-    if !store::replace_secret(conn, id, &secret.prefix, &secret.hash)? {
+    if !store::replace_secret(conn, id, &secret.prefix, &secret.hash, caller.actor_ref())? {
         return Err(AppError::conflict(
             "revoked",
             "A revoked token cannot be rotated; create a new one.",
@@ -120,7 +121,7 @@ pub fn rotate(conn: &mut DbConnection, caller: &Caller, id: Uuid, secret: &Store
 pub fn revoke(conn: &mut DbConnection, caller: &Caller, id: Uuid) -> Result<ApiToken, AppError> {
     policy::administer(&caller.principal)?;
     let before = load_locked(conn, id)?;
-    if !store::revoke(conn, id, now())? {
+    if !store::revoke(conn, id, now(), caller.actor_ref())? {
         return Ok(before);
     }
     let after = store::find(conn, id)?.ok_or_else(not_found)?;

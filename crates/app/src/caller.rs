@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
 use hamkari_domain::auth::{Principal, Subject};
+use hamkari_domain::ActorRef;
 use uuid::Uuid;
 
 /// The authenticated principal of one request, with the request id its events carry.
@@ -21,6 +22,14 @@ impl Caller {
         match self.principal.subject {
             Subject::User(id) => ("user", id),
             Subject::ApiToken(id) => ("api_token", id),
+        }
+    }
+
+    /// The same actor as rows keep it in `created_by`/`updated_by`.
+    pub fn actor_ref(&self) -> ActorRef {
+        match self.principal.subject {
+            Subject::User(id) => ActorRef::User(id),
+            Subject::ApiToken(id) => ActorRef::ApiToken(id),
         }
     }
 }

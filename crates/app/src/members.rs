@@ -18,7 +18,9 @@ const KIND: &str = "member";
 
 pub fn create(conn: &mut DbConnection, caller: &Caller, input: MemberInput) -> Result<Member, AppError> {
     policy::create_unowned(&caller.principal, Resource::Members)?;
-    let member = Member::create(input, hamkari_domain::new_id(), now())?;
+    let mut member = Member::create(input, hamkari_domain::new_id(), now())?;
+    member.created_by = Some(caller.actor_ref());
+    member.updated_by = member.created_by;
     store::insert(conn, &member)?;
     record(
         conn,
@@ -49,6 +51,7 @@ pub fn update(
     check_if_match(if_match, before.version)?;
     let mut member = before.clone();
     if member.apply(changes, now())? {
+        member.updated_by = Some(caller.actor_ref());
         saved(store::update(conn, &member, before.version)?, before.version)?;
         record(
             conn,

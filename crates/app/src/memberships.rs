@@ -45,7 +45,9 @@ fn check_rules(conn: &mut DbConnection, candidate: &Membership) -> Result<(), Ap
 /// Adds a membership to `input.organization_id`.
 pub fn create(conn: &mut DbConnection, caller: &Caller, input: MembershipInput) -> Result<MembershipView, AppError> {
     let organization = policy::new_membership(conn, &caller.principal, input.organization_id)?.resource;
-    let membership = Membership::create(input, hamkari_domain::new_id(), now())?;
+    let mut membership = Membership::create(input, hamkari_domain::new_id(), now())?;
+    membership.created_by = Some(caller.actor_ref());
+    membership.updated_by = membership.created_by;
     // The member is named in the body, so a missing one is an invalid field, not a 404.
     let member = members::find(conn, membership.member_id)?
         .ok_or_else(|| ValidationErrors::single("member_id", "not_found", "no member has this id"))?;
@@ -113,6 +115,7 @@ pub fn update(
     let before = view.membership.clone();
     check_if_match(if_match, before.version)?;
     if view.membership.apply(changes, now())? {
+        view.membership.updated_by = Some(caller.actor_ref());
         check_rules(conn, &view.membership)?;
         saved(store::update(conn, &view.membership, before.version)?, before.version)?;
         record(

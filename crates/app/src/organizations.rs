@@ -19,6 +19,8 @@ const KIND: &str = "organization";
 pub fn create(conn: &mut DbConnection, caller: &Caller, input: OrganizationInput) -> Result<Organization, AppError> {
     policy::manage_organizations(&caller.principal)?;
     let (mut organization, origin) = Organization::create(input, hamkari_domain::new_id(), now())?;
+    organization.created_by = Some(caller.actor_ref());
+    organization.updated_by = organization.created_by;
     match store::try_insert(conn, &organization) {
         Ok(()) => {}
         // A derived slug that clashes gets a suffix; a slug the client chose is theirs to change.
@@ -61,6 +63,7 @@ pub fn update(
     check_if_match(if_match, before.version)?;
     let mut organization = before.clone();
     if organization.apply(changes, now()) {
+        organization.updated_by = Some(caller.actor_ref());
         saved(store::update(conn, &organization, before.version)?, before.version)?;
         record(
             conn,

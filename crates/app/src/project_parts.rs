@@ -67,7 +67,7 @@ pub fn set_participant(
         .map(|p| (p.organization_id, p.role))
         .collect();
     check_participants(&after).map_err(|e| invariant(e.message()))?;
-    touch(conn, &mut project)?;
+    touch(conn, caller, &mut project)?;
     let action = if before.is_some() {
         "participant_updated"
     } else {
@@ -106,7 +106,7 @@ pub fn remove_participant(conn: &mut DbConnection, caller: &Caller, id: Uuid, or
         ));
     }
     store::remove_participant(conn, id, org)?;
-    touch(conn, &mut project)?;
+    touch(conn, caller, &mut project)?;
     let mut change = Change::new(KIND, id, "participant_removed", &owners);
     change.before = Some(json!({"organization_id": org, "role": gone.role}));
     record(conn, caller, change)
@@ -136,7 +136,7 @@ impl RosterRules for ProjectTeam {
         policy::project(conn, &caller.principal, action, parent)
     }
 
-    fn touched(conn: &mut DbConnection, project: &mut Project) -> Result<(), AppError> {
-        touch(conn, project)
+    fn touched(conn: &mut DbConnection, caller: &Caller, project: &mut Project) -> Result<(), AppError> {
+        touch(conn, caller, project)
     }
 }

@@ -7,7 +7,7 @@ use hamkari_domain::project::{
     check_participants, ParticipantRole, Project, ProjectChanges, ProjectInput, ProjectStatus,
 };
 use hamkari_domain::validation::clean_text;
-use hamkari_domain::{FieldError, ValidationErrors};
+use hamkari_domain::{ActorRef, FieldError, ValidationErrors};
 use hamkari_persistence::organizations::missing_organizations;
 use hamkari_persistence::page::Page;
 pub use hamkari_persistence::projects::{Participant, ProjectFilter, Transition};
@@ -37,7 +37,7 @@ pub struct NewProject {
     pub organization_ids: Vec<Uuid>,
 }
 
-/// Who made a transition, as far as it is still known.
+/// Who made a step of a project's history, as far as it is still known.
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// `user` or `api_token`.
@@ -47,11 +47,25 @@ pub struct Actor {
     pub name: Option<String>,
 }
 
-/// One step of a project's history.
+/// One step of a project's history: its creation, then each stored transition.
 #[derive(Debug, Clone)]
 pub struct TransitionView {
-    pub transition: Transition,
+    /// The transition's id; the creation, which is not stored as a transition, takes the
+    /// project's.
+    pub id: Uuid,
+    /// `None` for the creation.
+    pub from: Option<ProjectStatus>,
+    pub to: ProjectStatus,
+    pub reason: Option<String>,
+    pub at: chrono::NaiveDateTime,
     pub actor: Option<Actor>,
+}
+
+impl TransitionView {
+    /// The keyset position of this entry in the history.
+    pub fn key(&self) -> (chrono::NaiveDateTime, Uuid) {
+        (self.at, self.id)
+    }
 }
 
 pub(crate) fn view(conn: &mut DbConnection, project: Project) -> Result<ProjectView, AppError> {
@@ -61,10 +75,11 @@ pub(crate) fn view(conn: &mut DbConnection, project: Project) -> Result<ProjectV
 
 /// Records that a project's parts (organizations, team) changed: its version covers them,
 /// so `ETag`s and `If-Match` see the change.
-pub(crate) fn touch(conn: &mut DbConnection, project: &mut Project) -> Result<(), AppError> {
+pub(crate) fn touch(conn: &mut DbConnection, caller: &Caller, project: &mut Project) -> Result<(), AppError> {
     let before = project.version;
     project.version += 1;
     project.updated_at = now().max(project.updated_at);
+    project.updated_by = Some(caller.actor_ref());
     saved(store::update(conn, project, before)?, before)
 }
 
@@ -80,7 +95,7 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, command: NewProject) -> 
     if let Err(e) = check_participants(&participants) {
         errors.push(FieldError::new("organization_ids", "too_few", e.message()));
     }
-    let project = match Project::create(command.input, hamkari_domain::new_id(), now()) {
+    let mut project = match Project::create(command.input, hamkari_domain::new_id(), now()) {
         Ok(p) if errors.is_empty() => p,
         Ok(_) => return Err(errors.into()),
         Err(more) => {
@@ -88,6 +103,8 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, command: NewProject) -> 
             return Err(errors.into());
         }
     };
+    project.created_by = Some(caller.actor_ref());
+    project.updated_by = project.created_by;
     let ids: Vec<Uuid> = participants.iter().map(|(id, _)| *id).collect();
     policy::create_joint(&caller.principal, Resource::Projects, &ids)?;
     if let Some(first) = missing_organizations(conn, &ids)?.first() {
@@ -145,6 +162,7 @@ pub fn update(
     check_if_match(if_match, before.version)?;
     let mut project = before.clone();
     if project.apply(changes, now())? {
+        project.updated_by = Some(caller.actor_ref());
         saved(store::update(conn, &project, before.version)?, before.version)?;
         record(
             conn,
@@ -203,6 +221,7 @@ pub fn transition(
     let mut project = before.clone();
     let at = now();
     let from = project.transition(to, at).map_err(|e| illegal(e.from, &e.allowed))?;
+    project.updated_by = Some(caller.actor_ref());
     saved(store::update(conn, &project, before.version)?, before.version)?;
     let (by_user, by_token) = match caller.actor() {
         ("user", actor) => (Some(actor), None),
@@ -225,11 +244,16 @@ pub fn transition(
             .before(&before)?
             .after(&project)?,
     )?;
-    let mut views = with_actors(conn, vec![transition])?;
+    let mut views = with_names(conn, vec![stored(transition)])?;
     Ok((views.remove(0), project.version))
 }
 
 /// A page of a project's history, oldest first, after `after` (at, id).
+///
+/// The history starts with the creation, read from the project itself (`created_at`,
+/// `created_by`). It is first whatever the clocks said when the transitions were stored, so
+/// its own key as a cursor means "from the first stored transition" rather than a keyset
+/// position: every entry then shows once however the history is paged.
 pub fn transitions(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -237,33 +261,73 @@ pub fn transitions(
     after: Option<(chrono::NaiveDateTime, Uuid)>,
     limit: u32,
 ) -> Result<Page<TransitionView>, AppError> {
-    policy::project(conn, &caller.principal, Action::Read, id)?;
-    let page = store::transitions(conn, id, after, limit)?;
+    let project = policy::project(conn, &caller.principal, Action::Read, id)?.resource;
+    let creation = creation(&project);
+    let (first, after) = match after {
+        None => (Some(creation), None),
+        Some(key) if key == creation.key() => (None, None),
+        Some(key) => (None, Some(key)),
+    };
+    let stored_limit = limit.saturating_sub(u32::from(first.is_some()));
+    let page = store::transitions(conn, id, after, stored_limit)?;
+    let items = first.into_iter().chain(page.items.into_iter().map(stored)).collect();
     Ok(Page {
         has_more: page.has_more,
-        items: with_actors(conn, page.items)?,
+        items: with_names(conn, items)?,
     })
 }
 
-/// Names the actors of `transitions` in one lookup per kind.
-fn with_actors(conn: &mut DbConnection, transitions: Vec<Transition>) -> Result<Vec<TransitionView>, AppError> {
-    let users: Vec<Uuid> = transitions.iter().filter_map(|t| t.by_user).collect();
-    let tokens: Vec<Uuid> = transitions.iter().filter_map(|t| t.by_token).collect();
-    let names = store::actor_names(conn, &users, &tokens)?;
-    Ok(transitions
-        .into_iter()
-        .map(|transition| {
-            let actor = match (transition.by_user, transition.by_token) {
-                (Some(id), _) => Some(("user", id)),
-                (None, Some(id)) => Some(("api_token", id)),
-                (None, None) => None,
-            }
-            .map(|(kind, id)| Actor {
-                kind,
-                id,
-                name: names.get(&id).cloned(),
-            });
-            TransitionView { transition, actor }
-        })
-        .collect())
+/// The first entry of every project's history: from nothing to the initial status.
+fn creation(project: &Project) -> TransitionView {
+    TransitionView {
+        id: project.id,
+        from: None,
+        to: ProjectStatus::INITIAL,
+        reason: None,
+        at: project.created_at,
+        actor: project
+            .created_by
+            .and_then(|by| match by {
+                ActorRef::User(id) => Some(("user", id)),
+                ActorRef::ApiToken(id) => Some(("api_token", id)),
+                // Nobody creates projects as the system; an unnamed actor is shown as unknown.
+                ActorRef::System => None,
+            })
+            .map(unnamed),
+    }
+}
+
+fn stored(t: Transition) -> TransitionView {
+    let actor = match (t.by_user, t.by_token) {
+        (Some(id), _) => Some(("user", id)),
+        (None, Some(id)) => Some(("api_token", id)),
+        (None, None) => None,
+    };
+    TransitionView {
+        id: t.id,
+        from: Some(t.from),
+        to: t.to,
+        reason: t.reason,
+        at: t.at,
+        actor: actor.map(unnamed),
+    }
+}
+
+fn unnamed((kind, id): (&'static str, Uuid)) -> Actor {
+    Actor { kind, id, name: None }
+}
+
+/// Names the actors of `entries` in one lookup per kind.
+fn with_names(conn: &mut DbConnection, mut entries: Vec<TransitionView>) -> Result<Vec<TransitionView>, AppError> {
+    let ids_of = |kind: &str| -> Vec<Uuid> {
+        entries
+            .iter()
+            .filter_map(|e| e.actor.as_ref().filter(|a| a.kind == kind).map(|a| a.id))
+            .collect()
+    };
+    let names = store::actor_names(conn, &ids_of("user"), &ids_of("api_token"))?;
+    for actor in entries.iter_mut().filter_map(|e| e.actor.as_mut()) {
+        actor.name = names.get(&actor.id).cloned();
+    }
+    Ok(entries)
 }

@@ -51,8 +51,8 @@ pub trait RosterRules: Roster {
     }
 
     /// Runs after every change of the roster, in the same transaction (a parent whose
-    /// version covers its roster bumps it here).
-    fn touched(_conn: &mut DbConnection, _parent: &mut Self::Parent) -> Result<(), AppError> {
+    /// version covers its roster bumps it here, and records the caller as its last changer).
+    fn touched(_conn: &mut DbConnection, _caller: &Caller, _parent: &mut Self::Parent) -> Result<(), AppError> {
         Ok(())
     }
 }
@@ -131,7 +131,7 @@ pub fn add<T: RosterRules>(
     };
     T::check_roles(&T::all(conn, parent)?, &entry)?;
     T::add(conn, parent, &entry)?;
-    T::touched(conn, &mut allowed.resource)?;
+    T::touched(conn, caller, &mut allowed.resource)?;
     let mut change = Change::new(T::WORDS.resource, parent, T::WORDS.added, &allowed.owners);
     change.after = Some(stored(&entry));
     record(conn, caller, change)?;
@@ -155,7 +155,7 @@ pub fn update<T: RosterRules>(
     entry.role = command.role.unwrap_or(entry.role);
     T::check_roles(&T::all(conn, parent)?, &entry)?;
     T::update(conn, parent, &entry)?;
-    T::touched(conn, &mut allowed.resource)?;
+    T::touched(conn, caller, &mut allowed.resource)?;
     let mut change = Change::new(T::WORDS.resource, parent, T::WORDS.updated, &allowed.owners);
     change.before = Some(stored(&before));
     change.after = Some(stored(&entry));
@@ -172,7 +172,7 @@ pub fn remove<T: RosterRules>(
     let mut allowed = T::load(conn, caller, Action::Update, parent)?;
     let before = T::find(conn, parent, member)?.ok_or_else(|| AppError::NotFound(T::WORDS.absent.into()))?;
     T::remove(conn, parent, member)?;
-    T::touched(conn, &mut allowed.resource)?;
+    T::touched(conn, caller, &mut allowed.resource)?;
     let mut change = Change::new(T::WORDS.resource, parent, T::WORDS.removed, &allowed.owners);
     change.before = Some(stored(&before));
     record(conn, caller, change)?;

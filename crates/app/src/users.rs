@@ -7,6 +7,7 @@
 use hamkari_domain::auth::Role;
 use hamkari_domain::precondition::IfMatch;
 use hamkari_domain::user::{NewUser, User, UserChanges};
+use hamkari_domain::ActorRef;
 use hamkari_persistence::locks::lock_user_changes;
 use hamkari_persistence::page::Page;
 pub use hamkari_persistence::users::UserFilter;
@@ -86,7 +87,9 @@ fn load_locked(conn: &mut DbConnection, id: Uuid) -> Result<(User, String), AppE
 
 pub fn create(conn: &mut DbConnection, caller: &Caller, new: NewUser, password_hash: &str) -> Result<User, AppError> {
     policy::administer(&caller.principal)?;
-    let user = new.user;
+    let mut user = new.user;
+    user.created_by = Some(caller.actor_ref());
+    user.updated_by = user.created_by;
     check_organizations(conn, &user.organization_ids)?;
     store::insert(conn, &user, password_hash)?;
     record(
@@ -150,6 +153,7 @@ fn fields_changed(before: &User, after: &User) -> bool {
     comparable.session_version = before.session_version;
     comparable.version = before.version;
     comparable.updated_at = before.updated_at;
+    comparable.updated_by = before.updated_by;
     comparable != *before
 }
 
@@ -183,6 +187,7 @@ pub fn update(
     if !changed {
         return Ok(user);
     }
+    user.updated_by = Some(caller.actor_ref());
     keep_an_admin(conn, &before, Some(&user))?;
     saved(store::update(conn, &user, before.version)?, before.version)?;
     if let Some(password) = &password {
@@ -245,8 +250,11 @@ pub fn create_admin(
     if only_if_none && has_admin(conn)? {
         return Ok(false);
     }
-    store::insert(conn, &new.user, password_hash)?;
-    let change = Change::new(KIND, new.user.id, "created", &new.user.organization_ids).after(&new.user)?;
+    let mut user = new.user.clone();
+    user.created_by = Some(ActorRef::System);
+    user.updated_by = user.created_by;
+    store::insert(conn, &user, password_hash)?;
+    let change = Change::new(KIND, user.id, "created", &user.organization_ids).after(&user)?;
     record_system(conn, change)?;
     Ok(true)
 }

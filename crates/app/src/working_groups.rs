@@ -63,7 +63,7 @@ pub fn create(
     let mut errors = ValidationErrors::default();
     let organizations = errors.check("organization_ids", organization_set(organization_ids));
     let group = WorkingGroup::create(input, hamkari_domain::new_id(), now());
-    let (group, organizations) = match (group, organizations) {
+    let (mut group, organizations) = match (group, organizations) {
         (Ok(g), Some(o)) if errors.is_empty() => (g, o),
         (Err(more), _) => {
             errors.0.extend(more.0);
@@ -72,6 +72,8 @@ pub fn create(
         _ => return Err(errors.into()),
     };
     policy::create_joint(&caller.principal, Resource::WorkingGroups, &organizations)?;
+    group.created_by = Some(caller.actor_ref());
+    group.updated_by = group.created_by;
     check_refs(conn, &organizations, group.project_id)?;
     store::insert(conn, &group)?;
     store::set_organizations(conn, group.id, &organizations)?;
@@ -148,6 +150,7 @@ pub fn update(
         }
     }
     if changed {
+        group.updated_by = Some(caller.actor_ref());
         saved(store::update(conn, &group, before.version)?, before.version)?;
         record(
             conn,

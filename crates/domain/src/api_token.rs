@@ -4,6 +4,7 @@ use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::actor::ActorRef;
 use crate::auth::Scopes;
 use crate::validation::{clean_line, FieldProblem, ValidationErrors};
 
@@ -20,7 +21,10 @@ pub struct ApiToken {
     pub prefix: String,
     pub scopes: Scopes,
     pub organization_id: Option<Uuid>,
-    pub created_by: Option<Uuid>,
+    /// The administrator who created it (always a user: tokens cannot manage tokens).
+    pub created_by: Option<ActorRef>,
+    /// Who rotated or revoked it last (its creator until then).
+    pub updated_by: Option<ActorRef>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
@@ -141,6 +145,7 @@ mod tests {
             scopes: valid.scopes,
             organization_id: None,
             created_by: None,
+            updated_by: None,
             created_at: now(),
             expires_at: valid.expires_at,
             revoked_at: None,

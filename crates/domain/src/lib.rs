@@ -1,6 +1,7 @@
 //! hamkari's domain: the types, validation rules and text handling that a reader must
 //! understand to know the rules. No I/O, no web framework, no database.
 
+pub mod actor;
 pub mod api_token;
 pub mod auth;
 pub mod contact;
@@ -16,6 +17,7 @@ pub mod user;
 pub mod validation;
 pub mod working_group;
 
+pub use actor::ActorRef;
 pub use validation::{FieldError, ValidationErrors};
 
 /// A new time-ordered identifier (UUID v7), so primary-key indexes grow at the right edge.

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 
+use crate::actor::ActorRef;
 use crate::contact::{Email, Phone};
 use crate::national_id::NationalId;
 use crate::text::search_key;
@@ -23,6 +24,10 @@ pub struct Member {
     pub expertise: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Who created it; `None` for rows older than the record of it.
+    pub created_by: Option<ActorRef>,
+    /// Who changed it last (its creator until then); `None` for rows older than the record.
+    pub updated_by: Option<ActorRef>,
     pub version: i64,
 }
 
@@ -105,6 +110,8 @@ impl Member {
                     expertise,
                     created_at: now,
                     updated_at: now,
+                    created_by: None,
+                    updated_by: None,
                     version: 1,
                 })
             }

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::actor::ActorRef;
 use crate::validation::{clean_text, FieldProblem, ValidationErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,6 +131,10 @@ pub struct Membership {
     pub end_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Who created it; `None` for rows older than the record of it.
+    pub created_by: Option<ActorRef>,
+    /// Who changed it last (its creator until then); `None` for rows older than the record.
+    pub updated_by: Option<ActorRef>,
     pub version: i64,
 }
 
@@ -225,6 +230,8 @@ impl Membership {
                 end_reason,
                 created_at: now,
                 updated_at: now,
+                created_by: None,
+                updated_by: None,
                 version: 1,
             }),
             _ => Err(errors),

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::actor::ActorRef;
 use crate::contact::{Email, Phone, WebsiteUrl};
 use crate::text::search_key;
 use crate::validation::{clean_line, clean_text, FieldProblem, ValidationErrors};
@@ -145,6 +146,10 @@ pub struct Organization {
     pub founded_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Who created it; `None` for rows older than the record of it.
+    pub created_by: Option<ActorRef>,
+    /// Who changed it last (its creator until then); `None` for rows older than the record.
+    pub updated_by: Option<ActorRef>,
     pub version: i64,
 }
 
@@ -248,6 +253,8 @@ impl Organization {
                 founded_on,
                 created_at: now,
                 updated_at: now,
+                created_by: None,
+                updated_by: None,
                 version: 1,
             },
             origin,

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::actor::ActorRef;
 use crate::text::search_key;
 use crate::validation::{clean_line, clean_text, FieldProblem, ValidationErrors};
 
@@ -86,6 +87,9 @@ names!(ParticipantRole { Lead => "lead", Partner => "partner", Sponsor => "spons
 names!(TeamRole { Coordinator => "coordinator", Researcher => "researcher", Inspector => "inspector", Trainer => "trainer", Member => "member" });
 
 impl ProjectStatus {
+    /// Where every project starts; its history's first entry moves it here from nothing.
+    pub const INITIAL: ProjectStatus = ProjectStatus::Proposed;
+
     /// The lifecycle: proposed → approved → active → completed, active ⇄ on_hold, and any
     /// state that is not final → cancelled.
     pub fn next(self) -> &'static [ProjectStatus] {
@@ -168,6 +172,10 @@ pub struct Project {
     pub ends_on: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Who created it; `None` for rows older than the record of it.
+    pub created_by: Option<ActorRef>,
+    /// Who changed it last (its creator until then); `None` for rows older than the record.
+    pub updated_by: Option<ActorRef>,
     pub version: i64,
 }
 
@@ -235,11 +243,13 @@ impl Project {
                 title_en,
                 kind: input.kind,
                 summary,
-                status: ProjectStatus::Proposed,
+                status: ProjectStatus::INITIAL,
                 starts_on: input.starts_on,
                 ends_on: input.ends_on,
                 created_at: now,
                 updated_at: now,
+                created_by: None,
+                updated_by: None,
                 version: 1,
             }),
             _ => Err(errors),

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 
+use crate::actor::ActorRef;
 use crate::auth::{Password, Role};
 use crate::contact::Email;
 use crate::validation::{clean_line, FieldProblem, ValidationErrors};
@@ -22,6 +23,10 @@ pub struct User {
     pub session_version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Who created it; `None` for rows older than the record of it.
+    pub created_by: Option<ActorRef>,
+    /// Who changed it last (its creator until then); `None` for rows older than the record.
+    pub updated_by: Option<ActorRef>,
     pub version: i64,
 }
 
@@ -85,6 +90,8 @@ impl User {
                         session_version: 1,
                         created_at: now,
                         updated_at: now,
+                        created_by: None,
+                        updated_by: None,
                         version: 1,
                     },
                     password,

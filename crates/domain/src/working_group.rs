@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::actor::ActorRef;
 use crate::project::names;
 use crate::text::search_key;
 use crate::validation::{clean_line, clean_text, FieldProblem, ValidationErrors};
@@ -53,6 +54,10 @@ pub struct WorkingGroup {
     pub project_id: Option<Uuid>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Who created it; `None` for rows older than the record of it.
+    pub created_by: Option<ActorRef>,
+    /// Who changed it last (its creator until then); `None` for rows older than the record.
+    pub updated_by: Option<ActorRef>,
     pub version: i64,
 }
 
@@ -131,6 +136,8 @@ impl WorkingGroup {
                 project_id: input.project_id,
                 created_at: now,
                 updated_at: now,
+                created_by: None,
+                updated_by: None,
                 version: 1,
             }),
             _ => Err(errors),

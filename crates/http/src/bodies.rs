@@ -3,11 +3,47 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkari_app::projects::{Participant, ProjectView};
 use hamkari_domain::project::{ParticipantRole, ProjectKind, ProjectStatus};
+use hamkari_domain::ActorRef;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::pagination::utc;
+
+/// What kind of actor made a change.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    User,
+    ApiToken,
+    /// The server itself: the first administrator, the `create-admin` command.
+    System,
+}
+
+/// Who created or changed a resource.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"type": "user", "id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b"}))]
+pub struct ActorBody {
+    #[serde(rename = "type")]
+    pub kind: ActorKind,
+    /// The user's or API token's id; null for `system`.
+    pub id: Option<Uuid>,
+}
+
+impl From<ActorRef> for ActorBody {
+    fn from(a: ActorRef) -> Self {
+        let kind = match a {
+            ActorRef::User(_) => ActorKind::User,
+            ActorRef::ApiToken(_) => ActorKind::ApiToken,
+            ActorRef::System => ActorKind::System,
+        };
+        Self { kind, id: a.id() }
+    }
+}
+
+pub fn actor(a: Option<ActorRef>) -> Option<ActorBody> {
+    a.map(ActorBody::from)
+}
 
 /// An organization named inside another resource.
 #[derive(Serialize, ToSchema)]
@@ -61,6 +97,10 @@ pub struct ProjectBody {
     pub ends_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who created it; null when that was not recorded (before actors were kept).
+    pub created_by: Option<ActorBody>,
+    /// Who changed it last (its creator until then); null when that was not recorded.
+    pub updated_by: Option<ActorBody>,
     pub version: i64,
 }
 
@@ -85,6 +125,8 @@ impl From<ProjectView> for ProjectBody {
             ends_on: p.ends_on,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
+            created_by: actor(p.created_by),
+            updated_by: actor(p.updated_by),
             version: p.version,
         }
     }

@@ -4,8 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hamkari_domain::api_token::{ApiToken, TokenState};
 use hamkari_domain::auth::Scopes;
+use hamkari_domain::ActorRef;
 use uuid::Uuid;
 
+use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
@@ -23,6 +25,7 @@ type TokenRow = (
     NaiveDateTime,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
+    Option<String>,
 );
 
 const COLUMNS: (
@@ -36,6 +39,7 @@ const COLUMNS: (
     api_tokens::expires_at,
     api_tokens::revoked_at,
     api_tokens::last_used_at,
+    api_tokens::updated_by,
 ) = (
     api_tokens::id,
     api_tokens::name,
@@ -47,6 +51,7 @@ const COLUMNS: (
     api_tokens::expires_at,
     api_tokens::revoked_at,
     api_tokens::last_used_at,
+    api_tokens::updated_by,
 );
 
 fn to_token(row: TokenRow) -> Result<ApiToken, DbError> {
@@ -57,12 +62,21 @@ fn to_token(row: TokenRow) -> Result<ApiToken, DbError> {
         prefix: row.2,
         scopes,
         organization_id: row.4.map(|i| i.0),
-        created_by: row.5.map(|i| i.0),
+        // The column keeps a user's id: only administrators (users) create tokens.
+        created_by: row.5.map(|i| ActorRef::User(i.0)),
+        updated_by: actors::read(row.10)?,
         created_at: row.6,
         expires_at: row.7,
         revoked_at: row.8,
         last_used_at: row.9,
     })
+}
+
+fn creating_user(actor: ActorRef) -> Option<Uuid> {
+    match actor {
+        ActorRef::User(id) => Some(id),
+        ActorRef::ApiToken(_) | ActorRef::System => None,
+    }
 }
 
 pub fn insert(conn: &mut DbConnection, token: &ApiToken, secret_hash: &str) -> Result<(), DbError> {
@@ -74,11 +88,12 @@ pub fn insert(conn: &mut DbConnection, token: &ApiToken, secret_hash: &str) -> R
             api_tokens::secret_hash.eq(secret_hash),
             api_tokens::scopes.eq(token.scopes.to_stored()),
             api_tokens::organization_id.eq(token.organization_id.map(Id)),
-            api_tokens::created_by.eq(token.created_by.map(Id)),
+            api_tokens::created_by.eq(token.created_by.and_then(creating_user).map(Id)),
             api_tokens::created_at.eq(token.created_at),
             api_tokens::expires_at.eq(token.expires_at),
             api_tokens::revoked_at.eq(token.revoked_at),
             api_tokens::last_used_at.eq(token.last_used_at),
+            api_tokens::updated_by.eq(actors::stored(token.updated_by)),
         ))
         .execute(conn)?;
     Ok(())
@@ -112,18 +127,28 @@ pub fn stamp_used(conn: &mut DbConnection, id: Uuid, at: NaiveDateTime) -> Resul
 }
 
 /// Replaces the secret (the old one stops working at once).
-pub fn replace_secret(conn: &mut DbConnection, id: Uuid, prefix: &str, secret_hash: &str) -> Result<bool, DbError> {
+pub fn replace_secret(
+    conn: &mut DbConnection,
+    id: Uuid,
+    prefix: &str,
+    secret_hash: &str,
+    by: ActorRef,
+) -> Result<bool, DbError> {
     let updated =
         diesel::update(api_tokens::table.filter(api_tokens::id.eq(Id(id)).and(api_tokens::revoked_at.is_null())))
-            .set((api_tokens::prefix.eq(prefix), api_tokens::secret_hash.eq(secret_hash)))
+            .set((
+                api_tokens::prefix.eq(prefix),
+                api_tokens::secret_hash.eq(secret_hash),
+                api_tokens::updated_by.eq(by.to_stored()),
+            ))
             .execute(conn)?;
     Ok(updated == 1)
 }
 
-pub fn revoke(conn: &mut DbConnection, id: Uuid, at: NaiveDateTime) -> Result<bool, DbError> {
+pub fn revoke(conn: &mut DbConnection, id: Uuid, at: NaiveDateTime, by: ActorRef) -> Result<bool, DbError> {
     let updated =
         diesel::update(api_tokens::table.filter(api_tokens::id.eq(Id(id)).and(api_tokens::revoked_at.is_null())))
-            .set(api_tokens::revoked_at.eq(at))
+            .set((api_tokens::revoked_at.eq(at), api_tokens::updated_by.eq(by.to_stored())))
             .execute(conn)?;
     Ok(updated == 1)
 }

@@ -3,6 +3,7 @@
 //! Query functions take `&mut DbConnection` so the caller decides where a transaction
 //! starts and ends; [`Database::run`] lends a pooled connection to a blocking closure.
 
+mod actors;
 pub mod api_tokens;
 mod connection;
 mod error;

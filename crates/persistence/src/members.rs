@@ -9,6 +9,7 @@ use hamkari_domain::member::Member;
 use hamkari_domain::membership::MembershipRole;
 use uuid::Uuid;
 
+use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
@@ -27,6 +28,8 @@ type MemberRow = (
     NaiveDateTime,
     NaiveDateTime,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 pub(crate) const COLUMNS: (
@@ -40,6 +43,8 @@ pub(crate) const COLUMNS: (
     members::created_at,
     members::updated_at,
     members::version,
+    members::created_by,
+    members::updated_by,
 ) = (
     members::id,
     members::full_name,
@@ -51,10 +56,12 @@ pub(crate) const COLUMNS: (
     members::created_at,
     members::updated_at,
     members::version,
+    members::created_by,
+    members::updated_by,
 );
 
-pub(crate) fn to_member(r: MemberRow) -> Member {
-    Member {
+pub(crate) fn to_member(r: MemberRow) -> Result<Member, DbError> {
+    Ok(Member {
         id: r.0 .0,
         full_name: r.1,
         full_name_en: r.2,
@@ -65,7 +72,9 @@ pub(crate) fn to_member(r: MemberRow) -> Member {
         created_at: r.7,
         updated_at: r.8,
         version: r.9,
-    }
+        created_by: actors::read(r.10)?,
+        updated_by: actors::read(r.11)?,
+    })
 }
 
 pub fn insert(conn: &mut DbConnection, m: &Member) -> Result<(), DbError> {
@@ -82,6 +91,8 @@ pub fn insert(conn: &mut DbConnection, m: &Member) -> Result<(), DbError> {
             members::created_at.eq(m.created_at),
             members::updated_at.eq(m.updated_at),
             members::version.eq(m.version),
+            members::created_by.eq(actors::stored(m.created_by)),
+            members::updated_by.eq(actors::stored(m.updated_by)),
         ))
         .execute(conn)?;
     Ok(())
@@ -93,7 +104,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<Member>, DbError
         .select(COLUMNS)
         .first(conn)
         .optional()?;
-    Ok(row.map(to_member))
+    row.map(to_member).transpose()
 }
 
 /// Members by id, in no particular order.
@@ -106,7 +117,7 @@ pub fn find_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Member>, D
         .filter(members::id.eq_any(ids))
         .select(COLUMNS)
         .load(conn)?;
-    Ok(rows.into_iter().map(to_member).collect())
+    rows.into_iter().map(to_member).collect()
 }
 
 pub fn update(conn: &mut DbConnection, m: &Member, expected_version: i64) -> Result<bool, DbError> {
@@ -122,6 +133,7 @@ pub fn update(conn: &mut DbConnection, m: &Member, expected_version: i64) -> Res
                 members::search_key.eq(m.search_key()),
                 members::updated_at.eq(m.updated_at),
                 members::version.eq(m.version),
+                members::updated_by.eq(actors::stored(m.updated_by)),
             ))
             .execute(conn)?;
     Ok(updated == 1)
@@ -206,7 +218,10 @@ pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Membe
                 .load(conn)?
         }
     };
-    Ok(Page::from_rows(rows.into_iter().map(to_member).collect(), filter.limit))
+    Ok(Page::from_rows(
+        rows.into_iter().map(to_member).collect::<Result<_, _>>()?,
+        filter.limit,
+    ))
 }
 
 type Condition = Box<dyn BoxableExpression<members::table, MultiBackend, SqlType = Bool>>;

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use hamkari_domain::membership::{Membership, MembershipRole, Term};
 use uuid::Uuid;
 
+use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
@@ -34,6 +35,8 @@ type Row = (
         NaiveDateTime,
         NaiveDateTime,
         i64,
+        Option<String>,
+        Option<String>,
     ),
     (String, Option<String>),
     (String, Option<String>, String),
@@ -50,6 +53,8 @@ const COLUMNS: (
     memberships::created_at,
     memberships::updated_at,
     memberships::version,
+    memberships::created_by,
+    memberships::updated_by,
 ) = (
     memberships::id,
     memberships::member_id,
@@ -61,6 +66,8 @@ const COLUMNS: (
     memberships::created_at,
     memberships::updated_at,
     memberships::version,
+    memberships::created_by,
+    memberships::updated_by,
 );
 
 fn to_view(row: Row) -> Result<MembershipView, DbError> {
@@ -81,6 +88,8 @@ fn to_view(row: Row) -> Result<MembershipView, DbError> {
             created_at: m.7,
             updated_at: m.8,
             version: m.9,
+            created_by: actors::read(m.10)?,
+            updated_by: actors::read(m.11)?,
         },
         member_name,
         member_name_en,
@@ -117,6 +126,8 @@ pub fn insert(conn: &mut DbConnection, m: &Membership) -> Result<(), DbError> {
             memberships::created_at.eq(m.created_at),
             memberships::updated_at.eq(m.updated_at),
             memberships::version.eq(m.version),
+            memberships::created_by.eq(actors::stored(m.created_by)),
+            memberships::updated_by.eq(actors::stored(m.updated_by)),
         ))
         .execute(conn)?;
     Ok(())
@@ -142,6 +153,7 @@ pub fn update(conn: &mut DbConnection, m: &Membership, expected_version: i64) ->
         memberships::end_reason.eq(&m.end_reason),
         memberships::updated_at.eq(m.updated_at),
         memberships::version.eq(m.version),
+        memberships::updated_by.eq(actors::stored(m.updated_by)),
     ))
     .execute(conn)?;
     Ok(updated == 1)

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use hamkari_domain::organization::{Organization, OrganizationKind};
 use uuid::Uuid;
 
+use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
@@ -29,6 +30,8 @@ struct OrganizationRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i64,
+    created_by: Option<String>,
+    updated_by: Option<String>,
 }
 
 impl TryFrom<OrganizationRow> for Organization {
@@ -53,6 +56,8 @@ impl TryFrom<OrganizationRow> for Organization {
             founded_on: row.founded_on,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            created_by: actors::read(row.created_by)?,
+            updated_by: actors::read(row.updated_by)?,
             version: row.version,
         })
     }
@@ -74,6 +79,7 @@ struct OrganizationValues<'a> {
     search_key: String,
     updated_at: NaiveDateTime,
     version: i64,
+    updated_by: Option<String>,
 }
 
 impl<'a> From<&'a Organization> for OrganizationValues<'a> {
@@ -92,6 +98,7 @@ impl<'a> From<&'a Organization> for OrganizationValues<'a> {
             search_key: org.search_key(),
             updated_at: org.updated_at,
             version: org.version,
+            updated_by: actors::stored(org.updated_by),
         }
     }
 }
@@ -101,6 +108,7 @@ pub fn insert(conn: &mut DbConnection, org: &Organization) -> Result<(), DbError
         .values((
             dsl::id.eq(Id(org.id)),
             dsl::created_at.eq(org.created_at),
+            dsl::created_by.eq(actors::stored(org.created_by)),
             OrganizationValues::from(org),
         ))
         .execute(conn)?;

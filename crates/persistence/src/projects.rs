@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use hamkari_domain::project::{ParticipantRole, Project, ProjectKind, ProjectStatus};
 use uuid::Uuid;
 
+use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
@@ -27,6 +28,8 @@ type Row = (
     NaiveDateTime,
     NaiveDateTime,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 type Columns = (
@@ -41,6 +44,8 @@ type Columns = (
     projects::created_at,
     projects::updated_at,
     projects::version,
+    projects::created_by,
+    projects::updated_by,
 );
 
 const COLUMNS: Columns = (
@@ -55,6 +60,8 @@ const COLUMNS: Columns = (
     projects::created_at,
     projects::updated_at,
     projects::version,
+    projects::created_by,
+    projects::updated_by,
 );
 
 fn parse<T>(
@@ -77,6 +84,8 @@ fn to_project(r: Row) -> Result<Project, DbError> {
         created_at: r.8,
         updated_at: r.9,
         version: r.10,
+        created_by: actors::read(r.11)?,
+        updated_by: actors::read(r.12)?,
     })
 }
 
@@ -95,6 +104,8 @@ pub fn insert(conn: &mut DbConnection, p: &Project) -> Result<(), DbError> {
             projects::created_at.eq(p.created_at),
             projects::updated_at.eq(p.updated_at),
             projects::version.eq(p.version),
+            projects::created_by.eq(actors::stored(p.created_by)),
+            projects::updated_by.eq(actors::stored(p.updated_by)),
         ))
         .execute(conn)?;
     Ok(())
@@ -124,6 +135,7 @@ pub fn update(conn: &mut DbConnection, p: &Project, expected_version: i64) -> Re
                 projects::search_key.eq(p.search_key()),
                 projects::updated_at.eq(p.updated_at),
                 projects::version.eq(p.version),
+                projects::updated_by.eq(actors::stored(p.updated_by)),
             ))
             .execute(conn)?;
     Ok(updated == 1)

@@ -22,6 +22,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
     }
 }
 
@@ -40,6 +42,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
     }
 }
 
@@ -86,6 +90,7 @@ diesel::table! {
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
+        updated_by -> Nullable<Text>,
     }
 }
 
@@ -126,6 +131,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
     }
 }
 
@@ -144,6 +151,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
     }
 }
 
@@ -168,6 +177,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
     }
 }
 
@@ -230,6 +241,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
     }
 }
 

@@ -6,6 +6,7 @@ use hamkari_domain::auth::Role;
 use hamkari_domain::user::User;
 use uuid::Uuid;
 
+use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
@@ -23,6 +24,8 @@ type UserRow = (
     NaiveDateTime,
     NaiveDateTime,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 const USER_COLUMNS: (
@@ -36,6 +39,8 @@ const USER_COLUMNS: (
     users::created_at,
     users::updated_at,
     users::version,
+    users::created_by,
+    users::updated_by,
 ) = (
     users::id,
     users::email,
@@ -47,6 +52,8 @@ const USER_COLUMNS: (
     users::created_at,
     users::updated_at,
     users::version,
+    users::created_by,
+    users::updated_by,
 );
 
 fn to_user(row: UserRow, organization_ids: Vec<Uuid>) -> Result<(User, String), DbError> {
@@ -63,6 +70,8 @@ fn to_user(row: UserRow, organization_ids: Vec<Uuid>) -> Result<(User, String), 
             created_at: row.7,
             updated_at: row.8,
             version: row.9,
+            created_by: actors::read(row.10)?,
+            updated_by: actors::read(row.11)?,
         },
         row.4,
     ))
@@ -105,6 +114,8 @@ pub fn insert(conn: &mut DbConnection, user: &User, password_hash: &str) -> Resu
             users::created_at.eq(user.created_at),
             users::updated_at.eq(user.updated_at),
             users::version.eq(user.version),
+            users::created_by.eq(actors::stored(user.created_by)),
+            users::updated_by.eq(actors::stored(user.updated_by)),
         ))
         .execute(conn)?;
     set_organizations(conn, user.id, &user.organization_ids)
@@ -149,6 +160,7 @@ pub fn update(conn: &mut DbConnection, user: &User, expected_version: i64) -> Re
                 users::session_version.eq(user.session_version),
                 users::updated_at.eq(user.updated_at),
                 users::version.eq(user.version),
+                users::updated_by.eq(actors::stored(user.updated_by)),
             ))
             .execute(conn)?;
     if updated == 1 {

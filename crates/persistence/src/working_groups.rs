@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use hamkari_domain::working_group::{GroupScope, GroupStatus, WorkingGroup};
 use uuid::Uuid;
 
+use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::page::{keyset, After, Direction, Page, SortValue};
@@ -27,6 +28,8 @@ type Row = (
     NaiveDateTime,
     NaiveDateTime,
     i64,
+    Option<String>,
+    Option<String>,
 );
 
 type Columns = (
@@ -43,6 +46,8 @@ type Columns = (
     working_groups::created_at,
     working_groups::updated_at,
     working_groups::version,
+    working_groups::created_by,
+    working_groups::updated_by,
 );
 
 const COLUMNS: Columns = (
@@ -59,6 +64,8 @@ const COLUMNS: Columns = (
     working_groups::created_at,
     working_groups::updated_at,
     working_groups::version,
+    working_groups::created_by,
+    working_groups::updated_by,
 );
 
 fn to_group(r: Row) -> Result<WorkingGroup, DbError> {
@@ -77,6 +84,8 @@ fn to_group(r: Row) -> Result<WorkingGroup, DbError> {
         created_at: r.10,
         updated_at: r.11,
         version: r.12,
+        created_by: actors::read(r.13)?,
+        updated_by: actors::read(r.14)?,
     })
 }
 
@@ -97,6 +106,8 @@ pub fn insert(conn: &mut DbConnection, g: &WorkingGroup) -> Result<(), DbError> 
             working_groups::created_at.eq(g.created_at),
             working_groups::updated_at.eq(g.updated_at),
             working_groups::version.eq(g.version),
+            working_groups::created_by.eq(actors::stored(g.created_by)),
+            working_groups::updated_by.eq(actors::stored(g.updated_by)),
         ))
         .execute(conn)?;
     Ok(())
@@ -133,6 +144,7 @@ pub fn update(conn: &mut DbConnection, g: &WorkingGroup, expected_version: i64) 
         working_groups::search_key.eq(g.search_key()),
         working_groups::updated_at.eq(g.updated_at),
         working_groups::version.eq(g.version),
+        working_groups::updated_by.eq(actors::stored(g.updated_by)),
     ))
     .execute(conn)?;
     Ok(updated == 1)

@@ -122,6 +122,8 @@ mod tests {
             session_version: 1,
             created_at: at,
             updated_at: at,
+            created_by: None,
+            updated_by: None,
             version: 1,
         }
     }

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::{random_token, Caller};
+use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
@@ -53,12 +54,15 @@ pub struct ApiTokenBody {
     pub scopes: Vec<String>,
     /// The organization whose data the token may write, if bound to one.
     pub organization_id: Option<Uuid>,
-    pub created_by: Option<Uuid>,
+    /// The administrator who created it; null once unknown (e.g. that user was deleted).
+    pub created_by: Option<ActorBody>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     /// Updated at most once a minute.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Who rotated or revoked it last (its creator until then); null when not recorded.
+    pub updated_by: Option<ActorBody>,
     pub state: TokenState,
 }
 
@@ -71,11 +75,12 @@ impl ApiTokenBody {
             prefix: t.prefix,
             scopes: t.scopes.names(),
             organization_id: t.organization_id,
-            created_by: t.created_by,
+            created_by: actor(t.created_by),
             created_at: utc(t.created_at),
             expires_at: utc(t.expires_at),
             revoked_at: t.revoked_at.map(utc),
             last_used_at: t.last_used_at.map(utc),
+            updated_by: actor(t.updated_by),
             state,
         }
     }

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{query_error, search_param, JsonBody, QueryParams};
@@ -32,6 +33,8 @@ use crate::state::AppState;
     "expertise": "کالیبراسیون ابزار دقیق",
     "created_at": "2026-11-23T10:00:00Z",
     "updated_at": "2026-11-23T10:00:00Z",
+    "created_by": {"type": "user", "id": "019ab1c2-0000-7000-8000-000000000001"},
+    "updated_by": {"type": "api_token", "id": "019ab1c2-0000-7000-8000-000000000002"},
     "version": 1
 }))]
 pub struct MemberBody {
@@ -47,6 +50,10 @@ pub struct MemberBody {
     pub expertise: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who created it; null when that was not recorded (before actors were kept).
+    pub created_by: Option<ActorBody>,
+    /// Who changed it last (its creator until then); null when that was not recorded.
+    pub updated_by: Option<ActorBody>,
     pub version: i64,
 }
 
@@ -62,6 +69,8 @@ impl From<Member> for MemberBody {
             expertise: m.expertise,
             created_at: utc(m.created_at),
             updated_at: utc(m.updated_at),
+            created_by: actor(m.created_by),
+            updated_by: actor(m.updated_by),
             version: m.version,
         }
     }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::bodies::OrganizationRef;
+use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
@@ -48,6 +49,10 @@ pub struct MembershipBody {
     pub current: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who created it; null when that was not recorded (before actors were kept).
+    pub created_by: Option<ActorBody>,
+    /// Who changed it last (its creator until then); null when that was not recorded.
+    pub updated_by: Option<ActorBody>,
     pub version: i64,
 }
 
@@ -76,6 +81,8 @@ impl MembershipBody {
             current: m.term.is_current_on(today),
             created_at: utc(m.created_at),
             updated_at: utc(m.updated_at),
+            created_by: actor(m.created_by),
+            updated_by: actor(m.updated_by),
             version: m.version,
         }
     }

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
@@ -37,6 +38,8 @@ use crate::state::AppState;
     "founded_on": "2004-05-01",
     "created_at": "2026-11-23T10:00:00.000000Z",
     "updated_at": "2026-11-23T10:00:00.000000Z",
+    "created_by": {"type": "user", "id": "019ab1c2-0000-7000-8000-000000000001"},
+    "updated_by": {"type": "api_token", "id": "019ab1c2-0000-7000-8000-000000000002"},
     "version": 1
 }))]
 pub struct OrganizationBody {
@@ -56,6 +59,10 @@ pub struct OrganizationBody {
     pub founded_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who created it; null when that was not recorded (before actors were kept).
+    pub created_by: Option<ActorBody>,
+    /// Who changed it last (its creator until then); null when that was not recorded.
+    pub updated_by: Option<ActorBody>,
     /// Increases with every change; also the `ETag`.
     pub version: i64,
 }
@@ -75,6 +82,8 @@ impl From<Organization> for OrganizationBody {
             founded_on: o.founded_on,
             created_at: utc(o.created_at),
             updated_at: utc(o.updated_at),
+            created_by: actor(o.created_by),
+            updated_by: actor(o.updated_by),
             version: o.version,
         }
     }

@@ -127,35 +127,37 @@ pub struct NamedActor {
     pub name: Option<String>,
 }
 
-/// One recorded status change.
+/// One step of a project's history. The first is its creation: `from` null, `to` the
+/// initial status, `at` its `created_at`, the creator as actor, and the project's own id.
 #[derive(Serialize, ToSchema)]
 pub struct TransitionBody {
     pub id: Uuid,
-    pub from: ProjectStatus,
+    /// Null for the creation.
+    pub from: Option<ProjectStatus>,
     pub to: ProjectStatus,
     pub reason: Option<String>,
-    /// Null when the user or token has since been deleted.
+    /// Null when not known: a status change's user or token has since been deleted, or the
+    /// project was created before its creator was recorded. (A deleted creator keeps its id.)
     pub by: Option<Actor>,
-    /// The same, with the actor's name; null when deleted.
+    /// The same, with the actor's name; the name is null once the user or token is deleted.
     pub actor: Option<NamedActor>,
     pub at: DateTime<Utc>,
 }
 
 impl From<TransitionView> for TransitionBody {
     fn from(v: TransitionView) -> Self {
-        let t = v.transition;
         Self {
-            id: t.id,
-            from: t.from,
-            to: t.to,
-            reason: t.reason,
+            id: v.id,
+            from: v.from,
+            to: v.to,
+            reason: v.reason,
             by: v.actor.as_ref().map(|a| Actor { kind: a.kind, id: a.id }),
             actor: v.actor.map(|a| NamedActor {
                 kind: a.kind,
                 id: a.id,
                 name: a.name,
             }),
-            at: utc(t.at),
+            at: utc(v.at),
         }
     }
 }
@@ -394,7 +396,7 @@ pub async fn transition(
     Ok(with_etag(HttpResponse::Created(), version).json(TransitionBody::from(step)))
 }
 
-/// A project's status history, oldest first.
+/// A project's history, oldest first: its creation, then every status change.
 ///
 /// Scope: `projects:read`.
 #[utoipa::path(
@@ -425,7 +427,8 @@ pub async fn transitions(
     })
     .await?;
     let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-        pagination::after_created(v.transition.at, v.transition.id)
+        let (at, id) = v.key();
+        pagination::after_created(at, id)
     });
     let items = page.items.into_iter().map(TransitionBody::from).collect();
     Ok(pagination::respond(&req, &paging.sort_name, items, next))

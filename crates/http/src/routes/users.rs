@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
@@ -32,6 +33,10 @@ pub struct UserBody {
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who created it; null when that was not recorded (before actors were kept).
+    pub created_by: Option<ActorBody>,
+    /// Who changed it last (its creator until then); null when that was not recorded.
+    pub updated_by: Option<ActorBody>,
     pub version: i64,
 }
 
@@ -46,6 +51,8 @@ impl From<User> for UserBody {
             disabled: u.disabled,
             created_at: utc(u.created_at),
             updated_at: utc(u.updated_at),
+            created_by: actor(u.created_by),
+            updated_by: actor(u.updated_by),
             version: u.version,
         }
     }

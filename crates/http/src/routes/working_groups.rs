@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::bodies::OrganizationRef;
+use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
@@ -44,6 +45,10 @@ pub struct WorkingGroupBody {
     pub project_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who created it; null when that was not recorded (before actors were kept).
+    pub created_by: Option<ActorBody>,
+    /// Who changed it last (its creator until then); null when that was not recorded.
+    pub updated_by: Option<ActorBody>,
     pub version: i64,
 }
 
@@ -73,6 +78,8 @@ impl From<GroupView> for WorkingGroupBody {
             project_id: g.project_id,
             created_at: utc(g.created_at),
             updated_at: utc(g.updated_at),
+            created_by: actor(g.created_by),
+            updated_by: actor(g.updated_by),
             version: g.version,
         }
     }

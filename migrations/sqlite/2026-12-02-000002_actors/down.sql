@@ -1,0 +1,13 @@
+ALTER TABLE api_tokens DROP COLUMN updated_by;
+ALTER TABLE users DROP COLUMN updated_by;
+ALTER TABLE users DROP COLUMN created_by;
+ALTER TABLE working_groups DROP COLUMN updated_by;
+ALTER TABLE working_groups DROP COLUMN created_by;
+ALTER TABLE projects DROP COLUMN updated_by;
+ALTER TABLE projects DROP COLUMN created_by;
+ALTER TABLE memberships DROP COLUMN updated_by;
+ALTER TABLE memberships DROP COLUMN created_by;
+ALTER TABLE members DROP COLUMN updated_by;
+ALTER TABLE members DROP COLUMN created_by;
+ALTER TABLE organizations DROP COLUMN updated_by;
+ALTER TABLE organizations DROP COLUMN created_by;
