@@ -107,7 +107,7 @@ for (const org of [first, second]) {
         body: { member_id: person.id, role: "member", starts_on: "2024-03-20" },
       }),
     );
-    check(membership.member_id === person.id && membership.ended_on === null, "membership", membership);
+    check(membership.member_id === person.id && membership.ends_on === null, "membership", membership);
   }
 }
 

@@ -119,6 +119,7 @@ const ACTION_PATTERN: &str = "^[a-z_]{1,64}$";
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListAuditEvents {
+    #[param(inline)]
     resource_type: Option<ResourceType>,
     resource_id: Option<Uuid>,
     actor_id: Option<Uuid>,
