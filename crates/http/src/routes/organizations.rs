@@ -8,6 +8,7 @@ use hamkari_app::After;
 use hamkari_domain::organization::{
     Organization, OrganizationChanges, OrganizationInput, OrganizationKind, ValidChanges,
 };
+use hamkari_domain::contact::{Phone, PhoneType};
 use hamkari_domain::ValidationErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -34,6 +35,7 @@ use crate::state::AppState;
     "website": "https://example.org/",
     "email": "info@example.org",
     "phone": "+982188887777",
+    "phone_type": "fixed_line",
     "founded_on": "2004-05-01",
     "created_at": "2026-11-23T10:00:00.000000Z",
     "updated_at": "2026-11-23T10:00:00.000000Z",
@@ -53,6 +55,8 @@ pub struct OrganizationBody {
     pub email: Option<String>,
     /// E.164, e.g. `+982188887777`.
     pub phone: Option<String>,
+    /// What `phone` reaches by its numbering plan; null when `phone` is.
+    pub phone_type: Option<PhoneType>,
     pub founded_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -71,6 +75,7 @@ impl From<Organization> for OrganizationBody {
             description: o.description,
             website: o.website,
             email: o.email,
+            phone_type: o.phone.as_deref().map(Phone::kind_of),
             phone: o.phone,
             founded_on: o.founded_on,
             created_at: utc(o.created_at),
