@@ -87,7 +87,13 @@ enum Command {
     /// Apply pending migrations, then serve the API (the default).
     Serve,
     /// Apply pending migrations and exit.
-    Migrate,
+    Migrate {
+        /// Then list the members and organizations whose stored email or phone fails
+        /// today's rules (tab-separated: resource, id, field, value, why), changing nothing;
+        /// exits 1 when there are any.
+        #[arg(long)]
+        check_contacts: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Create an administrator; the password comes from HAMKARI_ADMIN_PASSWORD or stdin.
@@ -138,11 +144,23 @@ async fn run() -> anyhow::Result<()> {
             let spec = hamkari_http::openapi::spec();
             println!("{}", spec.to_pretty_json().context("serializing the OpenAPI document")?);
         }
-        Command::Migrate => {
+        Command::Migrate { check_contacts } => {
             init_logging(cli.log_format);
             let backend = hamkari_persistence::Backend::from_url(&cli.database_url);
             let applied = hamkari_persistence::migrations::run_pending(&backend)?;
             tracing::info!(count = applied.len(), ?applied, "migrations applied");
+            if check_contacts {
+                let mut conn = backend.connect().context("connecting to the database")?;
+                let problems = hamkari_app::contacts::check(&mut conn)
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+                    .context("checking contact details")?;
+                for p in &problems {
+                    println!("{}\t{}\t{}\t{}\t{}", p.resource, p.id, p.field, p.value, p.why);
+                }
+                if !problems.is_empty() {
+                    anyhow::bail!("{} stored contact details fail today's rules", problems.len());
+                }
+            }
         }
         Command::CreateAdmin { email } => {
             init_logging(cli.log_format);

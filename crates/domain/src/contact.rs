@@ -186,8 +186,14 @@ mod tests {
     fn emails_follow_the_rfc_grammar() {
         // Quoted local parts and plus-addressing are legal; display text and IP literals are
         // not addresses a person types into a contact field.
-        assert_eq!(Email::parse("\"ali rezaei\"@example.org").unwrap().as_str(), "\"ali rezaei\"@example.org");
-        assert_eq!(Email::parse("ali+news@example.org").unwrap().as_str(), "ali+news@example.org");
+        assert_eq!(
+            Email::parse("\"ali rezaei\"@example.org").unwrap().as_str(),
+            "\"ali rezaei\"@example.org"
+        );
+        assert_eq!(
+            Email::parse("ali+news@example.org").unwrap().as_str(),
+            "ali+news@example.org"
+        );
         for bad in [
             "Ali <ali@example.org>",
             "ali@[127.0.0.1]",

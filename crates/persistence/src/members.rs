@@ -251,3 +251,17 @@ fn current_membership(present: bool, day: NaiveDate) -> Condition {
         .sql("))"),
     )
 }
+
+/// Every member's id, email and phone as stored, oldest first, for re-checking contact
+/// details against today's rules.
+pub fn contacts(conn: &mut DbConnection) -> Result<Vec<(Uuid, Option<String>, Option<String>)>, DbError> {
+    let rows: Vec<(Id, Option<String>, Option<String>)> = members::table
+        .filter(members::email.is_not_null().or(members::phone.is_not_null()))
+        .select((members::id, members::email, members::phone))
+        .order(members::id)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, email, phone)| (id.0, email, phone))
+        .collect())
+}

@@ -5,10 +5,10 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkari_app::organizations::{self as use_case, OrganizationFilter, OrganizationSort};
 use hamkari_app::After;
+use hamkari_domain::contact::{Phone, PhoneType};
 use hamkari_domain::organization::{
     Organization, OrganizationChanges, OrganizationInput, OrganizationKind, ValidChanges,
 };
-use hamkari_domain::contact::{Phone, PhoneType};
 use hamkari_domain::ValidationErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
