@@ -74,6 +74,10 @@ struct Cli {
     #[arg(long, env = "HAMKARI_AUDIT_RETENTION_DAYS", default_value_t = 365, global = true)]
     audit_retention_days: u32,
 
+    /// Address for `GET /metrics` (Prometheus text format), apart from the API's; unset: no metrics listener.
+    #[arg(long, env = "HAMKARI_METRICS_BIND", global = true)]
+    metrics_bind: Option<String>,
+
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
@@ -200,7 +204,12 @@ async fn run() -> anyhow::Result<()> {
                 email: email.clone(),
                 password: password.clone(),
             };
-            let app = Application::build(settings(&cli, "127.0.0.1:0".into(), admin)).await?;
+            // A short-lived server of its own: nothing to scrape.
+            let settings = Settings {
+                metrics_bind: None,
+                ..settings(&cli, "127.0.0.1:0".into(), admin)
+            };
+            let app = Application::build(settings).await?;
             let base = format!("http://127.0.0.1:{}", app.port());
             let handle = app.handle();
             let server = actix_web::rt::spawn(app.run_until_stopped());
@@ -254,6 +263,7 @@ fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
             per_address: cli.login_failures_per_address.max(1),
         },
         audit_retention_days: cli.audit_retention_days.max(1),
+        metrics_bind: cli.metrics_bind.clone().filter(|bind| !bind.is_empty()),
     }
 }
 

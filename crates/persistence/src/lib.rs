@@ -28,6 +28,6 @@ pub mod working_groups;
 
 pub use connection::{Backend, DbConnection};
 pub use error::{DbError, Unique};
-pub use pool::{Database, PoolSettings};
+pub use pool::{Database, PoolSettings, PoolState};
 pub use transaction::write_transaction;
 pub mod roster;
