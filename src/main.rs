@@ -100,6 +100,20 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Copy the live SQLite database to a new file, consistently, and check the copy's row
+    /// counts (PostgreSQL: use pg_dump, see the README).
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a copy made by `backup`; stop the server first.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Overwrite a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Create an administrator; the password comes from HAMKARI_ADMIN_PASSWORD or stdin.
     CreateAdmin {
         #[arg(long)]
@@ -165,6 +179,28 @@ async fn run() -> anyhow::Result<()> {
                     anyhow::bail!("{} stored contact details fail today's rules", problems.len());
                 }
             }
+        }
+        Command::Backup { to } => {
+            let from = sqlite_path(&cli.database_url, "pg_dump")?;
+            let counts = hamkari_persistence::backup::backup(&from, &to)?;
+            let rows: i64 = counts.values().sum();
+            println!(
+                "Backed up {} to {} ({} tables, {rows} rows, counts checked).",
+                from.display(),
+                to.display(),
+                counts.len()
+            );
+        }
+        Command::Restore { from, force } => {
+            let to = sqlite_path(&cli.database_url, "pg_restore")?;
+            let counts = hamkari_persistence::backup::restore(&from, &to, force)?;
+            let rows: i64 = counts.values().sum();
+            println!(
+                "Restored {} into {} ({} tables, {rows} rows, counts checked).",
+                from.display(),
+                to.display(),
+                counts.len()
+            );
         }
         Command::CreateAdmin { email } => {
             init_logging(cli.log_format);
@@ -237,6 +273,16 @@ fn admin_from_env() -> Option<(String, String)> {
     ) {
         (Ok(email), Ok(password)) if !email.is_empty() && !password.is_empty() => Some((email, password)),
         _ => None,
+    }
+}
+
+/// The SQLite file behind `database_url`; PostgreSQL has tools of its own for this.
+fn sqlite_path(database_url: &str, postgres_tool: &str) -> anyhow::Result<std::path::PathBuf> {
+    match Backend::from_url(database_url) {
+        Backend::Sqlite { path } => Ok(path),
+        Backend::Postgres { .. } => {
+            anyhow::bail!("on PostgreSQL use {postgres_tool} (see the README's Operating notes)")
+        }
     }
 }
 

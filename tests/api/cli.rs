@@ -320,3 +320,95 @@ async fn migrate_check_contacts_lists_stored_details_that_fail_todays_rules_and_
         .await;
     assert_eq!(org["email"], "info@example");
 }
+
+#[tokio::test]
+async fn backup_copies_a_live_sqlite_database_and_restore_refuses_to_overwrite_data() {
+    let app = TestApp::spawn().await;
+    let url = app.db.url().to_owned();
+    if app.db.is_postgres() {
+        let output = hamkari()
+            .args(["backup", "--to", "/nonexistent/x.db"])
+            .env("HAMKARI_DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("pg_dump"));
+        return;
+    }
+    app.create_member(json!({"full_name": "مریم کاشانی"})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+
+    // The server keeps writing while the copy is taken.
+    let backup = {
+        let (url, copy) = (url.clone(), copy.clone());
+        tokio::task::spawn_blocking(move || {
+            hamkari()
+                .args(["backup", "--to"])
+                .arg(&copy)
+                .env("HAMKARI_DATABASE_URL", &url)
+                .output()
+                .unwrap()
+        })
+    };
+    let mut written = 0;
+    while !backup.is_finished() {
+        app.create_member(json!({"full_name": format!("نویسنده {written}")}))
+            .await;
+        written += 1;
+    }
+    let output = backup.await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("counts checked"));
+    assert!(written > 0, "no write overlapped the backup");
+    // A second backup never overwrites a file.
+    let again = hamkari()
+        .args(["backup", "--to"])
+        .arg(&copy)
+        .env("HAMKARI_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+
+    // The live database holds data: restore refuses it without --force.
+    let refused = hamkari()
+        .args(["restore", "--from"])
+        .arg(&copy)
+        .env("HAMKARI_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+
+    // Into a new file it goes, and the copy serves: its search index still finds people.
+    let restored = dir.path().join("restored.db");
+    let output = hamkari()
+        .args(["restore", "--from"])
+        .arg(&copy)
+        .arg("--database-url")
+        .arg(&restored)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let copied = TestApp::spawn_with(TestDb::create(), format!("sqlite://{}", restored.display()), |_| {}).await;
+    let page = copied
+        .get_json(
+            "/api/v1/members?q=%DA%A9%D8%A7%D8%B4%D8%A7%D9%86%DB%8C&limit=100",
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    let all = copied.get_json("/api/v1/members?limit=200", StatusCode::OK).await;
+    let count = all["items"].as_array().unwrap().len();
+    assert!((1..=1 + written).contains(&count), "{count} of {written}");
+
+    // --force overwrites a database with data.
+    let forced = hamkari()
+        .args(["restore", "--force", "--from"])
+        .arg(&copy)
+        .env("HAMKARI_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    drop(copied);
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+}

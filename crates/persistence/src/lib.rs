@@ -4,6 +4,7 @@
 //! starts and ends; [`Database::run`] lends a pooled connection to a blocking closure.
 
 pub mod api_tokens;
+pub mod backup;
 mod connection;
 mod error;
 pub mod events;

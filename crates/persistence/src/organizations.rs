@@ -243,7 +243,7 @@ pub fn missing_organizations(conn: &mut DbConnection, candidates: &[Uuid]) -> Re
 
 /// Every organization's id, email and phone as stored, oldest first, for re-checking
 /// contact details against today's rules.
-pub fn contacts(conn: &mut DbConnection) -> Result<Vec<(Uuid, Option<String>, Option<String>)>, DbError> {
+pub fn contacts(conn: &mut DbConnection) -> Result<Vec<crate::members::ContactRow>, DbError> {
     let rows: Vec<(Id, Option<String>, Option<String>)> = organizations::table
         .filter(
             organizations::email
