@@ -74,6 +74,10 @@ struct Cli {
     #[arg(long, env = "HAMKARI_AUDIT_RETENTION_DAYS", default_value_t = 365, global = true)]
     audit_retention_days: u32,
 
+    /// Address for `GET /metrics` (Prometheus text format), apart from the API's; unset: no metrics listener.
+    #[arg(long, env = "HAMKARI_METRICS_BIND", global = true)]
+    metrics_bind: Option<String>,
+
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
@@ -87,9 +91,29 @@ enum Command {
     /// Apply pending migrations, then serve the API (the default).
     Serve,
     /// Apply pending migrations and exit.
-    Migrate,
+    Migrate {
+        /// Then list the members and organizations whose stored email or phone fails
+        /// today's rules (tab-separated: resource, id, field, value, why), changing nothing;
+        /// exits 1 when there are any.
+        #[arg(long)]
+        check_contacts: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
+    /// Copy the live SQLite database to a new file, consistently, and check the copy's row
+    /// counts (PostgreSQL: use pg_dump, see the README).
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a copy made by `backup`; stop the server first.
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Overwrite a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Create an administrator; the password comes from HAMKARI_ADMIN_PASSWORD or stdin.
     CreateAdmin {
         #[arg(long)]
@@ -138,11 +162,45 @@ async fn run() -> anyhow::Result<()> {
             let spec = hamkari_http::openapi::spec();
             println!("{}", spec.to_pretty_json().context("serializing the OpenAPI document")?);
         }
-        Command::Migrate => {
+        Command::Migrate { check_contacts } => {
             init_logging(cli.log_format);
             let backend = hamkari_persistence::Backend::from_url(&cli.database_url);
             let applied = hamkari_persistence::migrations::run_pending(&backend)?;
             tracing::info!(count = applied.len(), ?applied, "migrations applied");
+            if check_contacts {
+                let mut conn = backend.connect().context("connecting to the database")?;
+                let problems = hamkari_app::contacts::check(&mut conn)
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+                    .context("checking contact details")?;
+                for p in &problems {
+                    println!("{}\t{}\t{}\t{}\t{}", p.resource, p.id, p.field, p.value, p.why);
+                }
+                if !problems.is_empty() {
+                    anyhow::bail!("{} stored contact details fail today's rules", problems.len());
+                }
+            }
+        }
+        Command::Backup { to } => {
+            let from = sqlite_path(&cli.database_url, "pg_dump")?;
+            let counts = hamkari_persistence::backup::backup(&from, &to)?;
+            let rows: i64 = counts.values().sum();
+            println!(
+                "Backed up {} to {} ({} tables, {rows} rows, counts checked).",
+                from.display(),
+                to.display(),
+                counts.len()
+            );
+        }
+        Command::Restore { from, force } => {
+            let to = sqlite_path(&cli.database_url, "pg_restore")?;
+            let counts = hamkari_persistence::backup::restore(&from, &to, force)?;
+            let rows: i64 = counts.values().sum();
+            println!(
+                "Restored {} into {} ({} tables, {rows} rows, counts checked).",
+                from.display(),
+                to.display(),
+                counts.len()
+            );
         }
         Command::CreateAdmin { email } => {
             init_logging(cli.log_format);
@@ -182,7 +240,12 @@ async fn run() -> anyhow::Result<()> {
                 email: email.clone(),
                 password: password.clone(),
             };
-            let app = Application::build(settings(&cli, "127.0.0.1:0".into(), admin)).await?;
+            // A short-lived server of its own: nothing to scrape.
+            let settings = Settings {
+                metrics_bind: None,
+                ..settings(&cli, "127.0.0.1:0".into(), admin)
+            };
+            let app = Application::build(settings).await?;
             let base = format!("http://127.0.0.1:{}", app.port());
             let handle = app.handle();
             let server = actix_web::rt::spawn(app.run_until_stopped());
@@ -213,6 +276,16 @@ fn admin_from_env() -> Option<(String, String)> {
     }
 }
 
+/// The SQLite file behind `database_url`; PostgreSQL has tools of its own for this.
+fn sqlite_path(database_url: &str, postgres_tool: &str) -> anyhow::Result<std::path::PathBuf> {
+    match Backend::from_url(database_url) {
+        Backend::Sqlite { path } => Ok(path),
+        Backend::Postgres { .. } => {
+            anyhow::bail!("on PostgreSQL use {postgres_tool} (see the README's Operating notes)")
+        }
+    }
+}
+
 /// The server settings the command line and environment describe.
 fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
     Settings {
@@ -236,6 +309,7 @@ fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
             per_address: cli.login_failures_per_address.max(1),
         },
         audit_retention_days: cli.audit_retention_days.max(1),
+        metrics_bind: cli.metrics_bind.clone().filter(|bind| !bind.is_empty()),
     }
 }
 

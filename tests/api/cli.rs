@@ -262,3 +262,153 @@ async fn seed_demo_loads_the_founding_case_once() {
     scopes.sort_unstable();
     assert_eq!(scopes, ["general", "specialized"]);
 }
+
+#[tokio::test]
+async fn migrate_check_contacts_lists_stored_details_that_fail_todays_rules_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let good = app
+        .create_member(json!({"full_name": "درست", "phone": "09121234567", "email": "ok@example.org"}))
+        .await;
+    let bad = app
+        .create_member(json!({"full_name": "قدیمی", "phone": "09121234568"}))
+        .await;
+    let org = app
+        .create_org(json!({"name": "انجمن قدیمی", "kind": "association", "email": "info@example.org"}))
+        .await;
+    let url = app.db.url().to_owned();
+    let check = || {
+        hamkari()
+            .args(["migrate", "--check-contacts"])
+            .env("HAMKARI_DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let clean = check();
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stderr));
+    assert_eq!(String::from_utf8_lossy(&clean.stdout), "");
+
+    // Rows as the hand-written parsers of earlier versions let them in.
+    use diesel::connection::SimpleConnection;
+    let mut conn = app.db.connect();
+    let (bad_id, org_id) = (bad["id"].as_str().unwrap(), org["id"].as_str().unwrap());
+    conn.batch_execute(&format!(
+        "UPDATE members SET phone = '+11111111' WHERE id = '{bad_id}';
+         UPDATE organizations SET email = 'info@example', phone = '+98 21 8888 7777' WHERE id = '{org_id}'"
+    ))
+    .unwrap();
+
+    let output = check();
+    assert!(!output.status.success(), "problems exit non-zero");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let mut lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();
+    lines.sort();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines[0][..4], ["member", bad_id, "phone", "+11111111"]);
+    assert!(lines[0][4].starts_with("invalid_phone"), "{stdout}");
+    assert_eq!(lines[1][..4], ["organization", org_id, "email", "info@example"]);
+    assert!(lines[1][4].starts_with("invalid_email"), "{stdout}");
+    assert_eq!(lines[2][..4], ["organization", org_id, "phone", "+98 21 8888 7777"]);
+    assert_eq!(lines[2][4], "not in normal form; would be stored as +982188887777");
+    assert!(!stdout.contains(good["id"].as_str().unwrap()));
+
+    // Reported, not rewritten; and reads of such rows still work.
+    let member = app.get_json(&format!("/api/v1/members/{bad_id}"), StatusCode::OK).await;
+    assert_eq!(member["phone"], "+11111111");
+    assert_eq!(member["phone_type"], "other");
+    let org = app
+        .get_json(&format!("/api/v1/organizations/{org_id}"), StatusCode::OK)
+        .await;
+    assert_eq!(org["email"], "info@example");
+}
+
+#[tokio::test]
+async fn backup_copies_a_live_sqlite_database_and_restore_refuses_to_overwrite_data() {
+    let app = TestApp::spawn().await;
+    let url = app.db.url().to_owned();
+    if app.db.is_postgres() {
+        let output = hamkari()
+            .args(["backup", "--to", "/nonexistent/x.db"])
+            .env("HAMKARI_DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("pg_dump"));
+        return;
+    }
+    app.create_member(json!({"full_name": "مریم کاشانی"})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+
+    // The server keeps writing while the copy is taken.
+    let backup = {
+        let (url, copy) = (url.clone(), copy.clone());
+        tokio::task::spawn_blocking(move || {
+            hamkari()
+                .args(["backup", "--to"])
+                .arg(&copy)
+                .env("HAMKARI_DATABASE_URL", &url)
+                .output()
+                .unwrap()
+        })
+    };
+    let mut written = 0;
+    while !backup.is_finished() {
+        app.create_member(json!({"full_name": format!("نویسنده {written}")}))
+            .await;
+        written += 1;
+    }
+    let output = backup.await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("counts checked"));
+    assert!(written > 0, "no write overlapped the backup");
+    // A second backup never overwrites a file.
+    let again = hamkari()
+        .args(["backup", "--to"])
+        .arg(&copy)
+        .env("HAMKARI_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+
+    // The live database holds data: restore refuses it without --force.
+    let refused = hamkari()
+        .args(["restore", "--from"])
+        .arg(&copy)
+        .env("HAMKARI_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+
+    // Into a new file it goes, and the copy serves: its search index still finds people.
+    let restored = dir.path().join("restored.db");
+    let output = hamkari()
+        .args(["restore", "--from"])
+        .arg(&copy)
+        .arg("--database-url")
+        .arg(&restored)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let copied = TestApp::spawn_with(TestDb::create(), format!("sqlite://{}", restored.display()), |_| {}).await;
+    let page = copied
+        .get_json(
+            "/api/v1/members?q=%DA%A9%D8%A7%D8%B4%D8%A7%D9%86%DB%8C&limit=100",
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    let all = copied.get_json("/api/v1/members?limit=200", StatusCode::OK).await;
+    let count = all["items"].as_array().unwrap().len();
+    assert!((1..=1 + written).contains(&count), "{count} of {written}");
+
+    // --force overwrites a database with data.
+    let forced = hamkari()
+        .args(["restore", "--force", "--from"])
+        .arg(&copy)
+        .env("HAMKARI_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    drop(copied);
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+}

@@ -114,6 +114,7 @@ pub struct TestApp {
 /// databases until the process exits, and race its teardown.
 struct ServerThread {
     port: u16,
+    metrics_port: Option<u16>,
     handle: actix_web::dev::ServerHandle,
     thread: std::thread::JoinHandle<()>,
 }
@@ -126,14 +127,27 @@ impl ServerThread {
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(settings).await.expect("the app builds");
-                if sender.send((app.port(), app.handle())).is_err() {
+                if sender.send((app.port(), app.metrics_port(), app.handle())).is_err() {
                     return;
                 }
                 let _ = app.run_until_stopped().await;
             });
         });
-        let (port, handle) = receiver.await.expect("the server thread reports its port");
-        Self { port, handle, thread }
+        let (port, metrics_port, handle) = receiver.await.expect("the server thread reports its port");
+        Self {
+            port,
+            metrics_port,
+            handle,
+            thread,
+        }
+    }
+}
+
+impl TestApp {
+    /// `http://127.0.0.1:port` of the metrics listener, when the test asked for one.
+    pub fn metrics_address(&self) -> Option<String> {
+        let port = self.server.as_ref()?.metrics_port?;
+        Some(format!("http://127.0.0.1:{port}"))
     }
 }
 
@@ -200,6 +214,7 @@ impl TestApp {
             hash_concurrency: 2,
             login_limits: LoginLimits::default(),
             audit_retention_days: 365,
+            metrics_bind: None,
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);

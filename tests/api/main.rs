@@ -19,6 +19,7 @@ mod health;
 mod helpers;
 mod members;
 mod memberships;
+mod metrics;
 mod organizations;
 mod organizations_list;
 mod outage;

@@ -81,14 +81,25 @@ async fn phones_in_iranian_forms_are_stored_in_e164() {
         let member = app
             .create_member(json!({"full_name": format!("عضو {i}"), "phone": raw}))
             .await;
-        let expected = if i == 3 { "+982188887777" } else { "+989121234567" };
+        let (expected, kind) = if i == 3 {
+            ("+982188887777", "fixed_line")
+        } else {
+            ("+989121234567", "mobile")
+        };
         assert_eq!(member["phone"], expected, "{raw}");
+        assert_eq!(member["phone_type"], kind, "{raw}");
     }
-    let response = app
-        .post_json("/api/v1/members", &json!({"full_name": "عضو", "phone": "0912"}))
-        .await;
-    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert_eq!(error_fields(&problem), ["phone"]);
+    // Too short; formally E.164 but in no country's plan; a mobile prefix no operator has.
+    for raw in ["0912", "+11111111", "0970 123 4567"] {
+        let response = app
+            .post_json("/api/v1/members", &json!({"full_name": "عضو", "phone": raw}))
+            .await;
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(error_fields(&problem), ["phone"], "{raw}");
+        assert_eq!(problem["errors"][0]["code"], "invalid_phone", "{raw}");
+    }
+    let without = app.create_member(json!({"full_name": "بی‌تلفن"})).await;
+    assert_eq!(without["phone_type"], Value::Null);
 }
 
 #[tokio::test]

@@ -41,6 +41,7 @@ async fn create_returns_the_organization_with_location_and_etag() {
     );
     assert_eq!(body["email"], "info@example.org");
     assert_eq!(body["phone"], "+982188887777");
+    assert_eq!(body["phone_type"], "fixed_line");
     assert_eq!(body["website"], "https://example.org/");
     assert_eq!(body["founded_on"], "2004-05-01");
     assert_eq!(body["version"], 1);
@@ -230,6 +231,7 @@ async fn patch_changes_only_what_is_sent_and_null_clears() {
     assert_eq!(body["website"], Value::Null);
     assert_eq!(body["name_en"], "Inspection Society");
     assert_eq!(body["phone"], "+989121234567");
+    assert_eq!(body["phone_type"], "mobile");
     assert_eq!(body["slug"], created["slug"], "the slug stays put");
     assert_eq!(body["version"], 2);
     assert_eq!(body["created_at"], created["created_at"]);

@@ -6,6 +6,7 @@
 pub mod api_tokens;
 pub mod audit;
 mod caller;
+pub mod contacts;
 mod error;
 mod events;
 pub mod members;

@@ -1,6 +1,7 @@
 //! Building and running the HTTP server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -16,6 +17,7 @@ use crate::auth::{
     authenticate, ensure_admin, generated_password, load_keys, AdminBootstrap, BootstrapError, Hasher, Jwt, Sessions,
 };
 use crate::extract::path_error;
+use crate::metrics::Metrics;
 use crate::middleware::observe;
 use crate::openapi::{fallback, spec, MethodTable};
 use crate::state::{AppState, LoginLimits};
@@ -43,6 +45,9 @@ pub struct Settings {
     pub login_limits: LoginLimits,
     /// Audit events older than this many days are deleted in the background.
     pub audit_retention_days: u32,
+    /// `host:port` of the listener serving `GET /metrics`; none when unset, so metrics are
+    /// never public by accident on the API's address.
+    pub metrics_bind: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +72,7 @@ const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -86,9 +92,23 @@ impl Application {
                 tracing::info!(?applied, "migrations applied");
             }
         }
-        let db = Database::new(&settings.database_url, &settings.pool);
+        let metrics = Metrics::new().map_err(|e| BuildError::Startup(e.to_string()))?;
+        let db = {
+            let metrics = metrics.clone();
+            Database::new(&settings.database_url, &settings.pool)
+                .with_wait_observer(move |w| metrics.observe_pool_wait(w))
+        };
         prune_events_in_background(db.clone(), settings.audit_retention_days);
-        let state = web::Data::new(prepare_state(db, &settings).await?);
+        let metrics_server = match &settings.metrics_bind {
+            Some(bind) => Some(metrics_server(
+                bind,
+                metrics.clone(),
+                db.clone(),
+                settings.pool.max_size,
+            )?),
+            None => None,
+        };
+        let state = web::Data::new(prepare_state(db, &settings, metrics).await?);
         let listener = TcpListener::bind(&settings.bind).map_err(|source| BuildError::Bind {
             bind: settings.bind.clone(),
             source,
@@ -139,7 +159,13 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            metrics: metrics_server,
         })
+    }
+
+    /// The metrics listener's port, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn port(&self) -> u16 {
@@ -152,8 +178,35 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, metrics)) = self.metrics else {
+            return self.server.await;
+        };
+        // Scrapes keep being answered while the API drains, then the listener closes.
+        let handle = metrics.handle();
+        let metrics = actix_web::rt::spawn(metrics);
+        let served = self.server.await;
+        handle.stop(true).await;
+        let _ = metrics.await;
+        served
     }
+}
+
+/// One worker serving `GET /metrics` only, on its own address.
+fn metrics_server(bind: &str, metrics: Arc<Metrics>, db: Database, pool_max: u32) -> Result<(u16, Server), BuildError> {
+    let listener = TcpListener::bind(bind).map_err(|source| BuildError::Bind {
+        bind: bind.to_owned(),
+        source,
+    })?;
+    let port = listener.local_addr()?.port();
+    let routes = crate::metrics::configure(metrics, db, pool_max);
+    let server = HttpServer::new(move || App::new().configure(routes.clone()))
+        .workers(1)
+        // The API server handles the signals and stops this one after it has drained.
+        .disable_signals()
+        .listen(listener)?
+        .run();
+    tracing::info!(port, "metrics listening");
+    Ok((port, server))
 }
 
 /// Deletes audit events past the retention period now and then every hour, a batch at a
@@ -187,7 +240,7 @@ fn prune_events_in_background(db: Database, retention_days: u32) {
 }
 
 /// Keys, the password hasher and the first administrator: everything the handlers share.
-async fn prepare_state(db: Database, settings: &Settings) -> Result<AppState, BuildError> {
+async fn prepare_state(db: Database, settings: &Settings, metrics: Arc<Metrics>) -> Result<AppState, BuildError> {
     let (jwt_secret, token_key, admin, concurrency) = (
         settings.jwt_secret.clone(),
         settings.token_key.clone(),
@@ -215,6 +268,7 @@ async fn prepare_state(db: Database, settings: &Settings) -> Result<AppState, Bu
         hasher,
         login_limits: settings.login_limits,
         sessions: Sessions::default(),
+        metrics,
     })
 }
 

@@ -5,11 +5,14 @@ use std::time::Instant;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{web, HttpMessage};
 use tracing::Instrument;
 
 use crate::error::{problem_response, PROBLEM_JSON};
+use crate::metrics::UNMATCHED;
+use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -26,6 +29,20 @@ fn request_id(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// Methods outside the standard ones share one label, so clients cannot mint series.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// The request's id, left in its extensions for the events it causes.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -40,6 +57,8 @@ pub async fn observe(
     let span = tracing::error_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     let started = Instant::now();
     req.extensions_mut().insert(RequestId(id.clone()));
+    let metrics = req.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
+    let method = method_label(req.method());
     async move {
         if let Some(refusal) = oversized_head(&req) {
             let mut response = req.into_response(refusal);
@@ -47,6 +66,9 @@ pub async fn observe(
                 response.headers_mut().insert(REQUEST_ID, value);
             }
             tracing::info!(status = 431, "request head too large");
+            if let Some(metrics) = &metrics {
+                metrics.observe_request(method, UNMATCHED, 431, started.elapsed());
+            }
             return Ok(response);
         }
         let response = match next.call(req).await {
@@ -58,7 +80,12 @@ pub async fn observe(
             response.headers_mut().insert(REQUEST_ID, value);
         }
         let status = response.status().as_u16();
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let elapsed = started.elapsed();
+        if let Some(metrics) = &metrics {
+            let route = response.request().match_pattern();
+            metrics.observe_request(method, route.as_deref().unwrap_or(UNMATCHED), status, elapsed);
+        }
+        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
         if status >= 500 {
             tracing::warn!(status, elapsed_ms, "request failed");
         } else {

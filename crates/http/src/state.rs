@@ -13,6 +13,7 @@ pub struct AppState {
     pub login_limits: LoginLimits,
     /// Credentials recently confirmed against the database.
     pub sessions: Sessions,
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// How many failed logins in 15 minutes block further attempts for 15 minutes.

@@ -5,6 +5,7 @@
 
 mod actors;
 pub mod api_tokens;
+pub mod backup;
 mod connection;
 mod error;
 pub mod events;
@@ -29,6 +30,6 @@ pub mod working_groups;
 
 pub use connection::{Backend, DbConnection};
 pub use error::{DbError, Unique};
-pub use pool::{Database, PoolSettings};
+pub use pool::{Database, PoolSettings, PoolState};
 pub use transaction::write_transaction;
 pub mod roster;

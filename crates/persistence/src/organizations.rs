@@ -248,3 +248,21 @@ pub fn missing_organizations(conn: &mut DbConnection, candidates: &[Uuid]) -> Re
         .filter(|c| !found.iter().any(|f| f.0 == *c))
         .collect())
 }
+
+/// Every organization's id, email and phone as stored, oldest first, for re-checking
+/// contact details against today's rules.
+pub fn contacts(conn: &mut DbConnection) -> Result<Vec<crate::members::ContactRow>, DbError> {
+    let rows: Vec<(Id, Option<String>, Option<String>)> = organizations::table
+        .filter(
+            organizations::email
+                .is_not_null()
+                .or(organizations::phone.is_not_null()),
+        )
+        .select((organizations::id, organizations::email, organizations::phone))
+        .order(organizations::id)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, email, phone)| (id.0, email, phone))
+        .collect())
+}

@@ -90,6 +90,15 @@ pub struct Database {
     /// 3.6 s at 32 concurrent PATCHes). This process's writers queue here instead, each
     /// woken as soon as the one before commits; `busy_timeout` remains for other processes.
     writer: Arc<Mutex<()>>,
+    /// Told how long each checkout waited for a connection (metrics; nothing by default).
+    on_wait: Option<Arc<dyn Fn(Duration) + Send + Sync>>,
+}
+
+/// How many connections the pool holds now, and how many of them are idle.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle: u32,
 }
 
 /// How long after a dead connection was found every checkout is tested first: long enough
@@ -121,6 +130,21 @@ impl Database {
             backend: Arc::new(backend),
             last_failure: Arc::new(AtomicU64::new(0)),
             writer: Arc::new(Mutex::new(())),
+            on_wait: None,
+        }
+    }
+
+    /// Calls `observe` with the time each checkout waited for a connection.
+    pub fn with_wait_observer(mut self, observe: impl Fn(Duration) + Send + Sync + 'static) -> Self {
+        self.on_wait = Some(Arc::new(observe));
+        self
+    }
+
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
         }
     }
 
@@ -130,7 +154,12 @@ impl Database {
     fn checkout(&self) -> Result<PooledConnection<Manager>, DbError> {
         let suspicious = now_secs().saturating_sub(self.last_failure.load(Ordering::Relaxed)) < SUSPICION_SECS;
         for _ in 0..=self.pool.max_size() {
-            let mut conn = self.pool.get()?;
+            let started = self.on_wait.as_ref().map(|_| std::time::Instant::now());
+            let got = self.pool.get();
+            if let (Some(observe), Some(started)) = (&self.on_wait, started) {
+                observe(started.elapsed());
+            }
+            let mut conn = got?;
             if !suspicious || conn.inner.batch_execute("SELECT 1").is_ok() {
                 return Ok(conn);
             }

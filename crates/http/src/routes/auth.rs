@@ -162,7 +162,10 @@ pub async fn login(
         .await?
     };
     let (user, hash) = match lookup {
-        LoginLookup::Blocked { until } => return Err(too_many(until, now)),
+        LoginLookup::Blocked { until } => {
+            state.metrics.login_throttled();
+            return Err(too_many(until, now));
+        }
         LoginLookup::Account(Some((user, hash))) => (Some(user), Some(hash)),
         LoginLookup::Account(None) => (None, None),
     };

@@ -5,6 +5,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use hamkari_app::members::{self as use_case, MemberFilter, MemberSort};
 use hamkari_app::{After, SortValue};
+use hamkari_domain::contact::{Phone, PhoneType};
 use hamkari_domain::member::{Member, MemberChanges, MemberInput};
 use hamkari_domain::membership::RoleFilter;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,7 @@ use crate::state::AppState;
     "national_id": "0499370899",
     "email": "ali.rezaei@example.org",
     "phone": "+989121234567",
+    "phone_type": "mobile",
     "expertise": "کالیبراسیون ابزار دقیق",
     "created_at": "2026-11-23T10:00:00Z",
     "updated_at": "2026-11-23T10:00:00Z",
@@ -47,6 +49,8 @@ pub struct MemberBody {
     pub email: Option<String>,
     /// E.164.
     pub phone: Option<String>,
+    /// What `phone` reaches by its numbering plan; null when `phone` is.
+    pub phone_type: Option<PhoneType>,
     pub expertise: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -65,6 +69,7 @@ impl From<Member> for MemberBody {
             full_name_en: m.full_name_en,
             national_id: m.national_id,
             email: m.email,
+            phone_type: m.phone.as_deref().map(Phone::kind_of),
             phone: m.phone,
             expertise: m.expertise,
             created_at: utc(m.created_at),

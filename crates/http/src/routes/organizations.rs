@@ -5,6 +5,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkari_app::organizations::{self as use_case, OrganizationFilter, OrganizationSort};
 use hamkari_app::After;
+use hamkari_domain::contact::{Phone, PhoneType};
 use hamkari_domain::organization::{
     Organization, OrganizationChanges, OrganizationInput, OrganizationKind, ValidChanges,
 };
@@ -35,6 +36,7 @@ use crate::state::AppState;
     "website": "https://example.org/",
     "email": "info@example.org",
     "phone": "+982188887777",
+    "phone_type": "fixed_line",
     "founded_on": "2004-05-01",
     "created_at": "2026-11-23T10:00:00.000000Z",
     "updated_at": "2026-11-23T10:00:00.000000Z",
@@ -56,6 +58,8 @@ pub struct OrganizationBody {
     pub email: Option<String>,
     /// E.164, e.g. `+982188887777`.
     pub phone: Option<String>,
+    /// What `phone` reaches by its numbering plan; null when `phone` is.
+    pub phone_type: Option<PhoneType>,
     pub founded_on: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -78,6 +82,7 @@ impl From<Organization> for OrganizationBody {
             description: o.description,
             website: o.website,
             email: o.email,
+            phone_type: o.phone.as_deref().map(Phone::kind_of),
             phone: o.phone,
             founded_on: o.founded_on,
             created_at: utc(o.created_at),
