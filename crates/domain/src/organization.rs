@@ -445,7 +445,7 @@ mod tests {
         assert_eq!(org.slug, "iran-labs-association");
         assert_eq!(origin, SlugOrigin::Derived);
         assert_eq!(org.version, 1);
-        assert_eq!(org.name_key(), "انجمن آزمایشگاهها");
+        assert_eq!(org.name_key(), "انجمن ازمایشگاهها");
     }
 
     #[test]

@@ -211,9 +211,9 @@ pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix
     ApiError::NotFound(format!("No resource at this address ({err}).")).into()
 }
 
-/// The `q` parameter as a normalized search key, at most 200 characters.
+/// The `q` parameter as a normalized query key, at most 200 characters.
 pub fn search_param(q: Option<String>) -> Result<Option<String>, ApiError> {
-    let key = q.map(|q| hamkari_domain::text::search_key(&q));
+    let key = q.map(|q| hamkari_domain::text::query_key(&q));
     if key.as_ref().is_some_and(|k| k.chars().count() > 200) {
         return Err(query_error("q", "too_long", "must be at most 200 characters"));
     }
