@@ -21,6 +21,7 @@ mod memberships;
 mod organizations;
 mod organizations_list;
 mod outage;
+mod persian_text;
 mod projects;
 mod schema;
 mod shared_members;

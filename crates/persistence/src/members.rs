@@ -251,3 +251,34 @@ fn current_membership(present: bool, day: NaiveDate) -> Condition {
         .sql("))"),
     )
 }
+
+/// Up to `limit` members after `after` in id order: id, stored search key, the key the code
+/// computes now (the key rebuild in [`crate::rekey`] compares them).
+pub(crate) fn search_keys_after(
+    conn: &mut DbConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<(Uuid, String, String)>, DbError> {
+    let mut query = members::table
+        .select((COLUMNS, members::search_key))
+        .order(members::id)
+        .limit(limit)
+        .into_boxed::<MultiBackend>();
+    if let Some(after) = after {
+        query = query.filter(members::id.gt(Id(after)));
+    }
+    let rows: Vec<(MemberRow, String)> = query.load(conn)?;
+    rows.into_iter()
+        .map(|(row, stored)| {
+            let item = to_member(row);
+            Ok((item.id, stored, item.search_key()))
+        })
+        .collect()
+}
+
+pub(crate) fn set_search_key(conn: &mut DbConnection, id: Uuid, key: &str) -> Result<(), DbError> {
+    diesel::update(members::table.filter(members::id.eq(Id(id))))
+        .set(members::search_key.eq(key))
+        .execute(conn)?;
+    Ok(())
+}

@@ -24,8 +24,8 @@ struct OrganizationRow {
     email: Option<String>,
     phone: Option<String>,
     founded_on: Option<NaiveDate>,
-    _name_key: String,
-    _search_key: String,
+    name_key: String,
+    search_key: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i64,
@@ -239,4 +239,23 @@ pub fn missing_organizations(conn: &mut DbConnection, candidates: &[Uuid]) -> Re
         .copied()
         .filter(|c| !found.iter().any(|f| f.0 == *c))
         .collect())
+}
+
+/// Every organization with its stored name and search keys (there are few: associations,
+/// not people), for the key rebuild in [`crate::rekey`].
+pub(crate) fn with_stored_keys(conn: &mut DbConnection) -> Result<Vec<(Organization, String, String)>, DbError> {
+    let rows: Vec<OrganizationRow> = organizations::table.order((dsl::created_at, dsl::id)).load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let (name_key, search_key) = (row.name_key.clone(), row.search_key.clone());
+            Ok((Organization::try_from(row)?, name_key, search_key))
+        })
+        .collect()
+}
+
+pub(crate) fn set_keys(conn: &mut DbConnection, id: Uuid, name_key: &str, search_key: &str) -> Result<(), DbError> {
+    diesel::update(organizations::table.filter(dsl::id.eq(Id(id))))
+        .set((dsl::name_key.eq(name_key), dsl::search_key.eq(search_key)))
+        .execute(conn)?;
+    Ok(())
 }

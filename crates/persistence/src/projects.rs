@@ -412,3 +412,34 @@ pub fn participants_of_many(
     }
     Ok(by_project)
 }
+
+/// Up to `limit` projects after `after` in id order: id, stored search key, the key the code
+/// computes now (the key rebuild in [`crate::rekey`] compares them).
+pub(crate) fn search_keys_after(
+    conn: &mut DbConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<(Uuid, String, String)>, DbError> {
+    let mut query = projects::table
+        .select((COLUMNS, projects::search_key))
+        .order(projects::id)
+        .limit(limit)
+        .into_boxed::<MultiBackend>();
+    if let Some(after) = after {
+        query = query.filter(projects::id.gt(Id(after)));
+    }
+    let rows: Vec<(Row, String)> = query.load(conn)?;
+    rows.into_iter()
+        .map(|(row, stored)| {
+            let item = to_project(row)?;
+            Ok((item.id, stored, item.search_key()))
+        })
+        .collect()
+}
+
+pub(crate) fn set_search_key(conn: &mut DbConnection, id: Uuid, key: &str) -> Result<(), DbError> {
+    diesel::update(projects::table.filter(projects::id.eq(Id(id))))
+        .set(projects::search_key.eq(key))
+        .execute(conn)?;
+    Ok(())
+}

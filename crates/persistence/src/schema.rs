@@ -106,6 +106,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    server_settings (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_organizations -> users (user_id));
 diesel::joinable!(user_organizations -> organizations (organization_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, users, user_organizations, api_tokens, refresh_tokens);

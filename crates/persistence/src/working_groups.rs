@@ -303,3 +303,34 @@ pub fn organizations_of_many(
     }
     Ok(by_group)
 }
+
+/// Up to `limit` working groups after `after` in id order: id, stored search key, the key the code
+/// computes now (the key rebuild in [`crate::rekey`] compares them).
+pub(crate) fn search_keys_after(
+    conn: &mut DbConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<(Uuid, String, String)>, DbError> {
+    let mut query = working_groups::table
+        .select((COLUMNS, working_groups::search_key))
+        .order(working_groups::id)
+        .limit(limit)
+        .into_boxed::<MultiBackend>();
+    if let Some(after) = after {
+        query = query.filter(working_groups::id.gt(Id(after)));
+    }
+    let rows: Vec<(Row, String)> = query.load(conn)?;
+    rows.into_iter()
+        .map(|(row, stored)| {
+            let item = to_group(row)?;
+            Ok((item.id, stored, item.search_key()))
+        })
+        .collect()
+}
+
+pub(crate) fn set_search_key(conn: &mut DbConnection, id: Uuid, key: &str) -> Result<(), DbError> {
+    diesel::update(working_groups::table.filter(working_groups::id.eq(Id(id))))
+        .set(working_groups::search_key.eq(key))
+        .execute(conn)?;
+    Ok(())
+}
