@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod members;
 mod memberships;
+mod messages;
 mod organizations;
 mod organizations_list;
 mod outage;

@@ -1,0 +1,88 @@
+//! English messages, keyed by `code`. English responses keep the more specific text their
+//! call site wrote (it may name a value or a limit); this catalog is the generic meaning
+//! of every code, and the reference list the other languages must match.
+
+pub const MESSAGES: &[(&str, &str)] = &[
+    // Problem codes.
+    ("already_exists", "Another record already has this value."),
+    ("board_chair_taken", "The organization already has an open board chair."),
+    ("busy", "The server is busy; try again shortly."),
+    ("conflict", "The change refers to or is referred to by another record."),
+    (
+        "database_unavailable",
+        "The database is unavailable; try again shortly.",
+    ),
+    (
+        "duplicate_membership",
+        "The person already holds this role here in an open membership.",
+    ),
+    ("forbidden", "You may not do this."),
+    ("group_role_taken", "The role is taken in this group already."),
+    (
+        "has_memberships",
+        "The member still has memberships; end or delete them, or pass force=true.",
+    ),
+    ("headers_too_large", "The request headers are too large."),
+    (
+        "illegal_transition",
+        "The resource cannot move to this state from its current one.",
+    ),
+    (
+        "internal_error",
+        "Something went wrong on our side; it has been logged.",
+    ),
+    ("invalid_query", "A query parameter is invalid."),
+    ("last_admin", "At least one active administrator must remain."),
+    ("method_not_allowed", "This resource does not support this method."),
+    ("not_found", "There is no such resource, or you may not see it."),
+    ("own_account", "You cannot do this to your own account."),
+    ("participation_rule", "The change breaks a rule of participation."),
+    ("payload_too_large", "The request body is too large."),
+    ("precondition_failed", "The resource has changed since you read it."),
+    ("revoked", "A revoked token cannot be rotated; create a new one."),
+    (
+        "still_represented",
+        "Members still represent the organization; move or remove them first.",
+    ),
+    ("too_many_requests", "Too many attempts; try again later."),
+    (
+        "unauthorized",
+        "Authentication is required, or the credential was refused.",
+    ),
+    ("unreadable_body", "The request body is not readable JSON."),
+    (
+        "unsupported_media_type",
+        "The request body must be JSON (application/json).",
+    ),
+    ("validation_failed", "The request has invalid fields."),
+    ("invalid_header", "A request header is malformed."),
+    ("malformed_json", "The request body is not valid JSON."),
+    // Field codes.
+    ("before_start", "must not be before the start"),
+    ("in_future", "must not be in the future"),
+    ("in_past", "must be in the future"),
+    ("invalid", "is invalid"),
+    ("invalid_characters", "contains characters that are not allowed"),
+    ("invalid_cursor", "is not a cursor this list gave out"),
+    ("invalid_email", "must be an email address such as name@example.org"),
+    ("invalid_national_id", "must be a valid 10-digit national code"),
+    ("invalid_phone", "must be a phone number"),
+    ("invalid_scope", "is not a known scope"),
+    ("invalid_slug", "must be lower-case Latin letters, digits and hyphens"),
+    ("invalid_sort", "is not a field this list sorts by"),
+    ("invalid_token", "is not a valid token"),
+    ("invalid_type", "has the wrong type"),
+    ("invalid_url", "must be an http or https address"),
+    ("invalid_value", "is not one of the allowed values"),
+    ("out_of_range", "is out of range"),
+    ("required", "is required"),
+    ("too_far", "is too far in the future"),
+    ("too_few", "has too few items"),
+    ("too_long", "is too long"),
+    ("too_short", "is too short"),
+    ("unknown_field", "is not a field of this resource"),
+    ("while_active", "cannot be set while the group is active"),
+    ("without_end", "can be given only with an end date"),
+    ("empty", "must not be empty; omit the parameter instead"),
+    ("incorrect", "is not correct"),
+];
