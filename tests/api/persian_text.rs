@@ -145,7 +145,8 @@ async fn organization_names_that_differ_only_in_spelling_are_one_name() {
 }
 
 /// Keys written by the first rules (here: the names as typed, which is what those rules
-/// made of them) are rebuilt when an instance starts, and the version is recorded.
+/// made of them) and the empty sort keys the migration gave existing rows are rebuilt when
+/// an instance starts.
 #[tokio::test]
 async fn keys_stored_by_older_rules_are_rebuilt_at_start() {
     let db = TestDb::create();
@@ -156,6 +157,8 @@ async fn keys_stored_by_older_rules_are_rebuilt_at_start() {
         app.create_org(org("انجمن ب")).await,
     );
     let member = app.create_member(person("رئوف آزمایشگاهی")).await;
+    app.create_member(person("پروین")).await;
+    app.create_member(person("بهرام")).await;
     let project = created(
         app.post_json(
             "/api/v1/projects",
@@ -173,8 +176,8 @@ async fn keys_stored_by_older_rules_are_rebuilt_at_start() {
     )
     .await;
     let old_keys = "
-        UPDATE organizations SET name_key = name, search_key = name;
-        UPDATE members SET search_key = full_name;
+        UPDATE organizations SET name_key = name, search_key = name, name_sort = '';
+        UPDATE members SET search_key = full_name, full_name_sort = '';
         UPDATE projects SET search_key = title;
         UPDATE working_groups SET search_key = name;
         DELETE FROM server_settings;";
@@ -188,6 +191,16 @@ async fn keys_stored_by_older_rules_are_rebuilt_at_start() {
     for (path, q, _) in checks {
         assert!(search(&app, path, q).await.is_empty(), "{path}: old keys are in place");
     }
+    // Empty sort keys tie, and ties go by id (creation order here).
+    let response = app.get("/api/v1/members?sort=full_name&limit=200").await;
+    let body: Value = response.json().await.unwrap();
+    let names: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["full_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["رئوف آزمایشگاهی", "پروین", "بهرام"]);
 
     let _second = TestApp::spawn_with(TestDb::create(), url, |s| s.admin = hamkari_http::AdminBootstrap::Skip).await;
     for (path, q, made) in checks {
@@ -197,7 +210,93 @@ async fn keys_stored_by_older_rules_are_rebuilt_at_start() {
             "{path}: {q}"
         );
     }
+    let alphabetical = ["بهرام", "پروین", "رئوف آزمایشگاهی"];
+    assert_eq!(
+        all_pages(&app, "/api/v1/members", "full_name", "full_name").await,
+        alphabetical
+    );
     // The unique name key was rebuilt too.
     let response = app.post_json("/api/v1/organizations", &org("انجمن هیأت داوران")).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
+}
+
+/// Every page of `path` (sorted by `sort`, two at a time), following the cursors.
+async fn all_pages(app: &TestApp, path: &str, sort: &str, field: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..50 {
+        let mut query = vec![("sort", sort.to_owned()), ("limit", "2".to_owned())];
+        if let Some(c) = cursor.take() {
+            query.push(("cursor", c));
+        }
+        let response = app.request(Method::GET, path).query(&query).send().await.unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let items = body["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        names.extend(items.iter().map(|i| i[field].as_str().unwrap().to_owned()));
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return names,
+        }
+    }
+    panic!("more pages than names: {names:?}");
+}
+
+/// In Persian alphabetical order: پ after ب, چ after ج, ژ after ز, گ after ک (not after
+/// ن and و, as code points would have it); digits first, Latin last.
+const IN_ORDER: &[&str] = &[
+    "۱۲ نفر",
+    "آرش",
+    "احمد",
+    "بهرام",
+    "پروین",
+    "جواد",
+    "چنگیز",
+    "زهرا",
+    "ژاله",
+    "کاوه",
+    "گلناز",
+    "نرگس",
+    "وحید",
+    "یاسمن",
+    "Alice",
+    "Zoe",
+];
+
+fn shuffled() -> Vec<&'static str> {
+    // A fixed scramble: creation order must not be the answer.
+    let mut names: Vec<&str> = IN_ORDER.to_vec();
+    names.reverse();
+    names.swap(0, 7);
+    names.swap(3, 12);
+    names
+}
+
+#[tokio::test]
+async fn members_sort_by_full_name_in_persian_order_across_pages() {
+    let app = TestApp::spawn().await;
+    for name in shuffled() {
+        app.create_member(person(name)).await;
+    }
+    let names = all_pages(&app, "/api/v1/members", "full_name", "full_name").await;
+    assert_eq!(names, IN_ORDER);
+    let mut reversed: Vec<&str> = IN_ORDER.to_vec();
+    reversed.reverse();
+    assert_eq!(
+        all_pages(&app, "/api/v1/members", "-full_name", "full_name").await,
+        reversed
+    );
+}
+
+#[tokio::test]
+async fn organizations_sort_by_name_in_persian_order_across_pages() {
+    let app = TestApp::spawn().await;
+    for name in shuffled() {
+        app.create_org(org(&format!("{name} انجمن"))).await;
+    }
+    let names = all_pages(&app, "/api/v1/organizations", "name", "name").await;
+    let expected: Vec<String> = IN_ORDER.iter().map(|n| format!("{n} انجمن")).collect();
+    assert_eq!(names, expected);
 }

@@ -154,6 +154,11 @@ impl Organization {
         search_key(&self.name)
     }
 
+    /// The key `sort=name` orders by: Persian alphabetical order.
+    pub fn name_sort_key(&self) -> String {
+        crate::text::collation_key(&self.name)
+    }
+
     /// What `q` searches: both names and the slug.
     pub fn search_key(&self) -> String {
         let mut text = self.name.clone();

@@ -17,9 +17,11 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Bumped whenever [`search_key`]'s output changes for some input: keys stored under an
-/// older version are rebuilt at start (`hamkari_persistence::rekey`).
-pub const SEARCH_KEY_VERSION: i64 = 2;
+/// Bumped whenever [`search_key`]'s or [`collation_key`]'s output changes for some input
+/// (a rule here, or an ICU4X upgrade: its collation data may change sort keys): keys stored
+/// under an older version are rebuilt at start (`hamkari_persistence::rekey`).
+/// 2: spelling variants fold; 3: collation keys.
+pub const KEY_VERSION: i64 = 3;
 
 /// Suffixes written attached, after a ZWNJ or after a space: all three meet.
 const SUFFIXES: &[&str] = &[
@@ -176,6 +178,30 @@ fn digit(value: u32) -> char {
     char::from_digit(value, 10).unwrap_or('0')
 }
 
+/// The key that sorts names in Persian alphabetical order: the ICU4X collator's sort key
+/// for Persian (CLDR `fa`) of the [`normalize`]d name, as lower-case hex.
+///
+/// Hex keeps the byte order in plain text, so the keys sort the same wherever text is
+/// compared bytewise (SQLite's default, PostgreSQL's `COLLATE "C"`), and a keyset cursor
+/// can carry one. Persian letters sort in the alphabet's order (پ after ب, گ after ک),
+/// digits before letters and Latin after Persian; Arabic-keyboard letters sort as the
+/// Persian ones they stand for.
+pub fn collation_key(input: &str) -> String {
+    static COLLATOR: std::sync::LazyLock<icu_collator::CollatorBorrowed<'static>> = std::sync::LazyLock::new(|| {
+        let persian = icu_locale_core::locale!("fa");
+        icu_collator::Collator::try_new(persian.into(), icu_collator::options::CollatorOptions::default())
+            .expect("the Persian collation is compiled in")
+    });
+    let mut bytes = Vec::new();
+    let Ok(()) = COLLATOR.write_sort_key_to(&normalize(input), &mut bytes);
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        hex.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
+        hex.push(char::from_digit(u32::from(byte & 0xF), 16).unwrap_or('0'));
+    }
+    hex
+}
+
 /// Escapes `%`, `_` and `\` so user text can sit inside a `LIKE` pattern with `ESCAPE '\'`.
 pub fn escape_like(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 2);
@@ -293,6 +319,46 @@ mod tests {
         assert_eq!(search_key("۰۹۱۲"), "0912");
         assert_eq!(search_key(""), "");
         assert_eq!(search_key("\u{200C}  "), "");
+    }
+
+    /// Persian alphabetical order, then Latin; digits first.
+    #[test]
+    fn collation_follows_the_persian_alphabet() {
+        let ordered = [
+            "1 انجمن",
+            "آرش",
+            "احمد",
+            "بهرام",
+            "پروین",
+            "جواد",
+            "چنگیز",
+            "زهرا",
+            "ژاله",
+            "سارا",
+            "کاوه",
+            "گلناز",
+            "لیلا",
+            "نرگس",
+            "وحید",
+            "هادی",
+            "یاسمن",
+            "Alice",
+            "bob",
+            "Zoe",
+        ];
+        let keys: Vec<String> = ordered.iter().map(|n| collation_key(n)).collect();
+        for (pair, names) in keys.windows(2).zip(ordered.windows(2)) {
+            assert!(pair[0] < pair[1], "{:?} should sort before {:?}", names[0], names[1]);
+        }
+        assert_eq!(
+            collation_key("علي"),
+            collation_key("علی"),
+            "Arabic yeh sorts as Persian yeh"
+        );
+        assert!(collation_key("").is_empty() || collation_key("") < collation_key("ا"));
+        assert!(collation_key("آرش")
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     }
 
     #[test]

@@ -47,7 +47,7 @@ fn migrate_and_rekey(conn: &mut DbConnection) -> Result<Vec<String>, MigrationEr
         DbConnection::Sqlite(sqlite) => sqlite.run_pending_migrations(SQLITE).map(versions),
     }
     .map_err(|e| MigrationError::Run(e.to_string()))?;
-    rekey::run(conn).map_err(|e| MigrationError::Run(format!("rebuilding search keys: {e}")))?;
+    rekey::run(conn).map_err(|e| MigrationError::Run(format!("rebuilding stored keys: {e}")))?;
     Ok(applied)
 }
 

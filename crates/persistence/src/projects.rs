@@ -413,13 +413,13 @@ pub fn participants_of_many(
     Ok(by_project)
 }
 
-/// Up to `limit` projects after `after` in id order: id, stored search key, the key the code
-/// computes now (the key rebuild in [`crate::rekey`] compares them).
-pub(crate) fn search_keys_after(
+/// Rewrites the stored keys of up to `limit` rows after `after` (in id order) that the
+/// current rules would compute differently; see [`crate::rekey`].
+pub(crate) fn rekey_batch(
     conn: &mut DbConnection,
     after: Option<Uuid>,
     limit: i64,
-) -> Result<Vec<(Uuid, String, String)>, DbError> {
+) -> Result<crate::rekey::Batch, DbError> {
     let mut query = projects::table
         .select((COLUMNS, projects::search_key))
         .order(projects::id)
@@ -429,17 +429,18 @@ pub(crate) fn search_keys_after(
         query = query.filter(projects::id.gt(Id(after)));
     }
     let rows: Vec<(Row, String)> = query.load(conn)?;
-    rows.into_iter()
-        .map(|(row, stored)| {
-            let item = to_project(row)?;
-            Ok((item.id, stored, item.search_key()))
-        })
-        .collect()
-}
-
-pub(crate) fn set_search_key(conn: &mut DbConnection, id: Uuid, key: &str) -> Result<(), DbError> {
-    diesel::update(projects::table.filter(projects::id.eq(Id(id))))
-        .set(projects::search_key.eq(key))
-        .execute(conn)?;
-    Ok(())
+    let mut batch = crate::rekey::Batch::default();
+    for (row, stored) in rows {
+        let item = to_project(row)?;
+        let fresh = item.search_key();
+        if fresh != stored {
+            diesel::update(projects::table.filter(projects::id.eq(Id(item.id))))
+                .set(projects::search_key.eq(fresh))
+                .execute(conn)?;
+            batch.changed += 1;
+        }
+        batch.seen += 1;
+        batch.last = Some(item.id);
+    }
+    Ok(batch)
 }

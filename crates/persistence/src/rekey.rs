@@ -1,4 +1,5 @@
-//! Rebuilds stored search keys after the rules that compute them changed.
+//! Rebuilds stored keys (search, unique name and sort keys) after the rules that compute
+//! them changed.
 //!
 //! The rules live in Rust (`hamkari_domain::text`), so a SQL migration cannot recompute the
 //! keys. Instead `server_settings` remembers which version of the rules computed the stored
@@ -8,7 +9,7 @@
 
 use chrono::{SubsecRound, Utc};
 use diesel::prelude::*;
-use hamkari_domain::text::SEARCH_KEY_VERSION;
+use hamkari_domain::text::KEY_VERSION;
 use uuid::Uuid;
 
 use crate::connection::DbConnection;
@@ -18,7 +19,7 @@ use crate::transaction::write_transaction;
 use crate::{members, organizations, projects, working_groups};
 
 /// The `server_settings` row naming the rules' version behind the stored keys.
-pub const SEARCH_KEY_VERSION_SETTING: &str = "search_key_version";
+pub const KEY_VERSION_SETTING: &str = "key_version";
 
 /// Rows read and rewritten per transaction: short enough not to hold writers up for long.
 const BATCH: i64 = 1000;
@@ -33,16 +34,16 @@ pub struct Rekeyed {
 /// Rebuilds the keys if they are older than the code's rules; `None` when they are current.
 pub fn run(conn: &mut DbConnection) -> Result<Option<Rekeyed>, DbError> {
     let stored = stored_version(conn)?;
-    if stored >= SEARCH_KEY_VERSION {
+    if stored >= KEY_VERSION {
         return Ok(None);
     }
-    tracing::info!(from = stored, to = SEARCH_KEY_VERSION, "rebuilding search keys");
+    tracing::info!(from = stored, to = KEY_VERSION, "rebuilding stored keys");
     let mut changed = write_transaction(conn, rekey_organizations)?;
-    changed += rekey_table(conn, members::search_keys_after, members::set_search_key)?;
-    changed += rekey_table(conn, projects::search_keys_after, projects::set_search_key)?;
-    changed += rekey_table(conn, working_groups::search_keys_after, working_groups::set_search_key)?;
-    write_transaction(conn, |conn| record_version(conn, SEARCH_KEY_VERSION))?;
-    tracing::info!(rows = changed, "search keys rebuilt");
+    changed += rekey_table(conn, members::rekey_batch)?;
+    changed += rekey_table(conn, projects::rekey_batch)?;
+    changed += rekey_table(conn, working_groups::rekey_batch)?;
+    write_transaction(conn, |conn| record_version(conn, KEY_VERSION))?;
+    tracing::info!(rows = changed, "stored keys rebuilt");
     Ok(Some(Rekeyed {
         from_version: stored,
         rows_changed: changed,
@@ -53,7 +54,7 @@ pub fn run(conn: &mut DbConnection) -> Result<Option<Rekeyed>, DbError> {
 /// from the first rules.
 fn stored_version(conn: &mut DbConnection) -> Result<i64, DbError> {
     let value: Option<String> = server_settings::table
-        .filter(server_settings::name.eq(SEARCH_KEY_VERSION_SETTING))
+        .filter(server_settings::name.eq(KEY_VERSION_SETTING))
         .select(server_settings::value)
         .first(conn)
         .optional()?;
@@ -61,13 +62,13 @@ fn stored_version(conn: &mut DbConnection) -> Result<i64, DbError> {
         None => Ok(1),
         Some(v) => v
             .parse()
-            .map_err(|_| DbError::corrupt(format!("unexpected {SEARCH_KEY_VERSION_SETTING} {v:?}"))),
+            .map_err(|_| DbError::corrupt(format!("unexpected {KEY_VERSION_SETTING} {v:?}"))),
     }
 }
 
 fn record_version(conn: &mut DbConnection, version: i64) -> Result<(), DbError> {
     let now = Utc::now().naive_utc().trunc_subsecs(6);
-    let updated = diesel::update(server_settings::table.filter(server_settings::name.eq(SEARCH_KEY_VERSION_SETTING)))
+    let updated = diesel::update(server_settings::table.filter(server_settings::name.eq(KEY_VERSION_SETTING)))
         .set((
             server_settings::value.eq(version.to_string()),
             server_settings::updated_at.eq(now),
@@ -76,7 +77,7 @@ fn record_version(conn: &mut DbConnection, version: i64) -> Result<(), DbError> 
     if updated == 0 {
         diesel::insert_into(server_settings::table)
             .values((
-                server_settings::name.eq(SEARCH_KEY_VERSION_SETTING),
+                server_settings::name.eq(KEY_VERSION_SETTING),
                 server_settings::value.eq(version.to_string()),
                 server_settings::updated_at.eq(now),
             ))
@@ -85,28 +86,25 @@ fn record_version(conn: &mut DbConnection, version: i64) -> Result<(), DbError> 
     Ok(())
 }
 
-type Page = fn(&mut DbConnection, Option<Uuid>, i64) -> Result<Vec<(Uuid, String, String)>, DbError>;
-type Set = fn(&mut DbConnection, Uuid, &str) -> Result<(), DbError>;
+/// What one batch of a table's rebuild saw and changed.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub last: Option<Uuid>,
+    pub seen: usize,
+    pub changed: u64,
+}
 
-/// Walks a table in id order, one transaction per batch, rewriting the keys that differ.
-fn rekey_table(conn: &mut DbConnection, page: Page, set: Set) -> Result<u64, DbError> {
+type RekeyBatch = fn(&mut DbConnection, Option<Uuid>, i64) -> Result<Batch, DbError>;
+
+/// Walks a table in id order, one transaction per batch.
+fn rekey_table(conn: &mut DbConnection, batch: RekeyBatch) -> Result<u64, DbError> {
     let mut after = None;
     let mut changed = 0;
     loop {
-        let (last, count, done) = write_transaction(conn, |conn| {
-            let rows = page(conn, after, BATCH)?;
-            let mut count = 0;
-            for (id, stored, fresh) in &rows {
-                if stored != fresh {
-                    set(conn, *id, fresh)?;
-                    count += 1;
-                }
-            }
-            Ok::<_, DbError>((rows.last().map(|r| r.0), count, rows.len() < BATCH as usize))
-        })?;
-        changed += count;
-        after = last;
-        if done || last.is_none() {
+        let done = write_transaction(conn, |conn| batch(conn, after, BATCH))?;
+        changed += done.changed;
+        after = done.last;
+        if done.seen < BATCH as usize || after.is_none() {
             return Ok(changed);
         }
     }
@@ -120,25 +118,25 @@ fn rekey_table(conn: &mut DbConnection, page: Page, set: Set) -> Result<u64, DbE
 fn rekey_organizations(conn: &mut DbConnection) -> Result<u64, DbError> {
     let orgs = organizations::with_stored_keys(conn)?;
     let mut taken = std::collections::HashSet::new();
-    for (org, name_key, _) in &orgs {
+    for (org, [name_key, ..]) in &orgs {
         if org.name_key() == *name_key {
             taken.insert(name_key.clone());
         }
     }
     let mut changed = 0;
-    for (org, old_name_key, old_search_key) in &orgs {
+    for (org, stored) in &orgs {
         let mut name_key = org.name_key();
-        if name_key != *old_name_key && !taken.insert(name_key.clone()) {
+        if name_key != stored[0] && !taken.insert(name_key.clone()) {
             tracing::warn!(
                 organization = %org.id,
                 name = %org.name,
                 "two organization names now read as one; this one keeps its old key until renamed"
             );
-            name_key = old_name_key.clone();
+            name_key = stored[0].clone();
         }
-        let search_key = org.search_key();
-        if name_key != *old_name_key || search_key != *old_search_key {
-            organizations::set_keys(conn, org.id, &name_key, &search_key)?;
+        let fresh = [name_key, org.search_key(), org.name_sort_key()];
+        if fresh != *stored {
+            organizations::set_keys(conn, org.id, &fresh)?;
             changed += 1;
         }
     }

@@ -304,13 +304,13 @@ pub fn organizations_of_many(
     Ok(by_group)
 }
 
-/// Up to `limit` working groups after `after` in id order: id, stored search key, the key the code
-/// computes now (the key rebuild in [`crate::rekey`] compares them).
-pub(crate) fn search_keys_after(
+/// Rewrites the stored keys of up to `limit` rows after `after` (in id order) that the
+/// current rules would compute differently; see [`crate::rekey`].
+pub(crate) fn rekey_batch(
     conn: &mut DbConnection,
     after: Option<Uuid>,
     limit: i64,
-) -> Result<Vec<(Uuid, String, String)>, DbError> {
+) -> Result<crate::rekey::Batch, DbError> {
     let mut query = working_groups::table
         .select((COLUMNS, working_groups::search_key))
         .order(working_groups::id)
@@ -320,17 +320,18 @@ pub(crate) fn search_keys_after(
         query = query.filter(working_groups::id.gt(Id(after)));
     }
     let rows: Vec<(Row, String)> = query.load(conn)?;
-    rows.into_iter()
-        .map(|(row, stored)| {
-            let item = to_group(row)?;
-            Ok((item.id, stored, item.search_key()))
-        })
-        .collect()
-}
-
-pub(crate) fn set_search_key(conn: &mut DbConnection, id: Uuid, key: &str) -> Result<(), DbError> {
-    diesel::update(working_groups::table.filter(working_groups::id.eq(Id(id))))
-        .set(working_groups::search_key.eq(key))
-        .execute(conn)?;
-    Ok(())
+    let mut batch = crate::rekey::Batch::default();
+    for (row, stored) in rows {
+        let item = to_group(row)?;
+        let fresh = item.search_key();
+        if fresh != stored {
+            diesel::update(working_groups::table.filter(working_groups::id.eq(Id(item.id))))
+                .set(working_groups::search_key.eq(fresh))
+                .execute(conn)?;
+            batch.changed += 1;
+        }
+        batch.seen += 1;
+        batch.last = Some(item.id);
+    }
+    Ok(batch)
 }
