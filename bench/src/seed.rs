@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
-use hamkari_domain::text::search_key;
+use hamkari_domain::text::{collation_key, search_key};
 use hamkari_persistence::DbConnection;
 use uuid::Uuid;
 
@@ -251,13 +251,14 @@ pub fn load(conn: &mut DbConnection, scale: Scale) -> anyhow::Result<Loaded> {
         let key = search_key(&format!("{name} {slug}"));
         let _ = writeln!(
             sql,
-            "INSERT INTO organizations (id, name, slug, kind, name_key, search_key, created_at, updated_at, version) \
-             VALUES ({}, {}, {}, 'association', {}, {}, {ts}, {ts}, 1);",
+            "INSERT INTO organizations (id, name, slug, kind, name_key, search_key, name_sort, created_at, updated_at, version) \
+             VALUES ({}, {}, {}, 'association', {}, {}, {}, {ts}, {ts}, 1);",
             uuid(*id),
             quote(&name),
             quote(&slug),
             quote(&search_key(&name)),
             quote(&key),
+            quote(&collation_key(&name)),
             ts = stamp(created(i, organizations.len())),
         );
     }
@@ -281,10 +282,11 @@ pub fn load(conn: &mut DbConnection, scale: Scale) -> anyhow::Result<Loaded> {
                 }
             }
             rows.push(format!(
-                "({}, {}, {}, {ts}, {ts}, 1)",
+                "({}, {}, {}, {}, {ts}, {ts}, 1)",
                 uuid(*id),
                 quote(&name),
                 quote(&search_key(&name)),
+                quote(&collation_key(&name)),
                 ts = stamp(created(index, members.len()))
             ));
             // Everyone belongs somewhere; every second person to a second organization too.
@@ -319,7 +321,7 @@ pub fn load(conn: &mut DbConnection, scale: Scale) -> anyhow::Result<Loaded> {
         }
         membership_count += memberships.len();
         let mut sql = format!(
-            "INSERT INTO members (id, full_name, search_key, created_at, updated_at, version) VALUES {};\n",
+            "INSERT INTO members (id, full_name, search_key, full_name_sort, created_at, updated_at, version) VALUES {};\n",
             rows.join(",\n")
         );
         let _ = write!(

@@ -162,6 +162,11 @@ impl Member {
         Ok(true)
     }
 
+    /// The key `sort=full_name` orders by: Persian alphabetical order.
+    pub fn full_name_sort_key(&self) -> String {
+        crate::text::collation_key(&self.full_name)
+    }
+
     /// What `q` searches: names, national code, email and phone.
     pub fn search_key(&self) -> String {
         let parts = [

@@ -27,10 +27,10 @@ pub struct Problem {
     /// A URI naming the kind of problem: `urn:hamkari:problem:<code>`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The HTTP status phrase.
+    /// The HTTP status phrase (in Persian with `Accept-Language: fa`).
     pub title: String,
     pub status: u16,
-    /// What went wrong in this occurrence, for people.
+    /// What went wrong in this occurrence, for people (in Persian with `Accept-Language: fa`).
     pub detail: String,
     /// A stable snake_case code, for programs.
     pub code: String,
@@ -45,6 +45,7 @@ pub struct ProblemField {
     /// The field's name, dotted for nested fields (`organization_ids.1`).
     pub field: String,
     pub code: String,
+    /// For people, in Persian with `Accept-Language: fa`.
     pub message: String,
 }
 

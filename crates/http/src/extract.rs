@@ -228,7 +228,7 @@ pub fn query_at_most(field: &str, value: Option<&str>, max: usize) -> Result<(),
 /// normalizing.
 pub fn search_param(q: Option<String>) -> Result<Option<String>, ApiError> {
     query_at_most("q", q.as_deref(), 200)?;
-    let key = q.map(|q| hamkari_domain::text::search_key(&q));
+    let key = q.map(|q| hamkari_domain::text::query_key(&q));
     if key.as_ref().is_some_and(|k| k.chars().count() > 200) {
         return Err(query_error("q", "too_long", "must be at most 200 characters"));
     }

@@ -6,6 +6,7 @@ mod bodies;
 mod db;
 pub mod error;
 mod extract;
+mod messages;
 mod metrics;
 mod middleware;
 mod nullable;

@@ -11,6 +11,7 @@ use actix_web::{web, HttpMessage};
 use tracing::Instrument;
 
 use crate::error::{problem_response, PROBLEM_JSON};
+use crate::messages::{localize, Lang};
 use crate::metrics::UNMATCHED;
 use crate::state::AppState;
 
@@ -56,12 +57,13 @@ pub async fn observe(
     // lets through: a warning logged under a disabled span would lose its request id.
     let span = tracing::error_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     let started = Instant::now();
+    let lang = Lang::of(req.headers());
     req.extensions_mut().insert(RequestId(id.clone()));
     let metrics = req.app_data::<web::Data<AppState>>().map(|state| state.metrics.clone());
     let method = method_label(req.method());
     async move {
         if let Some(refusal) = oversized_head(&req) {
-            let mut response = req.into_response(refusal);
+            let mut response = localize(req.into_response(refusal), lang).await;
             if let Ok(value) = HeaderValue::from_str(&id) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }
@@ -75,7 +77,7 @@ pub async fn observe(
             Ok(response) => response.map_into_boxed_body(),
             Err(err) => return Err(err),
         };
-        let mut response = ensure_problem_body(response);
+        let mut response = localize(ensure_problem_body(response), lang).await;
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(REQUEST_ID, value);
         }

@@ -18,6 +18,7 @@ pub mod page;
 mod pool;
 pub mod projects;
 pub mod refresh_tokens;
+pub mod rekey;
 mod schema;
 mod search;
 pub mod secrets;

@@ -88,6 +88,7 @@ pub fn insert(conn: &mut DbConnection, m: &Member) -> Result<(), DbError> {
             members::phone.eq(&m.phone),
             members::expertise.eq(&m.expertise),
             members::search_key.eq(m.search_key()),
+            members::full_name_sort.eq(m.full_name_sort_key()),
             members::created_at.eq(m.created_at),
             members::updated_at.eq(m.updated_at),
             members::version.eq(m.version),
@@ -131,6 +132,7 @@ pub fn update(conn: &mut DbConnection, m: &Member, expected_version: i64) -> Res
                 members::phone.eq(&m.phone),
                 members::expertise.eq(&m.expertise),
                 members::search_key.eq(m.search_key()),
+                members::full_name_sort.eq(m.full_name_sort_key()),
                 members::updated_at.eq(m.updated_at),
                 members::version.eq(m.version),
                 members::updated_by.eq(actors::stored(m.updated_by)),
@@ -213,7 +215,7 @@ pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Membe
                 }) => Some((v.clone(), *id)),
                 Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
             };
-            keyset!(query, members::full_name, members::id, filter.direction, after)
+            keyset!(query, members::full_name_sort, members::id, filter.direction, after)
                 .limit(limit)
                 .load(conn)?
         }
@@ -282,4 +284,36 @@ pub fn contacts(conn: &mut DbConnection) -> Result<Vec<ContactRow>, DbError> {
         .into_iter()
         .map(|(id, email, phone)| (id.0, email, phone))
         .collect())
+}
+
+/// Rewrites the stored keys (search and sort) of up to `limit` members after `after` (in id
+/// order) that the current rules would compute differently; see [`crate::rekey`].
+pub(crate) fn rekey_batch(
+    conn: &mut DbConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<crate::rekey::Batch, DbError> {
+    let mut query = members::table
+        .select((COLUMNS, members::search_key, members::full_name_sort))
+        .order(members::id)
+        .limit(limit)
+        .into_boxed::<MultiBackend>();
+    if let Some(after) = after {
+        query = query.filter(members::id.gt(Id(after)));
+    }
+    let rows: Vec<(MemberRow, String, String)> = query.load(conn)?;
+    let mut batch = crate::rekey::Batch::default();
+    for (row, stored_search, stored_sort) in rows {
+        let member = to_member(row)?;
+        let (search, sort) = (member.search_key(), member.full_name_sort_key());
+        if search != stored_search || sort != stored_sort {
+            diesel::update(members::table.filter(members::id.eq(Id(member.id))))
+                .set((members::search_key.eq(search), members::full_name_sort.eq(sort)))
+                .execute(conn)?;
+            batch.changed += 1;
+        }
+        batch.seen += 1;
+        batch.last = Some(member.id);
+    }
+    Ok(batch)
 }

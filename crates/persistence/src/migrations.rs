@@ -5,6 +5,7 @@ use diesel::connection::SimpleConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::connection::{Backend, DbConnection};
+use crate::rekey;
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -20,24 +21,33 @@ pub enum MigrationError {
     Run(String),
 }
 
-/// Applies every pending migration; returns the versions applied.
+/// Applies every pending migration, then rebuilds stored keys computed by older rules
+/// ([`crate::rekey`]); returns the versions applied.
 pub fn run_pending(backend: &Backend) -> Result<Vec<String>, MigrationError> {
     let mut conn = backend.connect()?;
-    let applied = match &mut conn {
-        DbConnection::Pg(pg) => {
-            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
-                .map_err(|e| MigrationError::Run(e.to_string()))?;
-            let result = pg.run_pending_migrations(POSTGRES).map(versions);
-            let unlocked = pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"));
-            let applied = result.map_err(|e| MigrationError::Run(e.to_string()))?;
-            unlocked.map_err(|e| MigrationError::Run(e.to_string()))?;
-            applied
-        }
-        DbConnection::Sqlite(sqlite) => sqlite
-            .run_pending_migrations(SQLITE)
-            .map(versions)
-            .map_err(|e| MigrationError::Run(e.to_string()))?,
-    };
+    let run = |e: diesel::result::Error| MigrationError::Run(e.to_string());
+    if let DbConnection::Pg(pg) = &mut conn {
+        pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .map_err(run)?;
+    }
+    // The rebuild runs under the lock too, so that instances starting together do it once.
+    let result = migrate_and_rekey(&mut conn);
+    if let DbConnection::Pg(pg) = &mut conn {
+        let unlocked = pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"));
+        let applied = result?;
+        unlocked.map_err(run)?;
+        return Ok(applied);
+    }
+    result
+}
+
+fn migrate_and_rekey(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
+    let applied = match conn {
+        DbConnection::Pg(pg) => pg.run_pending_migrations(POSTGRES).map(versions),
+        DbConnection::Sqlite(sqlite) => sqlite.run_pending_migrations(SQLITE).map(versions),
+    }
+    .map_err(|e| MigrationError::Run(e.to_string()))?;
+    rekey::run(conn).map_err(|e| MigrationError::Run(format!("rebuilding stored keys: {e}")))?;
     Ok(applied)
 }
 

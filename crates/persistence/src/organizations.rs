@@ -25,13 +25,14 @@ struct OrganizationRow {
     email: Option<String>,
     phone: Option<String>,
     founded_on: Option<NaiveDate>,
-    _name_key: String,
-    _search_key: String,
+    name_key: String,
+    search_key: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     version: i64,
     created_by: Option<String>,
     updated_by: Option<String>,
+    name_sort: String,
 }
 
 impl TryFrom<OrganizationRow> for Organization {
@@ -77,6 +78,7 @@ struct OrganizationValues<'a> {
     founded_on: Option<NaiveDate>,
     name_key: String,
     search_key: String,
+    name_sort: String,
     updated_at: NaiveDateTime,
     version: i64,
     updated_by: Option<String>,
@@ -96,6 +98,7 @@ impl<'a> From<&'a Organization> for OrganizationValues<'a> {
             founded_on: org.founded_on,
             name_key: org.name_key(),
             search_key: org.search_key(),
+            name_sort: org.name_sort_key(),
             updated_at: org.updated_at,
             version: org.version,
             updated_by: actors::stored(org.updated_by),
@@ -172,7 +175,7 @@ impl OrganizationSort {
     /// The value of this sort field in `org`, for the next page's cursor.
     pub fn value_of(self, org: &Organization) -> SortValue {
         match self {
-            Self::Name => SortValue::Text(org.name.clone()),
+            Self::Name => SortValue::Text(org.name_sort_key()),
             Self::Slug => SortValue::Text(org.slug.clone()),
             Self::CreatedAt => SortValue::Timestamp(org.created_at),
             Self::UpdatedAt => SortValue::Timestamp(org.updated_at),
@@ -203,7 +206,7 @@ pub fn list(conn: &mut DbConnection, filter: &OrganizationFilter) -> Result<Page
                 Some(_) => return Err(mismatch()),
             };
             if filter.sort == OrganizationSort::Name {
-                keyset!(query, dsl::name, dsl::id, filter.direction, after)
+                keyset!(query, dsl::name_sort, dsl::id, filter.direction, after)
             } else {
                 keyset!(query, dsl::slug, dsl::id, filter.direction, after)
             }
@@ -265,4 +268,29 @@ pub fn contacts(conn: &mut DbConnection) -> Result<Vec<crate::members::ContactRo
         .into_iter()
         .map(|(id, email, phone)| (id.0, email, phone))
         .collect())
+}
+
+/// Every organization with its stored name, search and sort keys (there are few: associations,
+/// not people), for the key rebuild in [`crate::rekey`].
+pub(crate) fn with_stored_keys(conn: &mut DbConnection) -> Result<Vec<(Organization, [String; 3])>, DbError> {
+    let rows: Vec<OrganizationRow> = organizations::table.order((dsl::created_at, dsl::id)).load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let keys = [row.name_key.clone(), row.search_key.clone(), row.name_sort.clone()];
+            Ok((Organization::try_from(row)?, keys))
+        })
+        .collect()
+}
+
+/// Stores an organization's name, search and sort keys.
+pub(crate) fn set_keys(conn: &mut DbConnection, id: Uuid, keys: &[String; 3]) -> Result<(), DbError> {
+    let [name_key, search_key, name_sort] = keys;
+    diesel::update(organizations::table.filter(dsl::id.eq(Id(id))))
+        .set((
+            dsl::name_key.eq(name_key),
+            dsl::search_key.eq(search_key),
+            dsl::name_sort.eq(name_sort),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

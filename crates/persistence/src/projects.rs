@@ -424,3 +424,35 @@ pub fn participants_of_many(
     }
     Ok(by_project)
 }
+
+/// Rewrites the stored keys of up to `limit` rows after `after` (in id order) that the
+/// current rules would compute differently; see [`crate::rekey`].
+pub(crate) fn rekey_batch(
+    conn: &mut DbConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<crate::rekey::Batch, DbError> {
+    let mut query = projects::table
+        .select((COLUMNS, projects::search_key))
+        .order(projects::id)
+        .limit(limit)
+        .into_boxed::<MultiBackend>();
+    if let Some(after) = after {
+        query = query.filter(projects::id.gt(Id(after)));
+    }
+    let rows: Vec<(Row, String)> = query.load(conn)?;
+    let mut batch = crate::rekey::Batch::default();
+    for (row, stored) in rows {
+        let item = to_project(row)?;
+        let fresh = item.search_key();
+        if fresh != stored {
+            diesel::update(projects::table.filter(projects::id.eq(Id(item.id))))
+                .set(projects::search_key.eq(fresh))
+                .execute(conn)?;
+            batch.changed += 1;
+        }
+        batch.seen += 1;
+        batch.last = Some(item.id);
+    }
+    Ok(batch)
+}

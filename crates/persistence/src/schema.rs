@@ -24,6 +24,7 @@ diesel::table! {
         version -> BigInt,
         created_by -> Nullable<Text>,
         updated_by -> Nullable<Text>,
+        name_sort -> Text,
     }
 }
 
@@ -111,6 +112,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    server_settings (name) {
+        name -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(user_organizations -> users (user_id));
 diesel::joinable!(user_organizations -> organizations (organization_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, users, user_organizations, api_tokens, refresh_tokens);
@@ -133,6 +142,7 @@ diesel::table! {
         version -> BigInt,
         created_by -> Nullable<Text>,
         updated_by -> Nullable<Text>,
+        full_name_sort -> Text,
     }
 }
 

@@ -5,27 +5,37 @@
 use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::sql_types::{Bool, Text};
-use hamkari_domain::text::escape_like;
+use diesel::BoolExpressionMethods;
+use hamkari_domain::text::{escape_like, query_patterns};
 
 use crate::connection::{DbConnection, MultiBackend};
 
-/// A condition matching rows of `table` whose search key contains `key` (already normalized).
-pub(crate) fn contains<QS>(
+/// A condition matching rows of `table` whose search key contains `key` (a query key from
+/// `text::query_key`), or its other spelling when its last word may be a suffix.
+pub(crate) fn contains<QS: 'static>(
     conn: &DbConnection,
     table: &'static str,
     key: &str,
 ) -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
-    if matches!(conn, DbConnection::Sqlite(_)) && key.chars().count() >= 3 {
+    let patterns = query_patterns(key);
+    if matches!(conn, DbConnection::Sqlite(_)) && patterns.iter().all(|p| p.chars().count() >= 3) {
         let head = format!("{table}.rowid IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ");
-        Box::new(sql::<Bool>(&head).bind::<Text, _>(fts_phrase(key)).sql(")"))
+        let phrases: Vec<String> = patterns.iter().map(|p| fts_phrase(p)).collect();
+        Box::new(sql::<Bool>(&head).bind::<Text, _>(phrases.join(" OR ")).sql(")"))
     } else {
         // Shorter keys have no trigrams to look up; they scan, which two characters deserve.
-        let head = format!("{table}.search_key LIKE ");
-        Box::new(
-            sql::<Bool>(&head)
-                .bind::<Text, _>(format!("%{}%", escape_like(key)))
-                .sql(" ESCAPE '\\'"),
-        )
+        let like = |pattern: &str| -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
+            Box::new(
+                sql::<Bool>(&format!("{table}.search_key LIKE "))
+                    .bind::<Text, _>(format!("%{}%", escape_like(pattern)))
+                    .sql(" ESCAPE '\\'"),
+            )
+        };
+        match patterns.as_slice() {
+            [one] => like(one),
+            [first, rest @ ..] => rest.iter().fold(like(first), |acc, p| Box::new(acc.or(like(p)))),
+            [] => unreachable!("query_patterns returns the key itself"),
+        }
     }
 }
 

@@ -315,3 +315,35 @@ pub fn organizations_of_many(
     }
     Ok(by_group)
 }
+
+/// Rewrites the stored keys of up to `limit` rows after `after` (in id order) that the
+/// current rules would compute differently; see [`crate::rekey`].
+pub(crate) fn rekey_batch(
+    conn: &mut DbConnection,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<crate::rekey::Batch, DbError> {
+    let mut query = working_groups::table
+        .select((COLUMNS, working_groups::search_key))
+        .order(working_groups::id)
+        .limit(limit)
+        .into_boxed::<MultiBackend>();
+    if let Some(after) = after {
+        query = query.filter(working_groups::id.gt(Id(after)));
+    }
+    let rows: Vec<(Row, String)> = query.load(conn)?;
+    let mut batch = crate::rekey::Batch::default();
+    for (row, stored) in rows {
+        let item = to_group(row)?;
+        let fresh = item.search_key();
+        if fresh != stored {
+            diesel::update(working_groups::table.filter(working_groups::id.eq(Id(item.id))))
+                .set(working_groups::search_key.eq(fresh))
+                .execute(conn)?;
+            batch.changed += 1;
+        }
+        batch.seen += 1;
+        batch.last = Some(item.id);
+    }
+    Ok(batch)
+}

@@ -141,7 +141,8 @@ pub struct ListMembers {
     role: Option<String>,
     /// `true`: members with a membership current today; `false`: without one.
     active: Option<bool>,
-    /// `created_at` (default) or `full_name`; prefix `-` for descending.
+    /// `created_at` (default) or `full_name` (Persian alphabetical order, Latin after
+    /// Persian); prefix `-` for descending.
     #[param(pattern = "^-?(created_at|full_name)$")]
     sort: Option<String>,
     #[param(minimum = 1, maximum = 200)]
@@ -249,7 +250,7 @@ pub async fn list(
     let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
         value: match paging.sort {
             MemberSort::CreatedAt => SortValue::Timestamp(last.created_at),
-            MemberSort::FullName => SortValue::Text(last.full_name.clone()),
+            MemberSort::FullName => SortValue::Text(last.full_name_sort_key()),
         },
         id: last.id,
     });

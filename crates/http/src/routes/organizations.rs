@@ -196,7 +196,8 @@ pub struct ListOrganizations {
     #[param(max_length = 200)]
     q: Option<String>,
     kind: Option<OrganizationKind>,
-    /// `name`, `slug`, `created_at` (default) or `updated_at`; prefix `-` for descending.
+    /// `name` (Persian alphabetical order, Latin after Persian), `slug`, `created_at`
+    /// (default) or `updated_at`; prefix `-` for descending.
     #[param(pattern = "^-?(name|slug|created_at|updated_at)$")]
     sort: Option<String>,
     /// Page size, 1 to 200 (default 50).
