@@ -56,15 +56,20 @@ impl Change {
     }
 }
 
-/// Writes the event for `change` on the caller's connection, inside its transaction.
-pub fn record(conn: &mut hamkari_persistence::DbConnection, caller: &Caller, change: Change) -> Result<(), AppError> {
-    let (actor_type, actor_id) = caller.actor();
+/// Who made a change, as the event stores it.
+struct Actor<'a> {
+    kind: &'static str,
+    id: Option<uuid::Uuid>,
+    request_id: Option<&'a str>,
+}
+
+fn write(conn: &mut hamkari_persistence::DbConnection, actor: Actor<'_>, change: Change) -> Result<(), AppError> {
     let record = EventRecord {
         id: hamkari_domain::new_id(),
         at: now(),
-        actor_type: actor_type.to_owned(),
-        actor_id: Some(actor_id),
-        request_id: caller.request_id.clone(),
+        actor_type: actor.kind.to_owned(),
+        actor_id: actor.id,
+        request_id: actor.request_id.map(str::to_owned),
         resource_type: change.resource_type.to_owned(),
         resource_id: change.resource_id,
         action: change.action.to_owned(),
@@ -76,22 +81,24 @@ pub fn record(conn: &mut hamkari_persistence::DbConnection, caller: &Caller, cha
     Ok(())
 }
 
+/// Writes the event for `change` on the caller's connection, inside its transaction.
+pub fn record(conn: &mut hamkari_persistence::DbConnection, caller: &Caller, change: Change) -> Result<(), AppError> {
+    let (kind, id) = caller.actor();
+    let actor = Actor {
+        kind,
+        id: Some(id),
+        request_id: caller.request_id.as_deref(),
+    };
+    write(conn, actor, change)
+}
+
 /// Writes the event for a change no principal made (the first administrator at start-up,
 /// the `create-admin` command): actor type `system`, no actor id, no request.
 pub fn record_system(conn: &mut hamkari_persistence::DbConnection, change: Change) -> Result<(), AppError> {
-    let record = EventRecord {
-        id: hamkari_domain::new_id(),
-        at: now(),
-        actor_type: "system".to_owned(),
-        actor_id: None,
+    let actor = Actor {
+        kind: "system",
+        id: None,
         request_id: None,
-        resource_type: change.resource_type.to_owned(),
-        resource_id: change.resource_id,
-        action: change.action.to_owned(),
-        organization_ids: change.organization_ids,
-        before: change.before.map(|v| v.to_string()),
-        after: change.after.map(|v| v.to_string()),
     };
-    store::insert(conn, &record)?;
-    Ok(())
+    write(conn, actor, change)
 }
