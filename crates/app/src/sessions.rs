@@ -70,6 +70,12 @@ pub fn login_attempt(
     }
 }
 
+/// Whom a login lets in: the account it found, if the password matched and the account is
+/// not disabled (a disabled account answers like a wrong password).
+pub fn accepted(account: Option<User>, password_matches: bool) -> Option<User> {
+    account.filter(|user| password_matches && !user.disabled)
+}
+
 /// A successful login: clears the account's attempts and gives the address its attempt
 /// back, stores an upgraded password hash if
 /// the old one used outdated parameters, and starts a session whose first refresh token

@@ -175,10 +175,7 @@ pub async fn login(
         .hasher
         .verify(if plausible { password.clone() } else { String::new() }, hash)
         .await?;
-    let accepted = match &user {
-        Some(user) if verified.ok && plausible && !user.disabled => Some(user.clone()),
-        _ => None,
-    };
+    let accepted = use_case::accepted(user, verified.ok && plausible);
 
     // The attempt was counted before the password was checked; a failure adds nothing.
     let Some(user) = accepted else {
