@@ -10,6 +10,7 @@ use utoipa_actix_web::AppExt;
 use crate::error::{ApiError, Problem, ProblemField};
 
 mod conventions;
+mod links;
 
 use conventions::{Conventions, Exact};
 
@@ -104,6 +105,7 @@ pub fn spec() -> Spec {
     let mut spec = spec;
     Conventions.modify(&mut spec);
     Exact.modify(&mut spec);
+    links::Links.modify(&mut spec);
     spec
 }
 
