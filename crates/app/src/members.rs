@@ -48,9 +48,11 @@ pub fn update(
 ) -> Result<Member, AppError> {
     let allowed = policy::member(conn, &caller.principal, Action::Update, id)?;
     let before = allowed.resource;
-    check_if_match(if_match, before.version)?;
     let mut member = before.clone();
-    if member.apply(changes, now())? {
+    // An invalid body is refused whatever the version: 422 before 412.
+    let changed = member.apply(changes, now())?;
+    check_if_match(if_match, before.version)?;
+    if changed {
         member.updated_by = Some(caller.actor_ref());
         saved(store::update(conn, &member, before.version)?, before.version)?;
         record(

@@ -91,7 +91,10 @@ impl std::fmt::Display for FieldProblem {
 pub fn clean_text(raw: &str, min: usize, max: usize) -> Result<String, FieldProblem> {
     use unicode_normalization::UnicodeNormalization;
     let text: String = raw.trim().nfc().collect();
+    // The limit a client reads in the schema (`maxLength`) holds for what it sends, too:
+    // padding past it is refused rather than trimmed away.
     let len = text.chars().count();
+    let sent = raw.chars().count();
     if len < min {
         return Err(if min == 1 {
             FieldProblem::new("required", "must not be empty")
@@ -99,7 +102,7 @@ pub fn clean_text(raw: &str, min: usize, max: usize) -> Result<String, FieldProb
             FieldProblem::new("too_short", format!("must be at least {min} characters"))
         });
     }
-    if len > max {
+    if len > max || sent > max {
         return Err(FieldProblem::new(
             "too_long",
             format!("must be at most {max} characters"),
@@ -140,6 +143,8 @@ mod tests {
     fn clean_text_limits() {
         assert_eq!(clean_text("   ", 1, 10).unwrap_err().code, "required");
         assert_eq!(clean_text("abcd", 1, 3).unwrap_err().code, "too_long");
+        assert_eq!(clean_text("abc ", 1, 3).unwrap_err().code, "too_long");
+        assert_eq!(clean_text(" ab", 1, 3).unwrap(), "ab");
         assert_eq!(clean_text("a\u{0007}", 1, 3).unwrap_err().code, "invalid_characters");
         assert_eq!(clean_line("a\nb", 1, 9).unwrap_err().code, "invalid_characters");
         assert!(clean_text("a\nb", 1, 9).is_ok());

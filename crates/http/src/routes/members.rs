@@ -91,8 +91,9 @@ impl From<Member> for MemberBody {
     "phone": "0912 123 4567"
 }))]
 pub struct CreateMember {
-    /// 2 to 200 characters.
+    #[schema(min_length = 2, max_length = 200)]
     pub full_name: String,
+    #[schema(max_length = 200)]
     pub full_name_en: Option<String>,
     /// Ten digits (Persian or Arabic digits accepted); unique.
     pub national_id: Option<String>,
@@ -100,6 +101,7 @@ pub struct CreateMember {
     pub email: Option<String>,
     /// Iranian forms (`0912…`, `+98 …`, Persian digits) or any E.164 number.
     pub phone: Option<String>,
+    #[schema(max_length = 2000)]
     pub expertise: Option<String>,
 }
 
@@ -108,10 +110,10 @@ pub struct CreateMember {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMember {
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 2, max_length = 200)]
     pub full_name: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub full_name_en: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<String>)]
@@ -123,7 +125,7 @@ pub struct UpdateMember {
     #[schema(value_type = Option<String>)]
     pub phone: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub expertise: Patch<String>,
 }
 

@@ -105,13 +105,15 @@ impl From<Organization> for OrganizationBody {
     "phone": "021 8888 7777"
 }))]
 pub struct CreateOrganization {
-    /// 2 to 200 characters; unique after Persian normalization ("علي" and "علی" clash).
+    /// Unique after Persian normalization ("علي" and "علی" clash).
+    #[schema(min_length = 2, max_length = 200)]
     pub name: String,
+    #[schema(max_length = 200)]
     pub name_en: Option<String>,
     /// 2 to 64 lower-case letters, digits and hyphens; unique.
     pub slug: Option<String>,
     pub kind: OrganizationKind,
-    /// Up to 5000 characters.
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// An http or https address.
     pub website: Option<String>,
@@ -128,10 +130,10 @@ pub struct CreateOrganization {
 #[schema(example = json!({"website": null, "phone": "+98 21 8888 7777"}))]
 pub struct UpdateOrganization {
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 2, max_length = 200)]
     pub name: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub name_en: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = String)]
@@ -140,7 +142,7 @@ pub struct UpdateOrganization {
     #[schema(value_type = OrganizationKind)]
     pub kind: Patch<OrganizationKind>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000)]
     pub description: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<String>)]
