@@ -12,6 +12,10 @@ use utoipa::Modify;
 
 pub struct Links;
 
+/// Creates under one path whose item lives under another collection (the path a `201`'s
+/// `Location` names).
+const ELSEWHERE: &[(&str, &str)] = &[("/api/v1/organizations/{id}/memberships", "/api/v1/memberships")];
+
 impl Modify for Links {
     fn modify(&self, spec: &mut Spec) {
         let schemas = spec
@@ -46,9 +50,18 @@ impl Modify for Links {
             if !has_id {
                 continue;
             }
-            let own_params = template_params(path);
+            let collection = ELSEWHERE
+                .iter()
+                .find(|(create, _)| create == path)
+                .map_or(path.as_str(), |(_, items)| items);
+            // The create's own parameters mean the same in targets under the same path only.
+            let own_params = if collection == path {
+                template_params(path)
+            } else {
+                Vec::new()
+            };
             for (target, operation_ids) in &targets {
-                let Some(param) = created_param(path, target) else {
+                let Some(param) = created_param(collection, target) else {
                     continue;
                 };
                 for operation_id in operation_ids {
