@@ -30,7 +30,10 @@ async fn json_ok(response: Response, status: StatusCode) -> Value {
 async fn setup(app: &TestApp) -> (Value, Value, String) {
     let organization = app.create_org(org("انجمن تقویم")).await;
     let member = app.create_member(person("مریم تقویمی")).await;
-    let path = format!("/api/v1/organizations/{}/memberships", organization["id"].as_str().unwrap());
+    let path = format!(
+        "/api/v1/organizations/{}/memberships",
+        organization["id"].as_str().unwrap()
+    );
     (organization, member, path)
 }
 
@@ -43,26 +46,50 @@ async fn a_membership_written_in_jalali_reads_back_in_both_calendars() {
     assert_eq!(response.headers()["content-calendar"], "persian");
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let created = json_ok(response, StatusCode::CREATED).await;
-    assert_eq!((created["starts_on"].as_str(), created["ends_on"].as_str()), (Some("1403-01-01"), Some("1403-12-30")));
+    assert_eq!(
+        (created["starts_on"].as_str(), created["ends_on"].as_str()),
+        (Some("1403-01-01"), Some("1403-12-30"))
+    );
     // Timestamps are not days: RFC 3339 UTC in every calendar.
     let created_at = created["created_at"].as_str().unwrap();
-    assert!(created_at.starts_with("20") && created_at.ends_with('Z'), "{created_at}");
+    assert!(
+        created_at.starts_with("20") && created_at.ends_with('Z'),
+        "{created_at}"
+    );
 
     let response = send(&app, Method::GET, &location, None, None).await;
     assert_eq!(response.headers()["content-calendar"], "gregorian");
     let gregorian = json_ok(response, StatusCode::OK).await;
-    assert_eq!((gregorian["starts_on"].as_str(), gregorian["ends_on"].as_str()), (Some("2024-03-20"), Some("2025-03-20")));
-    let persian = json_ok(send(&app, Method::GET, &location, Some(PERSIAN), None).await, StatusCode::OK).await;
+    assert_eq!(
+        (gregorian["starts_on"].as_str(), gregorian["ends_on"].as_str()),
+        (Some("2024-03-20"), Some("2025-03-20"))
+    );
+    let persian = json_ok(
+        send(&app, Method::GET, &location, Some(PERSIAN), None).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(persian, created);
 
     // A change in Jalali: Shahrivar has 31 days.
     let changed = json_ok(
-        send(&app, Method::PATCH, &location, Some(PERSIAN), Some(&json!({"ends_on": "1404-06-31"}))).await,
+        send(
+            &app,
+            Method::PATCH,
+            &location,
+            Some(PERSIAN),
+            Some(&json!({"ends_on": "1404-06-31"})),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(changed["ends_on"], "1404-06-31");
-    let gregorian = json_ok(send(&app, Method::GET, &location, Some("gregorian"), None).await, StatusCode::OK).await;
+    let gregorian = json_ok(
+        send(&app, Method::GET, &location, Some("gregorian"), None).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(gregorian["ends_on"], "2025-09-22");
 }
 
@@ -73,7 +100,11 @@ async fn nowruz_lands_on_the_right_day_and_esfand_30_only_in_leap_years() {
     let body = json!({"member_id": member["id"], "role": "member", "starts_on": "1399-01-01"});
     let location = format!(
         "/api/v1/memberships/{}",
-        json_ok(send(&app, Method::POST, &path, Some(PERSIAN), Some(&body)).await, StatusCode::CREATED).await["id"]
+        json_ok(
+            send(&app, Method::POST, &path, Some(PERSIAN), Some(&body)).await,
+            StatusCode::CREATED
+        )
+        .await["id"]
             .as_str()
             .unwrap()
     );
@@ -94,17 +125,26 @@ async fn nowruz_lands_on_the_right_day_and_esfand_30_only_in_leap_years() {
     for (year, gregorian, leap) in nowruz {
         let change = json!({"starts_on": format!("{year}-01-01"), "ends_on": null});
         let response = send(&app, Method::PATCH, &location, Some(PERSIAN), Some(&change)).await;
-        assert_eq!(json_ok(response, StatusCode::OK).await["starts_on"], format!("{year}-01-01"));
+        assert_eq!(
+            json_ok(response, StatusCode::OK).await["starts_on"],
+            format!("{year}-01-01")
+        );
         let stored = json_ok(send(&app, Method::GET, &location, None, None).await, StatusCode::OK).await;
         assert_eq!(stored["starts_on"], gregorian, "Nowruz {year}");
 
         let esfand_30 = json!({"ends_on": format!("{year}-12-30")});
         let response = send(&app, Method::PATCH, &location, Some(PERSIAN), Some(&esfand_30)).await;
         if leap {
-            assert_eq!(json_ok(response, StatusCode::OK).await["ends_on"], format!("{year}-12-30"));
+            assert_eq!(
+                json_ok(response, StatusCode::OK).await["ends_on"],
+                format!("{year}-12-30")
+            );
             let next = nowruz.iter().find(|(y, _, _)| *y == year + 1).unwrap().1;
             let stored = json_ok(send(&app, Method::GET, &location, None, None).await, StatusCode::OK).await;
-            let day_before = chrono::NaiveDate::parse_from_str(next, "%Y-%m-%d").unwrap().pred_opt().unwrap();
+            let day_before = chrono::NaiveDate::parse_from_str(next, "%Y-%m-%d")
+                .unwrap()
+                .pred_opt()
+                .unwrap();
             assert_eq!(stored["ends_on"], day_before.to_string(), "Esfand 30, {year}");
         } else {
             let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
@@ -113,7 +153,14 @@ async fn nowruz_lands_on_the_right_day_and_esfand_30_only_in_leap_years() {
         }
     }
     // Nothing else is a month either.
-    let response = send(&app, Method::PATCH, &location, Some(PERSIAN), Some(&json!({"ends_on": "1410-13-01"}))).await;
+    let response = send(
+        &app,
+        Method::PATCH,
+        &location,
+        Some(PERSIAN),
+        Some(&json!({"ends_on": "1410-13-01"})),
+    )
+    .await;
     assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
 
@@ -153,7 +200,11 @@ async fn a_solar_hijri_date_sent_as_gregorian_is_refused_and_nothing_is_written(
     assert_eq!(list["items"], json!([]), "nothing was written");
     // 1800 is the default floor.
     let body = json!({"member_id": member["id"], "role": "member", "starts_on": "1800-01-01"});
-    json_ok(send(&app, Method::POST, &path, None, Some(&body)).await, StatusCode::CREATED).await;
+    json_ok(
+        send(&app, Method::POST, &path, None, Some(&body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -166,7 +217,11 @@ async fn the_floor_is_configurable() {
     let response = send(&app, Method::POST, &path, None, Some(&body)).await;
     assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "implausible_date").await;
     let body = json!({"member_id": member["id"], "role": "member", "starts_on": "1950-01-01"});
-    let created = json_ok(send(&app, Method::POST, &path, None, Some(&body)).await, StatusCode::CREATED).await;
+    let created = json_ok(
+        send(&app, Method::POST, &path, None, Some(&body)).await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(created["starts_on"], "1950-01-01");
 }
 
@@ -175,10 +230,15 @@ async fn list_filters_take_jalali() {
     let app = TestApp::spawn().await;
     let (_, member, path) = setup(&app).await;
     let other = app.create_member(person("رضا تقویمی")).await;
-    let earlier = json!({"member_id": member["id"], "role": "member", "starts_on": "1402-01-01", "ends_on": "1402-12-29"});
+    let earlier =
+        json!({"member_id": member["id"], "role": "member", "starts_on": "1402-01-01", "ends_on": "1402-12-29"});
     let later = json!({"member_id": other["id"], "role": "member", "starts_on": "1403-01-01"});
     for body in [&earlier, &later] {
-        json_ok(send(&app, Method::POST, &path, Some(PERSIAN), Some(body)).await, StatusCode::CREATED).await;
+        json_ok(
+            send(&app, Method::POST, &path, Some(PERSIAN), Some(body)).await,
+            StatusCode::CREATED,
+        )
+        .await;
     }
     let on = |day: &str| format!("{path}?on={day}");
     let names = |list: &Value| -> Vec<String> {
@@ -219,7 +279,12 @@ async fn a_calendar_we_do_not_know_is_a_400_problem() {
     let response = send(&app, Method::GET, &path, Some("Persian"), None).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()["content-calendar"], "persian");
-    let vary: Vec<_> = response.headers().get_all("vary").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let vary: Vec<_> = response
+        .headers()
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
     assert!(vary.iter().any(|v| v.contains("Accept-Calendar")), "{vary:?}");
 }
 

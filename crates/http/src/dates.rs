@@ -120,6 +120,35 @@ fn requested(headers: &HeaderMap) -> Result<Calendar, ApiError> {
     Calendar::parse(text).map_err(refuse)
 }
 
+/// The request's calendar and floor, for days that do not pass through serde (an import's
+/// cells): an extractor, and `Copy + Send`, so it can go along to the blocking pool.
+#[derive(Debug, Clone, Copy)]
+pub struct Days {
+    pub calendar: Calendar,
+    floor: NaiveDate,
+}
+
+impl Days {
+    pub fn read(self, text: &str) -> Result<NaiveDate, FieldProblem> {
+        self.calendar.read(text, self.floor)
+    }
+
+    pub fn write(self, day: NaiveDate) -> String {
+        self.calendar.write(day)
+    }
+}
+
+impl actix_web::FromRequest for Days {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let calendar = req.extensions().get::<Calendar>().copied().unwrap_or_default();
+        let floor = req.app_data::<DateFloor>().copied().unwrap_or_default().0;
+        std::future::ready(Ok(Self { calendar, floor }))
+    }
+}
+
 /// A day, read and written in the request's calendar and held as the Gregorian day it is.
 ///
 /// Use it for every day field of a request or response body and every day query parameter:
@@ -157,13 +186,9 @@ fn mark(problem: &FieldProblem) -> String {
 /// The date problem a serde error message carries, if it is one.
 pub fn problem_in(message: &str) -> Option<FieldProblem> {
     let (code, message) = message.strip_prefix(MARK)?.split_once(MARK)?;
-    let code = [
-        "invalid_date",
-        "implausible_date",
-        "implausible_persian_date",
-    ]
-    .into_iter()
-    .find(|known| *known == code)?;
+    let code = ["invalid_date", "implausible_date", "implausible_persian_date"]
+        .into_iter()
+        .find(|known| *known == code)?;
     Some(FieldProblem::new(code, message))
 }
 
@@ -274,6 +299,20 @@ mod tests {
         });
         assert_eq!(written, "\"1403-01-01\"");
         assert_eq!(read.0, NaiveDate::from_ymd_opt(2025, 3, 20).unwrap());
+    }
+
+    #[test]
+    fn days_read_like_api_dates() {
+        let days = Days {
+            calendar: Calendar::Persian,
+            floor: DEFAULT_FLOOR,
+        };
+        assert_eq!(
+            days.read("1403-01-01").unwrap(),
+            NaiveDate::from_ymd_opt(2024, 3, 20).unwrap()
+        );
+        assert_eq!(days.read("1402-12-30").unwrap_err().code, "invalid_date");
+        assert_eq!(days.write(NaiveDate::from_ymd_opt(2025, 3, 21).unwrap()), "1404-01-01");
     }
 
     #[test]

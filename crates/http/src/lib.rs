@@ -3,7 +3,7 @@
 mod app;
 pub mod auth;
 mod bodies;
-mod dates;
+pub mod dates;
 mod db;
 pub mod error;
 mod extract;

@@ -25,9 +25,9 @@ use chrono::{Days, NaiveDate};
 use super::*;
 
 const LEAP_YEARS: [i32; 49] = [
-    1300, 1304, 1309, 1313, 1317, 1321, 1325, 1329, 1333, 1337, 1342, 1346, 1350, 1354, 1358, 1362, 1366,
-    1370, 1375, 1379, 1383, 1387, 1391, 1395, 1399, 1403, 1408, 1412, 1416, 1420, 1424, 1428, 1432, 1436,
-    1441, 1445, 1449, 1453, 1457, 1461, 1465, 1469, 1474, 1478, 1482, 1486, 1490, 1494, 1498,
+    1300, 1304, 1309, 1313, 1317, 1321, 1325, 1329, 1333, 1337, 1342, 1346, 1350, 1354, 1358, 1362, 1366, 1370, 1375,
+    1379, 1383, 1387, 1391, 1395, 1399, 1403, 1408, 1412, 1416, 1420, 1424, 1428, 1432, 1436, 1441, 1445, 1449, 1453,
+    1457, 1461, 1465, 1469, 1474, 1478, 1482, 1486, 1490, 1494, 1498,
 ];
 
 fn day(text: &str) -> NaiveDate {
@@ -61,7 +61,11 @@ fn nowruz_anchors() {
         assert_eq!(esfand_30 + Days::new(1), next_nowruz, "Esfand 30, {year}");
     }
     for year in [1400, 1401, 1402, 1404, 1405, 1406, 1407] {
-        assert_eq!(persian(&format!("{year}-12-30")).unwrap_err().code, "invalid_date", "{year}");
+        assert_eq!(
+            persian(&format!("{year}-12-30")).unwrap_err().code,
+            "invalid_date",
+            "{year}"
+        );
         assert!(persian(&format!("{year}-12-29")).is_ok());
     }
 }
@@ -113,7 +117,10 @@ fn ambiguity_is_an_error() {
     assert_eq!(gregorian("1800-01-01").unwrap(), day("1800-01-01"));
     // A configured floor moves the line.
     let floor = day("1900-01-01");
-    assert_eq!(Calendar::Gregorian.read("1899-12-31", floor).unwrap_err().code, "implausible_date");
+    assert_eq!(
+        Calendar::Gregorian.read("1899-12-31", floor).unwrap_err().code,
+        "implausible_date"
+    );
     assert!(Calendar::Gregorian.read("1900-01-01", floor).is_ok());
     // The mirror case: a Gregorian date sent in Persian mode.
     assert_eq!(persian("2024-03-20").unwrap_err().code, "implausible_persian_date");
@@ -125,7 +132,15 @@ fn ambiguity_is_an_error() {
 
 #[test]
 fn malformed_text() {
-    for text in ["", "1403/01/01", "1403-1-1", "+403-01-01", "1403-01-01T00:00", "۱۴۰۳-۰۱-۰۱", " 1403-01-01"] {
+    for text in [
+        "",
+        "1403/01/01",
+        "1403-1-1",
+        "+403-01-01",
+        "1403-01-01T00:00",
+        "۱۴۰۳-۰۱-۰۱",
+        " 1403-01-01",
+    ] {
         assert_eq!(persian(text).unwrap_err().code, "invalid_date", "{text:?}");
         assert_eq!(gregorian(text).unwrap_err().code, "invalid_date", "{text:?}");
     }

@@ -29,7 +29,12 @@ pub fn document(op: &mut Operation) {
         .schema(Some(string_enum(["gregorian", "persian"])))
         .build();
     op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(header));
-    add(op, "400", "A parameter or header is malformed (`Accept-Calendar` names no calendar).", None);
+    add(
+        op,
+        "400",
+        "A parameter or header is malformed (`Accept-Calendar` names no calendar).",
+        None,
+    );
     if dated_query {
         add(
             op,

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::auth::Caller;
 use crate::bodies::OrganizationRef;
 use crate::bodies::{actor, ActorBody};
+use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dates::{ApiDate, ToDay};
 use crate::auth::Caller;
 use crate::bodies::ProjectBody;
+use crate::dates::{ApiDate, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};

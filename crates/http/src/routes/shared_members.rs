@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dates::{ApiDate, ToDay};
 use crate::auth::Caller;
+use crate::dates::{ApiDate, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{query_error, QueryParams};

@@ -14,10 +14,10 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::auth::Caller;
 use crate::bodies::OrganizationRef;
 use crate::bodies::{actor, ActorBody};
+use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
