@@ -78,6 +78,10 @@ struct Cli {
     #[arg(long, env = "HAMKARI_METRICS_BIND", global = true)]
     metrics_bind: Option<String>,
 
+    /// Gregorian days before this are refused as Solar Hijri dates sent by mistake (`implausible_date`).
+    #[arg(long, env = "HAMKARI_MIN_DATE", default_value = "1800-01-01", global = true)]
+    min_date: hamkari_http::DateFloor,
+
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
@@ -310,6 +314,7 @@ fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
         },
         audit_retention_days: cli.audit_retention_days.max(1),
         metrics_bind: cli.metrics_bind.clone().filter(|bind| !bind.is_empty()),
+        min_date: cli.min_date,
     }
 }
 

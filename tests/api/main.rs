@@ -11,6 +11,7 @@ mod audit_events;
 mod auth;
 mod authorization;
 mod authorization_matrix;
+mod calendar;
 mod cli;
 mod concurrency;
 mod deploy;

@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod api_token;
 pub mod auth;
+pub mod calendar;
 pub mod contact;
 pub mod member;
 pub mod membership;

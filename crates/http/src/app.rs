@@ -48,6 +48,8 @@ pub struct Settings {
     /// `host:port` of the listener serving `GET /metrics`; none when unset, so metrics are
     /// never public by accident on the API's address.
     pub metrics_bind: Option<String>,
+    /// Days before this are refused in Gregorian mode as `implausible_date` (`HAMKARI_MIN_DATE`).
+    pub min_date: crate::dates::DateFloor,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +126,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(table.clone())
+                .app_data(settings.min_date)
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(crate::routes::configure)
                 .split_for_parts();
@@ -140,6 +143,7 @@ impl Application {
                     async move { HttpResponse::Ok().content_type(ContentType::json()).body(document) }
                 })))
                 .default_service(web::to(fallback))
+                .wrap(from_fn(crate::dates::calendar))
                 .wrap(from_fn(authenticate))
                 .wrap(from_fn(observe))
         })

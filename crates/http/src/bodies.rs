@@ -1,6 +1,6 @@
 //! Response bodies that several route modules answer with or embed.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use hamkari_app::projects::{Participant, ProjectView};
 use hamkari_domain::project::{ParticipantRole, ProjectKind, ProjectStatus};
 use hamkari_domain::ActorRef;
@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::dates::{ApiDate, ToApi};
 use crate::pagination::utc;
 
 /// What kind of actor made a change.
@@ -93,8 +94,8 @@ pub struct ProjectBody {
     pub lead_organization_id: Option<Uuid>,
     /// At least two, exactly one of them the lead.
     pub organizations: Vec<ParticipantBody>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Option<ApiDate>,
+    pub ends_on: Option<ApiDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Who created it; null when that was not recorded (before actors were kept).
@@ -121,8 +122,8 @@ impl From<ProjectView> for ProjectBody {
             status: p.status,
             lead_organization_id: lead,
             organizations: participants.into_iter().map(ParticipantBody::from).collect(),
-            starts_on: p.starts_on,
-            ends_on: p.ends_on,
+            starts_on: p.starts_on.api(),
+            ends_on: p.ends_on.api(),
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
             created_by: actor(p.created_by),

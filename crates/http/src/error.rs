@@ -89,6 +89,13 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("invalid fields")]
     Validation(ValidationErrors),
+    /// A 422 with a code of its own (a day sent in the wrong calendar).
+    #[error("{detail}")]
+    Unprocessable {
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     #[error("too many attempts; try again in {retry_after} seconds")]
     TooManyRequests { retry_after: i64 },
     #[error("the server is busy; try again shortly")]
@@ -114,7 +121,7 @@ impl ApiError {
 
     fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::Unauthorized { .. } => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
@@ -144,7 +151,7 @@ impl ApiError {
     fn field_errors(&self) -> Option<Vec<ProblemField>> {
         match self {
             Self::Validation(errors) => Some(errors.0.iter().cloned().map(ProblemField::from).collect()),
-            Self::BadRequest { errors, .. } if !errors.is_empty() => {
+            Self::BadRequest { errors, .. } | Self::Unprocessable { errors, .. } if !errors.is_empty() => {
                 Some(errors.iter().cloned().map(ProblemField::from).collect())
             }
             Self::Conflict {
@@ -194,7 +201,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -115,7 +115,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let message = strip_position(&inner.to_string());
         // The body already parsed as JSON above, so whatever serde reports now (even the
         // "syntax" error an enum gives for `{}`) is a value of the wrong shape.
-        ApiError::Validation(hamkari_domain::ValidationErrors(vec![field_error(&path, &message)]))
+        let error = field_error(&path, &message);
+        crate::dates::implausible(&error)
+            .unwrap_or_else(|| ApiError::Validation(hamkari_domain::ValidationErrors(vec![error])))
     })
 }
 
@@ -133,7 +135,9 @@ fn field_error(path: &str, message: &str) -> FieldError {
             format!("{path}.{name}")
         }
     };
-    if message.starts_with("unknown field") {
+    if let Some(problem) = crate::dates::problem_in(message) {
+        FieldError::new(path.trim_start_matches('.'), problem.code, problem.message)
+    } else if message.starts_with("unknown field") {
         FieldError::new(join(quoted), "unknown_field", "is not a field of this resource")
     } else if message.starts_with("missing field") {
         FieldError::new(join(quoted), "required", "is required")
@@ -178,6 +182,9 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let message = strip_position(&err.into_inner().to_string());
         let mut error = field_error(&path, &message);
+        if let Some(refusal) = crate::dates::implausible(&error) {
+            return refusal;
+        }
         if error.code == "required" {
             error.message = "is a required query parameter".into();
         }

@@ -3,6 +3,7 @@
 mod app;
 pub mod auth;
 mod bodies;
+pub mod dates;
 mod db;
 pub mod error;
 mod extract;
@@ -19,5 +20,6 @@ mod state;
 
 pub use app::{Application, BuildError, Settings};
 pub use auth::AdminBootstrap;
+pub use dates::DateFloor;
 pub use hamkari_app::PoolSettings;
 pub use state::LoginLimits;

@@ -87,4 +87,13 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("without_end", "can be given only with an end date"),
     ("empty", "must not be empty; omit the parameter instead"),
     ("incorrect", "is not correct"),
+    ("invalid_date", "is not a day of the chosen calendar"),
+    (
+        "implausible_date",
+        "This looks like a Solar Hijri date; send Gregorian or use the Persian calendar (Accept-Calendar: persian).",
+    ),
+    (
+        "implausible_persian_date",
+        "This looks like a Gregorian date; send Solar Hijri or use the Gregorian calendar (Accept-Calendar: gregorian).",
+    ),
 ];

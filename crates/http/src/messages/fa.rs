@@ -80,6 +80,15 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("without_end", "تنها همراه با تاریخ پایان پذیرفته می‌شود"),
     ("empty", "نباید خالی باشد؛ به‌جایش پارامتر را نفرستید"),
     ("incorrect", "درست نیست"),
+    ("invalid_date", "روزی از تقویم برگزیده نیست"),
+    (
+        "implausible_date",
+        "این تاریخ به تاریخ خورشیدی (هجری شمسی) می‌ماند؛ تاریخ میلادی بفرستید یا تقویم خورشیدی را برگزینید (Accept-Calendar: persian).",
+    ),
+    (
+        "implausible_persian_date",
+        "این تاریخ به تاریخ میلادی می‌ماند؛ تاریخ خورشیدی بفرستید یا تقویم میلادی را برگزینید (Accept-Calendar: gregorian).",
+    ),
 ];
 
 /// The Persian phrase of each error status that has a standard reason phrase.

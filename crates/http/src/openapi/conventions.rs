@@ -34,6 +34,7 @@ impl Modify for Conventions {
             ];
             for operation in operations.into_iter().flatten() {
                 add_shared_responses(path, operation);
+                super::calendar::document(operation);
                 constrain_opaque_parameters(operation);
             }
         }
@@ -120,7 +121,7 @@ fn add_shared_responses(path: &str, op: &mut Operation) {
 }
 
 /// Adds a problem+json response under `status` unless the operation already documents it.
-fn add(op: &mut Operation, status: &str, description: &str, header: Option<(&str, &str)>) {
+pub(super) fn add(op: &mut Operation, status: &str, description: &str, header: Option<(&str, &str)>) {
     if op.responses.responses.contains_key(status) {
         return;
     }

@@ -9,6 +9,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{ApiError, Problem, ProblemField};
 
+mod calendar;
 mod conventions;
 mod links;
 

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::bodies::OrganizationRef;
 use crate::bodies::{actor, ActorBody};
+use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
@@ -41,9 +42,9 @@ pub struct MembershipBody {
     pub member: MemberRef,
     pub organization: OrganizationRef,
     pub role: MembershipRole,
-    pub starts_on: NaiveDate,
+    pub starts_on: ApiDate,
     /// Null while the membership is open.
-    pub ends_on: Option<NaiveDate>,
+    pub ends_on: Option<ApiDate>,
     pub end_reason: Option<String>,
     /// Whether the membership is current today.
     pub current: bool,
@@ -75,8 +76,8 @@ impl MembershipBody {
                 slug: v.organization_slug,
             },
             role: m.role,
-            starts_on: m.term.starts_on,
-            ends_on: m.term.ends_on,
+            starts_on: m.term.starts_on.api(),
+            ends_on: m.term.ends_on.api(),
             end_reason: m.end_reason,
             current: m.term.is_current_on(today),
             created_at: utc(m.created_at),
@@ -94,9 +95,9 @@ impl MembershipBody {
 pub struct CreateMembership {
     pub member_id: Uuid,
     pub role: MembershipRole,
-    pub starts_on: NaiveDate,
+    pub starts_on: ApiDate,
     /// On or after `starts_on`; omit while the membership is open.
-    pub ends_on: Option<NaiveDate>,
+    pub ends_on: Option<ApiDate>,
     /// Only with `ends_on`.
     pub end_reason: Option<String>,
 }
@@ -110,11 +111,11 @@ pub struct UpdateMembership {
     #[schema(value_type = MembershipRole)]
     pub role: Patch<MembershipRole>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = NaiveDate)]
-    pub starts_on: Patch<NaiveDate>,
+    #[schema(value_type = ApiDate)]
+    pub starts_on: Patch<ApiDate>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub ends_on: Patch<NaiveDate>,
+    #[schema(value_type = Option<ApiDate>)]
+    pub ends_on: Patch<ApiDate>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<String>)]
     pub end_reason: Patch<String>,
@@ -126,7 +127,7 @@ pub struct UpdateMembership {
 pub struct ListMemberships {
     role: Option<MembershipRole>,
     /// Only memberships current on this day.
-    on: Option<NaiveDate>,
+    on: Option<ApiDate>,
     /// `true`: only memberships current today (same as `on` = today).
     current: Option<bool>,
     /// `created_at` (default) or `-created_at`.
@@ -148,7 +149,7 @@ fn page_response(req: &HttpRequest, sort_name: &str, page: Page<MembershipView>,
 /// Parses the list parameters shared by both membership lists.
 fn list_filter(q: ListMemberships, today: NaiveDate) -> Result<(MembershipFilter, String), ApiError> {
     let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
-    let current_on = match (q.on, q.current) {
+    let current_on = match (q.on.day(), q.current) {
         (Some(day), _) => Some(day),
         (None, Some(true)) => Some(today),
         _ => None,
@@ -198,8 +199,8 @@ pub async fn create(
         member_id: b.member_id,
         organization_id: id.into_inner(),
         role: b.role,
-        starts_on: b.starts_on,
-        ends_on: b.ends_on,
+        starts_on: b.starts_on.day(),
+        ends_on: b.ends_on.day(),
         end_reason: b.end_reason,
     };
     let view = db::write(&state.db, move |conn| use_case::create(conn, &caller.0, input)).await?;
@@ -338,8 +339,8 @@ pub async fn update(
     let mut errors = ValidationErrors::default();
     let changes = MembershipChanges {
         role: b.role.required("role", &mut errors),
-        starts_on: b.starts_on.required("starts_on", &mut errors),
-        ends_on: b.ends_on.optional(),
+        starts_on: b.starts_on.required("starts_on", &mut errors).day(),
+        ends_on: b.ends_on.optional().day(),
         end_reason: b.end_reason.optional(),
     };
     if !errors.is_empty() {

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::bodies::{actor, ActorBody};
+use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
@@ -60,7 +61,7 @@ pub struct OrganizationBody {
     pub phone: Option<String>,
     /// What `phone` reaches by its numbering plan; null when `phone` is.
     pub phone_type: Option<PhoneType>,
-    pub founded_on: Option<NaiveDate>,
+    pub founded_on: Option<ApiDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Who created it; null when that was not recorded (before actors were kept).
@@ -84,7 +85,7 @@ impl From<Organization> for OrganizationBody {
             email: o.email,
             phone_type: o.phone.as_deref().map(Phone::kind_of),
             phone: o.phone,
-            founded_on: o.founded_on,
+            founded_on: o.founded_on.api(),
             created_at: utc(o.created_at),
             updated_at: utc(o.updated_at),
             created_by: actor(o.created_by),
@@ -121,7 +122,7 @@ pub struct CreateOrganization {
     /// Iranian forms (`0912…`, `+98 …`, Persian digits) or any E.164 number.
     pub phone: Option<String>,
     /// Not in the future.
-    pub founded_on: Option<NaiveDate>,
+    pub founded_on: Option<ApiDate>,
 }
 
 /// Changes to an organization: only the fields sent change; `null` clears an optional field.
@@ -154,8 +155,8 @@ pub struct UpdateOrganization {
     #[schema(value_type = Option<String>)]
     pub phone: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub founded_on: Patch<NaiveDate>,
+    #[schema(value_type = Option<ApiDate>)]
+    pub founded_on: Patch<ApiDate>,
 }
 
 impl UpdateOrganization {
@@ -170,7 +171,7 @@ impl UpdateOrganization {
             website: self.website.optional(),
             email: self.email.optional(),
             phone: self.phone.optional(),
-            founded_on: self.founded_on.optional(),
+            founded_on: self.founded_on.optional().day(),
         };
         // Report a null required field together with any other invalid value.
         match changes.validate(today) {
@@ -260,7 +261,7 @@ pub async fn create(
         website: b.website,
         email: b.email,
         phone: b.phone,
-        founded_on: b.founded_on,
+        founded_on: b.founded_on.day(),
     };
     let org = db::write(&state.db, move |conn| use_case::create(conn, &caller.0, input)).await?;
     let location = format!("/api/v1/organizations/{}", org.id);

@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use hamkari_app::policy;
 use hamkari_app::projects::{self as use_case, NewProject, ProjectFilter, TransitionView};
 use hamkari_domain::auth::Resource;
@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::bodies::ProjectBody;
+use crate::dates::{ApiDate, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
@@ -38,8 +39,8 @@ pub struct CreateProject {
     pub title_en: Option<String>,
     pub kind: ProjectKind,
     pub summary: Option<String>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Option<ApiDate>,
+    pub ends_on: Option<ApiDate>,
     /// The lead organization; it takes part whether or not `organization_ids` repeats it.
     pub lead_organization_id: Uuid,
     /// The organizations taking part: at least two with the lead. Others join as partners.
@@ -64,11 +65,11 @@ pub struct UpdateProject {
     #[schema(value_type = Option<String>)]
     pub summary: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub starts_on: Patch<NaiveDate>,
+    #[schema(value_type = Option<ApiDate>)]
+    pub starts_on: Patch<ApiDate>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub ends_on: Patch<NaiveDate>,
+    #[schema(value_type = Option<ApiDate>)]
+    pub ends_on: Patch<ApiDate>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -85,7 +86,7 @@ pub struct ListProjects {
     #[param(max_length = 200)]
     q: Option<String>,
     /// Projects starting after this day.
-    starts_after: Option<NaiveDate>,
+    starts_after: Option<ApiDate>,
     /// `created_at` (default) or `-created_at`.
     #[param(pattern = "^-?created_at$")]
     sort: Option<String>,
@@ -193,8 +194,8 @@ pub async fn create(
             title_en: b.title_en,
             kind: b.kind,
             summary: b.summary,
-            starts_on: b.starts_on,
-            ends_on: b.ends_on,
+            starts_on: b.starts_on.day(),
+            ends_on: b.ends_on.day(),
         },
         lead_organization_id: b.lead_organization_id,
         organization_ids: b.organization_ids,
@@ -235,7 +236,7 @@ pub async fn list(
         organization_id: q.organization_id,
         member_id: q.member_id,
         search: search_param(q.q)?,
-        starts_after: q.starts_after,
+        starts_after: q.starts_after.day(),
         direction: paging.direction,
         after: paging.after,
         limit: paging.limit,
@@ -313,8 +314,8 @@ pub async fn update(
         title_en: b.title_en.optional(),
         kind: b.kind.required("kind", &mut errors),
         summary: b.summary.optional(),
-        starts_on: b.starts_on.optional(),
-        ends_on: b.ends_on.optional(),
+        starts_on: b.starts_on.optional().day(),
+        ends_on: b.ends_on.optional().day(),
     };
     if !errors.is_empty() {
         return Err(errors.into());

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::dates::{ApiDate, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{query_error, QueryParams};
@@ -47,7 +48,7 @@ pub struct ListShared {
     #[param(pattern = "^(board|member|board_member|board_chair|board_vice_chair|secretary|treasurer|inspector)$")]
     role: Option<String>,
     /// The day to ask about (default: today).
-    on: Option<NaiveDate>,
+    on: Option<ApiDate>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
@@ -64,7 +65,7 @@ pub struct ListSharedWith {
     with: Vec<Uuid>,
     #[param(pattern = "^(board|member|board_member|board_chair|board_vice_chair|secretary|treasurer|inspector)$")]
     role: Option<String>,
-    on: Option<NaiveDate>,
+    on: Option<ApiDate>,
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
@@ -187,7 +188,7 @@ pub async fn list(
         organizations: q.organization_id,
         field: "organization_id",
         role: q.role,
-        on: q.on,
+        on: q.on.day(),
         limit: q.limit,
         cursor: q.cursor,
     };
@@ -237,7 +238,7 @@ pub async fn list_with(
         organizations,
         field: "with",
         role: q.role,
-        on: q.on,
+        on: q.on.day(),
         limit: q.limit,
         cursor: q.cursor,
     };

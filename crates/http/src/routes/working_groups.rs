@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use hamkari_app::policy;
 use hamkari_app::roster::GroupMembers;
 use hamkari_app::working_groups::{self as use_case, GroupFilter, GroupView};
@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::bodies::OrganizationRef;
 use crate::bodies::{actor, ActorBody};
+use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
@@ -37,8 +38,8 @@ pub struct WorkingGroupBody {
     pub topic: Option<String>,
     pub mandate: Option<String>,
     pub status: GroupStatus,
-    pub established_on: Option<NaiveDate>,
-    pub dissolved_on: Option<NaiveDate>,
+    pub established_on: Option<ApiDate>,
+    pub dissolved_on: Option<ApiDate>,
     /// The organizations forming the group; a joint group has several.
     pub organization_ids: Vec<Uuid>,
     pub organizations: Vec<OrganizationRef>,
@@ -63,8 +64,8 @@ impl From<GroupView> for WorkingGroupBody {
             topic: g.topic,
             mandate: g.mandate,
             status: g.status,
-            established_on: g.established_on,
-            dissolved_on: g.dissolved_on,
+            established_on: g.established_on.api(),
+            dissolved_on: g.dissolved_on.api(),
             organization_ids: orgs.iter().map(|o| o.organization_id).collect(),
             organizations: orgs
                 .into_iter()
@@ -99,7 +100,7 @@ pub struct CreateWorkingGroup {
     pub scope: GroupScope,
     pub topic: Option<String>,
     pub mandate: Option<String>,
-    pub established_on: Option<NaiveDate>,
+    pub established_on: Option<ApiDate>,
     /// At least one.
     pub organization_ids: Vec<Uuid>,
     /// A joint project the group belongs to.
@@ -129,11 +130,11 @@ pub struct UpdateWorkingGroup {
     #[schema(value_type = GroupStatus)]
     pub status: Patch<GroupStatus>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub established_on: Patch<NaiveDate>,
+    #[schema(value_type = Option<ApiDate>)]
+    pub established_on: Patch<ApiDate>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub dissolved_on: Patch<NaiveDate>,
+    #[schema(value_type = Option<ApiDate>)]
+    pub dissolved_on: Patch<ApiDate>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<Uuid>)]
     pub project_id: Patch<Uuid>,
@@ -189,7 +190,7 @@ pub async fn create(
         scope: b.scope,
         topic: b.topic,
         mandate: b.mandate,
-        established_on: b.established_on,
+        established_on: b.established_on.day(),
         project_id: b.project_id,
     };
     let organizations = b.organization_ids;
@@ -311,8 +312,8 @@ pub async fn update(
         topic: b.topic.optional(),
         mandate: b.mandate.optional(),
         status: b.status.required("status", &mut errors),
-        established_on: b.established_on.optional(),
-        dissolved_on: b.dissolved_on.optional(),
+        established_on: b.established_on.optional().day(),
+        dissolved_on: b.dissolved_on.optional().day(),
         project_id: b.project_id.optional(),
     };
     if !errors.is_empty() {
