@@ -215,6 +215,8 @@ impl TestApp {
             login_limits: LoginLimits::default(),
             audit_retention_days: 365,
             metrics_bind: None,
+            rate_limit: hamkari_http::RateLimits::default(),
+            shutdown_grace: Duration::from_secs(5),
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);

@@ -12,6 +12,7 @@ mod auth;
 mod authorization;
 mod authorization_matrix;
 mod cli;
+mod clients;
 mod concurrency;
 mod deploy;
 mod errors;

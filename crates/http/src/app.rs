@@ -20,6 +20,8 @@ use crate::extract::path_error;
 use crate::metrics::Metrics;
 use crate::middleware::observe;
 use crate::openapi::{fallback, spec, MethodTable};
+use crate::rate_limit::{limit, RateLimits};
+use crate::shutdown::ShutdownHooks;
 use crate::state::{AppState, LoginLimits};
 
 /// Everything needed to start a server.
@@ -48,6 +50,10 @@ pub struct Settings {
     /// `host:port` of the listener serving `GET /metrics`; none when unset, so metrics are
     /// never public by accident on the API's address.
     pub metrics_bind: Option<String>,
+    /// Requests per credential (or client address) and window; 0 requests: no limit.
+    pub rate_limit: RateLimits,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_grace: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +79,8 @@ pub struct Application {
     port: u16,
     server: Server,
     metrics: Option<(u16, Server)>,
+    hooks: ShutdownHooks,
+    grace: Duration,
 }
 
 impl Application {
@@ -99,6 +107,7 @@ impl Application {
                 .with_wait_observer(move |w| metrics.observe_pool_wait(w))
         };
         prune_events_in_background(db.clone(), settings.audit_retention_days);
+        crate::idempotency::prune_in_background(db.clone());
         let metrics_server = match &settings.metrics_bind {
             Some(bind) => Some(metrics_server(
                 bind,
@@ -140,11 +149,13 @@ impl Application {
                     async move { HttpResponse::Ok().content_type(ContentType::json()).body(document) }
                 })))
                 .default_service(web::to(fallback))
+                .wrap(from_fn(crate::idempotency::idempotency))
+                .wrap(from_fn(limit))
                 .wrap(from_fn(authenticate))
                 .wrap(from_fn(observe))
         })
         .listen(listener)?
-        .shutdown_timeout(10)
+        .shutdown_timeout(settings.shutdown_grace.as_secs().max(1))
         .client_request_timeout(Duration::from_secs(10));
         let workers = settings
             .workers
@@ -160,6 +171,8 @@ impl Application {
             port,
             server: server.run(),
             metrics: metrics_server,
+            hooks: ShutdownHooks::default(),
+            grace: settings.shutdown_grace.max(Duration::from_secs(1)),
         })
     }
 
@@ -177,16 +190,29 @@ impl Application {
         self.server.handle()
     }
 
+    /// Hooks run after the server has drained, before `run_until_stopped` returns.
+    pub fn shutdown_hooks(&self) -> ShutdownHooks {
+        self.hooks.clone()
+    }
+
+    /// Serves until SIGTERM (or SIGINT), which stops accepting connections and gives requests
+    /// in flight the grace period to finish; then runs the shutdown hooks.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Some((_, metrics)) = self.metrics else {
-            return self.server.await;
+        let served = match self.metrics {
+            None => self.server.await,
+            Some((_, metrics)) => {
+                // Scrapes keep being answered while the API drains, then the listener closes.
+                let handle = metrics.handle();
+                let metrics = actix_web::rt::spawn(metrics);
+                let served = self.server.await;
+                handle.stop(true).await;
+                let _ = metrics.await;
+                served
+            }
         };
-        // Scrapes keep being answered while the API drains, then the listener closes.
-        let handle = metrics.handle();
-        let metrics = actix_web::rt::spawn(metrics);
-        let served = self.server.await;
-        handle.stop(true).await;
-        let _ = metrics.await;
+        tracing::info!("stopped serving; running shutdown hooks");
+        self.hooks.run(self.grace).await;
+        tracing::info!("shutdown complete");
         served
     }
 }
@@ -269,6 +295,7 @@ async fn prepare_state(db: Database, settings: &Settings, metrics: Arc<Metrics>)
         login_limits: settings.login_limits,
         sessions: Sessions::default(),
         metrics,
+        rate_limiter: crate::rate_limit::RateLimiter::new(settings.rate_limit),
     })
 }
 

@@ -120,7 +120,7 @@ fn add_shared_responses(path: &str, op: &mut Operation) {
 }
 
 /// Adds a problem+json response under `status` unless the operation already documents it.
-fn add(op: &mut Operation, status: &str, description: &str, header: Option<(&str, &str)>) {
+pub(super) fn add(op: &mut Operation, status: &str, description: &str, header: Option<(&str, &str)>) {
     if op.responses.responses.contains_key(status) {
         return;
     }
