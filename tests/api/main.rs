@@ -29,6 +29,7 @@ mod persian_text;
 mod projects;
 mod schema;
 mod shared_members;
+mod shutdown;
 mod tls;
 mod users;
 mod working_groups;
