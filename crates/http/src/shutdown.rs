@@ -61,7 +61,7 @@ mod tests {
             let ran = ran.clone();
             hooks.add(name, move || async move { ran.lock().unwrap().push(name) });
         }
-        hooks.add("stuck", || std::future::pending::<()>());
+        hooks.add("stuck", std::future::pending::<()>);
         hooks.clone().run(Duration::from_millis(50)).await;
         hooks.run(Duration::from_millis(50)).await;
         assert_eq!(*ran.lock().unwrap(), ["first", "second"]);

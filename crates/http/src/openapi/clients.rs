@@ -95,7 +95,7 @@ fn idempotency_key(op: &mut Operation) {
     );
 }
 
-/// Every response carries the quota; beyond it, 429.
+/// Every response carries the quota; beyond it, 429. Public operations have no token to warn.
 fn limits(op: &mut Operation) {
     add(
         op,
@@ -103,9 +103,18 @@ fn limits(op: &mut Operation) {
         "Over the request quota (or, on login, too many failed attempts).",
         Some(("Retry-After", "Seconds until the quota resets.")),
     );
-    for response in op.responses.responses.values_mut() {
+    let public = public(op);
+    // Every response carries them; documented where a client reads them, so the document
+    // does not repeat three headers on each error response.
+    for (status, response) in op.responses.responses.iter_mut() {
         let RefOr::T(response) = response else { continue };
+        if !(status.starts_with('2') || status == "429") {
+            continue;
+        }
         for (name, about) in HEADERS {
+            if public && name == "Hamkari-Token-Expires" {
+                continue;
+            }
             if !response.headers.contains_key(name) {
                 let header = HeaderBuilder::new()
                     .schema(Some(Object::with_type(Type::String)))
