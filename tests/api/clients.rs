@@ -332,3 +332,40 @@ async fn a_token_expiring_within_14_days_is_told_on_every_response() {
         None
     );
 }
+
+#[tokio::test]
+async fn expired_keys_are_pruned_and_free_again() {
+    use hamkari_app::idempotency::{claim, complete, prune, Answer, Claim, IdempotencyKey};
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.connect();
+    let key = IdempotencyKey::parse("old").unwrap();
+    let now = hamkari_app::now();
+    let yesterday = now - chrono::Duration::hours(25);
+    assert!(matches!(
+        claim(&mut conn, "token:x", &key, "fp", yesterday).unwrap(),
+        Claim::Run
+    ));
+    let answer = Answer {
+        status: 201,
+        headers: vec![],
+        body: b"{}".to_vec(),
+    };
+    complete(&mut conn, "token:x", &key, &answer).unwrap();
+    // A fresh key of the same credential stays.
+    let fresh = IdempotencyKey::parse("new").unwrap();
+    assert!(matches!(
+        claim(&mut conn, "token:x", &fresh, "fp", now).unwrap(),
+        Claim::Run
+    ));
+    assert_eq!(prune(&mut conn, now).unwrap(), 1);
+    assert_eq!(prune(&mut conn, now).unwrap(), 0);
+    // The pruned key is new again, even for another request; the fresh one still runs.
+    assert!(matches!(
+        claim(&mut conn, "token:x", &key, "other", now).unwrap(),
+        Claim::Run
+    ));
+    assert!(matches!(
+        claim(&mut conn, "token:x", &fresh, "fp", now).unwrap(),
+        Claim::Running
+    ));
+}
