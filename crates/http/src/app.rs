@@ -106,6 +106,8 @@ impl Application {
             Database::new(&settings.database_url, &settings.pool)
                 .with_wait_observer(move |w| metrics.observe_pool_wait(w))
         };
+        // Background workers register here what they must hand back before the process exits.
+        let hooks = ShutdownHooks::default();
         prune_events_in_background(db.clone(), settings.audit_retention_days);
         crate::idempotency::prune_in_background(db.clone());
         let metrics_server = match &settings.metrics_bind {
@@ -171,7 +173,7 @@ impl Application {
             port,
             server: server.run(),
             metrics: metrics_server,
-            hooks: ShutdownHooks::default(),
+            hooks,
             grace: settings.shutdown_grace.max(Duration::from_secs(1)),
         })
     }
