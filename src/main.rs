@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use hamkari_http::{AdminBootstrap, Application, LoginLimits, PoolSettings, Settings};
+use hamkari_http::{AdminBootstrap, Application, LoginLimits, PoolSettings, RateLimits, Settings};
 use hamkari_persistence::Backend;
 use tracing_subscriber::EnvFilter;
 
@@ -81,6 +81,17 @@ struct Cli {
     /// Gregorian days before this are refused as Solar Hijri dates sent by mistake (`implausible_date`).
     #[arg(long, env = "HAMKARI_MIN_DATE", default_value = "1800-01-01", global = true)]
     min_date: hamkari_http::DateFloor,
+    /// Requests one credential (or, unauthenticated, one client address) may make per window; 0: no limit.
+    #[arg(long, env = "HAMKARI_RATE_LIMIT_REQUESTS", default_value_t = 1200, global = true)]
+    rate_limit_requests: u32,
+
+    /// The rate limit's window, in seconds.
+    #[arg(long, env = "HAMKARI_RATE_LIMIT_WINDOW_SECS", default_value_t = 60, global = true)]
+    rate_limit_window_secs: u64,
+
+    /// Seconds in-flight requests get to finish after SIGTERM before the server stops anyway.
+    #[arg(long, env = "HAMKARI_SHUTDOWN_GRACE_SECS", default_value_t = 30, global = true)]
+    shutdown_grace_secs: u64,
 
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -315,6 +326,11 @@ fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
         audit_retention_days: cli.audit_retention_days.max(1),
         metrics_bind: cli.metrics_bind.clone().filter(|bind| !bind.is_empty()),
         min_date: cli.min_date,
+        rate_limit: RateLimits {
+            requests: cli.rate_limit_requests,
+            window: Duration::from_secs(cli.rate_limit_window_secs.max(1)),
+        },
+        shutdown_grace: Duration::from_secs(cli.shutdown_grace_secs.max(1)),
     }
 }
 

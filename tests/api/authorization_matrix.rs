@@ -234,6 +234,7 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
                 None,
             )
         }
+        "auth.me" => (Method::GET, "/api/v1/auth/me".into(), None),
         "working_group.list" => (Method::GET, "/api/v1/working-groups".into(), None),
         "working_group.read" => (
             Method::GET,

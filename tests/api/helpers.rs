@@ -216,6 +216,8 @@ impl TestApp {
             audit_retention_days: 365,
             metrics_bind: None,
             min_date: hamkari_http::DateFloor::default(),
+            rate_limit: hamkari_http::RateLimits::default(),
+            shutdown_grace: Duration::from_secs(5),
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);

@@ -9,6 +9,7 @@ mod caller;
 pub mod contacts;
 mod error;
 mod events;
+pub mod idempotency;
 pub mod members;
 pub mod memberships;
 pub mod organizations;

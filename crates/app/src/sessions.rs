@@ -8,6 +8,7 @@
 use chrono::{Duration, NaiveDateTime};
 use hamkari_domain::api_token::{ApiToken, TokenState};
 pub use hamkari_domain::auth::throttle::Limit;
+use hamkari_domain::auth::Subject;
 use hamkari_domain::user::User;
 use hamkari_persistence::refresh_tokens::{self, RefreshToken};
 use hamkari_persistence::{api_tokens, secrets, throttle, users, DbConnection};
@@ -177,13 +178,23 @@ pub fn logout(conn: &mut DbConnection, caller: &Caller, presented: &str, now: Na
     Ok(())
 }
 
-/// The calling user; an API token has none (403).
-pub fn me(conn: &mut DbConnection, caller: &Caller) -> Result<User, AppError> {
-    let id = caller
-        .principal
-        .user_id()
-        .ok_or_else(|| AppError::Forbidden("An API token has no user.".into()))?;
-    users::session_state(conn, id)?.ok_or_else(|| AppError::NotFound("No such user.".into()))
+/// The caller: the user of a session, or the API token itself.
+pub fn me(conn: &mut DbConnection, caller: &Caller) -> Result<Me, AppError> {
+    match caller.principal.subject {
+        Subject::User(id) => users::session_state(conn, id)?
+            .map(Me::User)
+            .ok_or_else(|| AppError::NotFound("No such user.".into())),
+        Subject::ApiToken(id) => api_tokens::find(conn, id)?
+            .map(Me::ApiToken)
+            .ok_or_else(|| AppError::NotFound("No such API token.".into())),
+    }
+}
+
+/// Who is calling: a session's user, or an API token (read fresh, so its last use is current).
+#[derive(Debug)]
+pub enum Me {
+    User(User),
+    ApiToken(ApiToken),
 }
 
 /// The state an access token's session is checked against: role, organizations, disabled,

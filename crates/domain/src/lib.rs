@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod auth;
 pub mod calendar;
 pub mod contact;
+pub mod idempotency;
 pub mod member;
 pub mod membership;
 pub mod national_id;

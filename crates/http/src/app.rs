@@ -20,6 +20,8 @@ use crate::extract::path_error;
 use crate::metrics::Metrics;
 use crate::middleware::observe;
 use crate::openapi::{fallback, spec, MethodTable};
+use crate::rate_limit::{limit, RateLimits};
+use crate::shutdown::ShutdownHooks;
 use crate::state::{AppState, LoginLimits};
 
 /// Everything needed to start a server.
@@ -50,6 +52,10 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// Days before this are refused in Gregorian mode as `implausible_date` (`HAMKARI_MIN_DATE`).
     pub min_date: crate::dates::DateFloor,
+    /// Requests per credential (or client address) and window; 0 requests: no limit.
+    pub rate_limit: RateLimits,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_grace: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +81,8 @@ pub struct Application {
     port: u16,
     server: Server,
     metrics: Option<(u16, Server)>,
+    hooks: ShutdownHooks,
+    grace: Duration,
 }
 
 impl Application {
@@ -100,7 +108,10 @@ impl Application {
             Database::new(&settings.database_url, &settings.pool)
                 .with_wait_observer(move |w| metrics.observe_pool_wait(w))
         };
+        // Background workers register here what they must hand back before the process exits.
+        let hooks = ShutdownHooks::default();
         prune_events_in_background(db.clone(), settings.audit_retention_days);
+        crate::idempotency::prune_in_background(db.clone());
         let metrics_server = match &settings.metrics_bind {
             Some(bind) => Some(metrics_server(
                 bind,
@@ -144,11 +155,13 @@ impl Application {
                 })))
                 .default_service(web::to(fallback))
                 .wrap(from_fn(crate::dates::calendar))
+                .wrap(from_fn(crate::idempotency::idempotency))
+                .wrap(from_fn(limit))
                 .wrap(from_fn(authenticate))
                 .wrap(from_fn(observe))
         })
         .listen(listener)?
-        .shutdown_timeout(10)
+        .shutdown_timeout(settings.shutdown_grace.as_secs().max(1))
         .client_request_timeout(Duration::from_secs(10));
         let workers = settings
             .workers
@@ -164,6 +177,8 @@ impl Application {
             port,
             server: server.run(),
             metrics: metrics_server,
+            hooks,
+            grace: settings.shutdown_grace.max(Duration::from_secs(1)),
         })
     }
 
@@ -181,16 +196,29 @@ impl Application {
         self.server.handle()
     }
 
+    /// Hooks run after the server has drained, before `run_until_stopped` returns.
+    pub fn shutdown_hooks(&self) -> ShutdownHooks {
+        self.hooks.clone()
+    }
+
+    /// Serves until SIGTERM (or SIGINT), which stops accepting connections and gives requests
+    /// in flight the grace period to finish; then runs the shutdown hooks.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Some((_, metrics)) = self.metrics else {
-            return self.server.await;
+        let served = match self.metrics {
+            None => self.server.await,
+            Some((_, metrics)) => {
+                // Scrapes keep being answered while the API drains, then the listener closes.
+                let handle = metrics.handle();
+                let metrics = actix_web::rt::spawn(metrics);
+                let served = self.server.await;
+                handle.stop(true).await;
+                let _ = metrics.await;
+                served
+            }
         };
-        // Scrapes keep being answered while the API drains, then the listener closes.
-        let handle = metrics.handle();
-        let metrics = actix_web::rt::spawn(metrics);
-        let served = self.server.await;
-        handle.stop(true).await;
-        let _ = metrics.await;
+        tracing::info!("stopped serving; running shutdown hooks");
+        self.hooks.run(self.grace).await;
+        tracing::info!("shutdown complete");
         served
     }
 }
@@ -273,6 +301,7 @@ async fn prepare_state(db: Database, settings: &Settings, metrics: Arc<Metrics>)
         login_limits: settings.login_limits,
         sessions: Sessions::default(),
         metrics,
+        rate_limiter: crate::rate_limit::RateLimiter::new(settings.rate_limit),
     })
 }
 

@@ -55,7 +55,8 @@ pub async fn observe(
     let id = request_id(&req);
     // At ERROR level so the span (and its request id) exists whatever level the filter
     // lets through: a warning logged under a disabled span would lose its request id.
-    let span = tracing::error_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    // No raw path here or anywhere in the log: a path is only logged as its route pattern.
+    let span = tracing::error_span!("request", request_id = %id);
     let started = Instant::now();
     let lang = Lang::of(req.headers());
     req.extensions_mut().insert(RequestId(id.clone()));
@@ -67,7 +68,7 @@ pub async fn observe(
             if let Ok(value) = HeaderValue::from_str(&id) {
                 response.headers_mut().insert(REQUEST_ID, value);
             }
-            tracing::info!(status = 431, "request head too large");
+            access_log(method, UNMATCHED, 431, started.elapsed(), &id);
             if let Some(metrics) = &metrics {
                 metrics.observe_request(method, UNMATCHED, 431, started.elapsed());
             }
@@ -83,20 +84,35 @@ pub async fn observe(
         }
         let status = response.status().as_u16();
         let elapsed = started.elapsed();
+        let route = response.request().match_pattern();
+        let route = route.as_deref().unwrap_or(UNMATCHED);
         if let Some(metrics) = &metrics {
-            let route = response.request().match_pattern();
-            metrics.observe_request(method, route.as_deref().unwrap_or(UNMATCHED), status, elapsed);
+            metrics.observe_request(method, route, status, elapsed);
         }
-        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
-        if status >= 500 {
-            tracing::warn!(status, elapsed_ms, "request failed");
-        } else {
-            tracing::info!(status, elapsed_ms, "request done");
-        }
+        access_log(method, route, status, elapsed, &id);
         Ok(response)
     }
     .instrument(span)
     .await
+}
+
+/// The target of the one line per request, so it can be filtered apart
+/// (`HAMKARI_LOG=info,hamkari::access=warn` keeps only the failures).
+pub const ACCESS_LOG: &str = "hamkari::access";
+
+/// One line per request: method, route pattern (never the raw path or query, which may carry
+/// ids or tokens), status, duration and request id. Server errors at ERROR and client errors
+/// at WARN, so a filter that silences the successes keeps them; the fields are only formatted
+/// when the line's level is enabled.
+fn access_log(method: &'static str, route: &str, status: u16, elapsed: std::time::Duration, id: &str) {
+    let duration_ms = elapsed.as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::error!(target: ACCESS_LOG, method, route, status, duration_ms, request_id = id, "request");
+    } else if status >= 400 {
+        tracing::warn!(target: ACCESS_LOG, method, route, status, duration_ms, request_id = id, "request");
+    } else {
+        tracing::info!(target: ACCESS_LOG, method, route, status, duration_ms, request_id = id, "request");
+    }
 }
 
 /// The largest request head (header names and values) and the most headers we read.

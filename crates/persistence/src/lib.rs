@@ -9,6 +9,7 @@ pub mod backup;
 mod connection;
 mod error;
 pub mod events;
+pub mod idempotency;
 pub mod locks;
 pub mod members;
 pub mod memberships;

@@ -318,3 +318,17 @@ diesel::table! {
 
 diesel::joinable!(event_organizations -> events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(events, event_organizations);
+
+diesel::table! {
+    idempotency_keys (credential, key) {
+        credential -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        headers_json -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        created_at -> Timestamp,
+        locked_until -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}

@@ -6,6 +6,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::NaiveDateTime;
 use futures_util::future::{ready, Ready};
 use hamkari_app::sessions;
 use hamkari_domain::api_token::TokenState;
@@ -63,11 +64,20 @@ pub async fn authenticate(
         (_, Err(err)) => Err(err),
     };
     match outcome {
-        Ok(principal) => {
+        Ok((principal, expires_at)) => {
             req.extensions_mut().insert(principal);
-            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+            let mut response = next.call(req).await.map(ServiceResponse::map_into_boxed_body)?;
+            crate::token_expiry::announce(expires_at, response.headers_mut());
+            Ok(response)
         }
-        Err(err) => Ok(req.error_response(err).map_into_boxed_body()),
+        // Refused credentials count against the client address's quota.
+        Err(err) => {
+            crate::rate_limit::guarded(
+                req,
+                |req| async move { Ok(req.error_response(err).map_into_boxed_body()) },
+            )
+            .await
+        }
     }
 }
 
@@ -99,7 +109,8 @@ fn rejected() -> ApiError {
     }
 }
 
-async fn principal(state: &AppState, credential: String) -> Result<Principal, ApiError> {
+/// The principal, and for an API token its expiry.
+async fn principal(state: &AppState, credential: String) -> Result<(Principal, Option<NaiveDateTime>), ApiError> {
     if ApiTokenSecret::looks_like(&credential) {
         let secret = ApiTokenSecret::parse(&credential).map_err(|_| rejected())?;
         let hash = state.keys.token_hash(secret.expose());
@@ -119,7 +130,10 @@ async fn principal(state: &AppState, credential: String) -> Result<Principal, Ap
         if token.state(now) != TokenState::Active {
             return Err(rejected());
         }
-        return Ok(Principal::api_token(token.id, token.scopes, token.organization_id));
+        return Ok((
+            Principal::api_token(token.id, token.scopes, token.organization_id),
+            Some(token.expires_at),
+        ));
     }
     let claims = state.jwt.verify(&credential).ok_or_else(rejected)?;
     let user = match state.sessions.user(claims.sub) {
@@ -136,7 +150,7 @@ async fn principal(state: &AppState, credential: String) -> Result<Principal, Ap
     match user {
         // A disabled user, or a session from before a password change, is over at once.
         Some(user) if !user.disabled && user.session_version == claims.sv => {
-            Ok(Principal::user(user.id, user.role, user.organization_ids))
+            Ok((Principal::user(user.id, user.role, user.organization_ids), None))
         }
         _ => Err(rejected()),
     }

@@ -46,6 +46,22 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ),
     ("too_many_requests", "Too many attempts; try again later."),
     (
+        "rate_limited",
+        "Too many requests for this window; wait as Retry-After says.",
+    ),
+    (
+        "invalid_idempotency_key",
+        "The Idempotency-Key header must be 1 to 255 visible characters.",
+    ),
+    (
+        "idempotency_key_reused",
+        "This Idempotency-Key was used for a different request.",
+    ),
+    (
+        "idempotency_key_in_use",
+        "A request with this Idempotency-Key is still being processed.",
+    ),
+    (
         "unauthorized",
         "Authentication is required, or the credential was refused.",
     ),

@@ -41,6 +41,22 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "هنوز اعضایی نمایندهٔ این سازمان‌اند؛ نخست آن‌ها را جابه‌جا یا حذف کنید.",
     ),
     ("too_many_requests", "تلاش‌ها بیش از حد است؛ بعداً دوباره تلاش کنید."),
+    (
+        "rate_limited",
+        "درخواست‌ها در این بازه بیش از سهمیه است؛ به اندازهٔ Retry-After صبر کنید.",
+    ),
+    (
+        "invalid_idempotency_key",
+        "سرآیند Idempotency-Key باید ۱ تا ۲۵۵ نویسهٔ دیدنی باشد.",
+    ),
+    (
+        "idempotency_key_reused",
+        "این Idempotency-Key برای درخواست دیگری به کار رفته است.",
+    ),
+    (
+        "idempotency_key_in_use",
+        "درخواستی با همین Idempotency-Key هنوز در حال پردازش است.",
+    ),
     ("unauthorized", "احراز هویت لازم است یا اعتبارنامه پذیرفته نشد."),
     ("unreadable_body", "بدنهٔ درخواست JSON خوانا نیست."),
     (

@@ -10,6 +10,7 @@ use utoipa_actix_web::AppExt;
 use crate::error::{ApiError, Problem, ProblemField};
 
 mod calendar;
+mod clients;
 mod conventions;
 mod links;
 
@@ -30,7 +31,10 @@ Writes need the write scope (tokens) and the editor or administrator role (users
 organization-bound tokens write only for their own organizations, and a person who belongs to \
 several organizations only for all of them at once. Something the caller may not see answers 404; \
 something the caller may see but not change answers 403. Every change is recorded as an event \
-(`/api/v1/audit-events`).",
+(`/api/v1/audit-events`).\n\n\
+Machine clients: send `Idempotency-Key` on a `POST` or `PATCH` to retry it safely; every response \
+carries the request quota (`RateLimit-Policy`, `RateLimit`), and 429 with `Retry-After` beyond it; \
+a response to an API token that expires within 14 days carries `Hamkari-Token-Expires`.",
         license(name = "MIT"),
     ),
     tags(
@@ -105,6 +109,7 @@ pub fn spec() -> Spec {
     // After the routes are in: the modifiers in `#[openapi]` run before they are.
     let mut spec = spec;
     Conventions.modify(&mut spec);
+    clients::ClientConventions.modify(&mut spec);
     Exact.modify(&mut spec);
     links::Links.modify(&mut spec);
     spec

@@ -20,7 +20,7 @@ use crate::pagination::{self, utc, ListPage};
 use crate::state::AppState;
 
 /// The scope names the server accepts: `<resource>:read` or `<resource>:write`.
-fn scope_list() -> utoipa::openapi::Array {
+pub(crate) fn scope_list() -> utoipa::openapi::Array {
     let names = Resource::ALL
         .into_iter()
         .flat_map(|r| {

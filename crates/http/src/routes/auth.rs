@@ -13,7 +13,7 @@ use crate::auth::{random_token, sha256_hex, Caller};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
-use crate::routes::users::UserBody;
+use crate::routes::auth_me::MeBody;
 use crate::state::AppState;
 
 const REFRESH_PREFIX: &str = "hkr_";
@@ -258,22 +258,22 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The logged-in user.
+/// Who is calling.
 ///
-/// For user sessions only; an API token has no user (403).
+/// For a user's session, the user (`kind: "user"`); for an API token, the token itself
+/// (`kind: "api_token"`: name, scopes, organization, expiry, last use; never the secret).
 #[utoipa::path(
     tag = "auth",
     operation_id = "me",
     responses(
-        (status = 200, description = "The user.", body = UserBody),
+        (status = 200, description = "The caller.", body = MeBody),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Called with an API token.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let user = db::run(&state.db, move |conn| use_case::me(conn, &caller.0)).await?;
-    Ok(HttpResponse::Ok().json(UserBody::from(user)))
+    let me = db::run(&state.db, move |conn| use_case::me(conn, &caller.0)).await?;
+    Ok(HttpResponse::Ok().json(MeBody::new(me, state.now())))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -3,6 +3,7 @@
 pub mod api_tokens;
 pub mod audit_events;
 pub mod auth;
+pub mod auth_me;
 pub mod health;
 pub mod members;
 pub mod memberships;
