@@ -276,14 +276,19 @@ async fn migrate_check_contacts_lists_stored_details_that_fail_todays_rules_and_
         .create_org(json!({"name": "انجمن قدیمی", "kind": "association", "email": "info@example.org"}))
         .await;
     let url = app.db.url().to_owned();
+    // Off the test's runtime: blocking it stalls the server sharing it, whose idle
+    // keep-alive connections then close under the next request.
     let check = || {
-        hamkari()
-            .args(["migrate", "--check-contacts"])
-            .env("HAMKARI_DATABASE_URL", &url)
-            .output()
-            .unwrap()
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            hamkari()
+                .args(["migrate", "--check-contacts"])
+                .env("HAMKARI_DATABASE_URL", &url)
+                .output()
+                .unwrap()
+        })
     };
-    let clean = check();
+    let clean = check().await.unwrap();
     assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stderr));
     assert_eq!(String::from_utf8_lossy(&clean.stdout), "");
 
@@ -297,7 +302,7 @@ async fn migrate_check_contacts_lists_stored_details_that_fail_todays_rules_and_
     ))
     .unwrap();
 
-    let output = check();
+    let output = check().await.unwrap();
     assert!(!output.status.success(), "problems exit non-zero");
     let stdout = String::from_utf8(output.stdout).unwrap();
     let mut lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split('\t').collect()).collect();

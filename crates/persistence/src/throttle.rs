@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
+use diesel::upsert::excluded;
 use hamkari_domain::auth::throttle::Window;
 
 use crate::connection::DbConnection;
@@ -32,20 +33,19 @@ const COLUMNS: (
 /// transaction holds the whole database already.
 pub fn lock(conn: &mut DbConnection, key: &str, now: NaiveDateTime) -> Result<Window, DbError> {
     let row: WindowRow = match conn {
-        DbConnection::Pg(pg) => {
-            diesel::sql_query(
-                "INSERT INTO login_throttle (key, failures, window_started_at) VALUES ($1, 0, $2) \
-                 ON CONFLICT (key) DO NOTHING",
-            )
-            .bind::<Text, _>(key)
-            .bind::<Timestamp, _>(now)
-            .execute(pg)?;
-            login_throttle::table
-                .filter(login_throttle::key.eq(key))
-                .select(COLUMNS)
-                .for_update()
-                .first(pg)?
-        }
+        // One statement that creates or locks the row: a separate insert and `SELECT … FOR
+        // UPDATE` lost the row when a parallel successful login cleared it in between.
+        DbConnection::Pg(pg) => diesel::insert_into(login_throttle::table)
+            .values((
+                login_throttle::key.eq(key),
+                login_throttle::failures.eq(0_i64),
+                login_throttle::window_started_at.eq(now),
+            ))
+            .on_conflict(login_throttle::key)
+            .do_update()
+            .set(login_throttle::key.eq(excluded(login_throttle::key)))
+            .returning(COLUMNS)
+            .get_result(pg)?,
         DbConnection::Sqlite(lite) => {
             diesel::sql_query(
                 "INSERT OR IGNORE INTO login_throttle (key, failures, window_started_at) VALUES (?, 0, ?)",
