@@ -17,6 +17,7 @@ mod deploy;
 mod errors;
 mod health;
 mod helpers;
+mod meetings;
 mod members;
 mod memberships;
 mod messages;

@@ -6,6 +6,7 @@ mod bodies;
 mod db;
 pub mod error;
 mod extract;
+mod ics;
 mod messages;
 mod metrics;
 mod middleware;
