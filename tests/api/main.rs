@@ -18,6 +18,7 @@ mod errors;
 mod health;
 mod helpers;
 mod meetings;
+mod meetings_matrix;
 mod members;
 mod memberships;
 mod messages;
