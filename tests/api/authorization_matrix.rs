@@ -47,7 +47,11 @@ fn table() -> Table {
         let mut cells = line.split_whitespace();
         let operation = cells.next().unwrap().to_owned();
         let statuses: Vec<u16> = cells.map(|c| c.parse().unwrap()).collect();
-        sections.last_mut().expect("a header before the rows").1.push((operation, statuses));
+        sections
+            .last_mut()
+            .expect("a header before the rows")
+            .1
+            .push((operation, statuses));
     }
     assert!(!sections.is_empty(), "the table names its columns");
     for (columns, rows) in &sections {

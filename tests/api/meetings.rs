@@ -510,3 +510,38 @@ async fn calendar_feeds_parse_and_follow_changes() {
     )
     .await;
 }
+
+/// What `seed-demo` loads of the founding case's governance (called by the CLI test).
+pub async fn check_seeded_governance(admin: &crate::helpers::Client<'_>, labs: &str, audit: &str) {
+    let get = |path: String| async move {
+        let response = admin.get(&path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.json::<Value>().await.unwrap()
+    };
+    let meetings = get(format!("/api/v1/meetings?organization_id={labs}&status=held")).await;
+    let meetings = meetings["items"].as_array().unwrap();
+    assert_eq!(meetings.len(), 1);
+    assert_eq!(meetings[0]["organization_ids"].as_array().unwrap().len(), 2);
+    assert!(meetings[0]["minutes_finalized_at"].is_string());
+    let meeting = id(&meetings[0]);
+    let attendees = get(format!("/api/v1/meetings/{meeting}/attendees")).await;
+    let represented: Vec<&str> = attendees["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["organization_id"].as_str().unwrap())
+        .collect();
+    assert!(represented.contains(&labs) && represented.contains(&audit));
+    let resolutions = get(format!("/api/v1/meetings/{meeting}/resolutions")).await;
+    let numbers: Vec<i64> = resolutions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3]);
+    let overdue = get(format!("/api/v1/action-items?organization_id={audit}&overdue=true")).await;
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 1, "{overdue}");
+    let calendar = admin.get(&format!("/api/v1/organizations/{audit}/meetings.ics")).await;
+    assert!(calendar.text().await.unwrap().contains("STATUS:CONFIRMED"));
+}

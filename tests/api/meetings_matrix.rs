@@ -150,7 +150,13 @@ pub async fn request(app: &TestApp, a: &str, c: &str, operation: &str) -> (Metho
                 "meeting.attendee_remove" => {
                     let member = member_of(app, a).await;
                     let attendee = format!("{path}/attendees/{member}");
-                    created(app, Method::PUT, &attendee, json!({"organization_id": a, "status": "invited"})).await;
+                    created(
+                        app,
+                        Method::PUT,
+                        &attendee,
+                        json!({"organization_id": a, "status": "invited"}),
+                    )
+                    .await;
                     (Method::DELETE, attendee, None)
                 }
                 "meeting.minutes_draft" => (
