@@ -31,11 +31,14 @@ fn token_scope(column: &str) -> Option<(bool, String)> {
 /// The table's sections: each `# operation` header names the callers of the rows under it,
 /// so a resource can add a section with its own scopes without widening every other row.
 struct Table {
-    sections: Vec<(Vec<String>, Vec<(String, Vec<u16>)>)>,
+    sections: Vec<(Vec<String>, Rows)>,
 }
 
+/// Operations and the status each caller of the section expects.
+type Rows = Vec<(String, Vec<u16>)>;
+
 fn table() -> Table {
-    let mut sections: Vec<(Vec<String>, Vec<(String, Vec<u16>)>)> = Vec::new();
+    let mut sections: Vec<(Vec<String>, Rows)> = Vec::new();
     for line in TABLE.lines() {
         if let Some(header) = line.strip_prefix("# operation") {
             sections.push((header.split_whitespace().map(str::to_owned).collect(), Vec::new()));
