@@ -17,6 +17,7 @@ mod deploy;
 mod errors;
 mod health;
 mod helpers;
+mod meeting_calendars;
 mod meetings;
 mod meetings_matrix;
 mod members;

@@ -9,6 +9,7 @@ mod caller;
 pub mod contacts;
 mod error;
 mod events;
+pub mod meeting_parts;
 pub mod meetings;
 pub mod members;
 pub mod memberships;

@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod auth;
 pub mod contact;
 pub mod meeting;
+pub mod meeting_parts;
 pub mod member;
 pub mod membership;
 pub mod national_id;

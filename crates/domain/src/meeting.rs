@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::actor::ActorRef;
+pub use crate::meeting_parts::{agenda, minutes_text, AgendaItem, Attendee};
 use crate::project::names;
-use crate::validation::{clean_line, clean_text, FieldError, FieldProblem, ValidationErrors};
+use crate::validation::{clean_line, FieldError, FieldProblem, ValidationErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -253,52 +254,6 @@ impl MeetingStatus {
             Self::Held | Self::Cancelled => &[],
         }
     }
-}
-
-/// One item of a meeting's agenda.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AgendaItem {
-    pub title: String,
-    pub notes: Option<String>,
-}
-
-/// A person at a meeting and the organization they represent (none for some guests).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Attendee {
-    pub member_id: Uuid,
-    pub full_name: String,
-    pub organization_id: Option<Uuid>,
-    pub status: AttendeeStatus,
-}
-
-/// The whole agenda, in order: at most 100 items. Errors name the item (`agenda[2].title`).
-pub fn agenda(items: Vec<(String, Option<String>)>) -> Result<Vec<AgendaItem>, ValidationErrors> {
-    let mut errors = ValidationErrors::default();
-    if items.len() > 100 {
-        errors.push(FieldError::new("items", "too_long", "an agenda has at most 100 items"));
-        return Err(errors);
-    }
-    let mut out = Vec::with_capacity(items.len());
-    for (i, (t, notes)) in items.into_iter().enumerate() {
-        let t = errors.check(&format!("items[{i}].title"), clean_line(&t, 1, 300));
-        let n = errors.check(
-            &format!("items[{i}].notes"),
-            optional(notes.as_deref(), |s| clean_text(s, 1, 5000)),
-        );
-        if let (Some(title), Some(notes)) = (t, n) {
-            out.push(AgendaItem { title, notes });
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-/// The text of minutes: up to 100 000 characters.
-pub fn minutes_text(raw: &str) -> Result<String, FieldProblem> {
-    clean_text(raw, 1, 100_000)
 }
 
 impl Meeting {

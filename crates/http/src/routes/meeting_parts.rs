@@ -2,9 +2,10 @@
 //! once the meeting has begun, finalized once, then immutable).
 
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
-use hamkari_app::meetings::{self as use_case, Attendee};
+use hamkari_app::meeting_parts as use_case;
 use hamkari_app::policy;
 use hamkari_domain::auth::Resource;
+use hamkari_domain::meeting::Attendee;
 use hamkari_domain::meeting::{AgendaItem, AttendeeStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
