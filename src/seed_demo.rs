@@ -5,6 +5,8 @@ use anyhow::{bail, ensure, Context};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
+mod governance;
+
 /// The two associations whose cooperation hamkari was built for.
 const LABS: &str = "انجمن آزمایشگاههای همکار آزمون و واسنجی ایران";
 const AUDIT: &str = "جامعه ممیزی و بازرسی ایران";
@@ -326,6 +328,8 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
                 .await?;
         }
     }
+
+    governance::load(api, &labs, &audit, &member).await?;
 
     Ok(Summary {
         organizations: 2,

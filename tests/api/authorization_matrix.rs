@@ -17,6 +17,7 @@ fn token_scope(column: &str) -> Option<(bool, String)> {
         "m" => "members",
         "p" => "projects",
         "g" => "working_groups",
+        "mt" => "meetings",
         _ => return None,
     };
     let access = match access {
@@ -27,17 +28,20 @@ fn token_scope(column: &str) -> Option<(bool, String)> {
     Some((binding == "a", format!("{resource}:{access}")))
 }
 
+/// The table's sections: each `# operation` header names the callers of the rows under it,
+/// so a resource can add a section with its own scopes without widening every other row.
 struct Table {
-    columns: Vec<String>,
-    rows: Vec<(String, Vec<u16>)>,
+    sections: Vec<(Vec<String>, Rows)>,
 }
 
+/// Operations and the status each caller of the section expects.
+type Rows = Vec<(String, Vec<u16>)>;
+
 fn table() -> Table {
-    let mut columns = Vec::new();
-    let mut rows = Vec::new();
+    let mut sections: Vec<(Vec<String>, Rows)> = Vec::new();
     for line in TABLE.lines() {
         if let Some(header) = line.strip_prefix("# operation") {
-            columns = header.split_whitespace().map(str::to_owned).collect();
+            sections.push((header.split_whitespace().map(str::to_owned).collect(), Vec::new()));
             continue;
         }
         if line.starts_with('#') || line.trim().is_empty() {
@@ -46,13 +50,19 @@ fn table() -> Table {
         let mut cells = line.split_whitespace();
         let operation = cells.next().unwrap().to_owned();
         let statuses: Vec<u16> = cells.map(|c| c.parse().unwrap()).collect();
-        rows.push((operation, statuses));
+        sections
+            .last_mut()
+            .expect("a header before the rows")
+            .1
+            .push((operation, statuses));
     }
-    assert!(!columns.is_empty(), "the table names its columns");
-    for (operation, statuses) in &rows {
-        assert_eq!(statuses.len(), columns.len(), "{operation} has a status per caller");
+    assert!(!sections.is_empty(), "the table names its columns");
+    for (columns, rows) in &sections {
+        for (operation, statuses) in rows {
+            assert_eq!(statuses.len(), columns.len(), "{operation} has a status per caller");
+        }
     }
-    Table { columns, rows }
+    Table { sections }
 }
 
 /// What every operation starts from.
@@ -320,6 +330,9 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
                         "expires_at": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339()})),
         ),
         "audit_event.list" => (Method::GET, "/api/v1/audit-events".into(), None),
+        meeting if crate::meetings_matrix::is_operation(meeting) => {
+            crate::meetings_matrix::request(app, a, &world.c, meeting).await
+        }
         other => panic!("the table names an operation this test does not know: {other}"),
     }
 }
@@ -333,8 +346,11 @@ async fn every_caller_against_every_operation() {
         b: id(&app.create_org(org("انجمن ب")).await),
         c: id(&app.create_org(org("انجمن پ")).await),
     };
-    let mut credentials: Vec<Option<String>> = Vec::new();
-    for column in &table.columns {
+    let mut credentials: std::collections::HashMap<String, Option<String>> = Default::default();
+    for column in table.sections.iter().flat_map(|(columns, _)| columns) {
+        if credentials.contains_key(column) {
+            continue;
+        }
         let credential = match column.as_str() {
             "admin" => None,
             "editor_a" => Some(app.login_as("editor", &[&world.a]).await),
@@ -346,12 +362,17 @@ async fn every_caller_against_every_operation() {
                 Some(app.with_api_token(&[&scope], organization).await)
             }
         };
-        credentials.push(credential);
+        credentials.insert(column.clone(), credential);
     }
 
     let mut wrong = Vec::new();
-    for (operation, expected) in &table.rows {
-        for (column, (credential, want)) in table.columns.iter().zip(credentials.iter().zip(expected)) {
+    let rows = table
+        .sections
+        .iter()
+        .flat_map(|(columns, rows)| rows.iter().map(move |row| (columns, row)));
+    for (columns, (operation, expected)) in rows {
+        for (column, want) in columns.iter().zip(expected) {
+            let credential = &credentials[column];
             let (method, path, body) = request_for(&app, &world, operation).await;
             let client = match credential {
                 None => app.with_token(&app.admin_token),

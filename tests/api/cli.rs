@@ -261,6 +261,7 @@ async fn seed_demo_loads_the_founding_case_once() {
         .collect();
     scopes.sort_unstable();
     assert_eq!(scopes, ["general", "specialized"]);
+    crate::meetings::check_seeded_governance(&admin, &labs, &audit).await;
 }
 
 #[tokio::test]

@@ -216,7 +216,12 @@ impl TestApp {
             audit_retention_days: 365,
             metrics_bind: None,
             min_date: hamkari_http::DateFloor::default(),
-            rate_limit: hamkari_http::RateLimits::default(),
+            // High enough for the matrix's thousands of requests by one admin; the limit
+            // itself is tested with a small quota (tests/api/clients.rs).
+            rate_limit: hamkari_http::RateLimits {
+                requests: 1_000_000,
+                ..Default::default()
+            },
             shutdown_grace: Duration::from_secs(5),
         };
         configure(&mut settings);

@@ -12,6 +12,8 @@
 //! - Who owns what decides which organizations a writer must act for:
 //!   - an organization, a membership: that one organization;
 //!   - a joint project or working group: any one of the participating organizations;
+//!   - a meeting with its agenda, attendees, minutes, resolutions and action items: any one
+//!     of the organizations taking part in the meeting;
 //!   - a member, who belongs to every organization they have a membership in: every one of
 //!     them (a member in no organization yet is open to any writer). So adding a person to A
 //!     gives A no rights over what B recorded, and a forced delete cannot remove B's
@@ -20,12 +22,15 @@
 //!   whole audit log: administrators (never a token).
 
 use hamkari_domain::auth::{Principal, Resource, Role, Subject};
+use hamkari_domain::meeting::Meeting;
 use hamkari_domain::member::Member;
 use hamkari_domain::organization::Organization;
 use hamkari_domain::project::Project;
+use hamkari_domain::resolution::ActionItem;
 use hamkari_domain::working_group::WorkingGroup;
 use hamkari_persistence::locks::{lock_row, Locked};
 use hamkari_persistence::memberships::MembershipView;
+use hamkari_persistence::{meetings, resolutions};
 use hamkari_persistence::{members, memberships, organizations, projects, working_groups, DbConnection};
 use uuid::Uuid;
 
@@ -229,6 +234,44 @@ pub fn working_group(
         resource: group,
         owners,
     })
+}
+
+pub fn meeting(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+) -> Result<Allowed<Meeting>, AppError> {
+    precheck(principal, Resource::Meetings, action)?;
+    lock_for(conn, action, Locked::Meetings, id)?;
+    let meeting = meetings::find(conn, id)?.ok_or_else(|| not_found("meeting"))?;
+    let owners: Vec<Uuid> = meetings::organizations_of(conn, id)?
+        .into_iter()
+        .map(|o| o.organization_id)
+        .collect();
+    check(principal, Resource::Meetings, action, &owners, Ownership::AnyOwner)?;
+    Ok(Allowed {
+        resource: meeting,
+        owners,
+    })
+}
+
+/// An action item belongs to its meeting's organizations.
+pub fn action_item(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+) -> Result<Allowed<ActionItem>, AppError> {
+    precheck(principal, Resource::Meetings, action)?;
+    lock_for(conn, action, Locked::ActionItems, id)?;
+    let item = resolutions::find_item(conn, id)?.ok_or_else(|| not_found("action item"))?;
+    let owners: Vec<Uuid> = meetings::organizations_of(conn, item.meeting_id)?
+        .into_iter()
+        .map(|o| o.organization_id)
+        .collect();
+    check(principal, Resource::Meetings, action, &owners, Ownership::AnyOwner)?;
+    Ok(Allowed { resource: item, owners })
 }
 
 /// Adding a membership to `organization`: the caller acts for that organization, which must

@@ -7,6 +7,7 @@ pub mod dates;
 mod db;
 pub mod error;
 mod extract;
+mod ics;
 mod idempotency;
 mod messages;
 mod metrics;

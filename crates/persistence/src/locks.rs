@@ -15,6 +15,8 @@ pub enum Locked {
     Memberships,
     Projects,
     WorkingGroups,
+    Meetings,
+    ActionItems,
     Users,
     ApiTokens,
 }
@@ -27,6 +29,8 @@ impl Locked {
             Self::Memberships => "memberships",
             Self::Projects => "projects",
             Self::WorkingGroups => "working_groups",
+            Self::Meetings => "meetings",
+            Self::ActionItems => "action_items",
             Self::Users => "users",
             Self::ApiTokens => "api_tokens",
         }

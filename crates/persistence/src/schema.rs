@@ -332,3 +332,117 @@ diesel::table! {
         expires_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    meetings (id) {
+        id -> DbUuid,
+        title -> Text,
+        kind -> Text,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        time_zone -> Text,
+        place -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        working_group_id -> Nullable<DbUuid>,
+        project_id -> Nullable<DbUuid>,
+        minutes -> Nullable<Text>,
+        minutes_finalized_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    meeting_organizations (meeting_id, organization_id) {
+        meeting_id -> DbUuid,
+        organization_id -> DbUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    meeting_agenda_items (meeting_id, position) {
+        meeting_id -> DbUuid,
+        position -> Integer,
+        title -> Text,
+        notes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    meeting_attendees (meeting_id, member_id) {
+        meeting_id -> DbUuid,
+        member_id -> DbUuid,
+        organization_id -> Nullable<DbUuid>,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    resolutions (id) {
+        id -> DbUuid,
+        meeting_id -> DbUuid,
+        number -> Integer,
+        text -> Text,
+        outcome -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    resolution_votes (resolution_id, organization_id) {
+        resolution_id -> DbUuid,
+        organization_id -> DbUuid,
+        vote -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    action_items (id) {
+        id -> DbUuid,
+        resolution_id -> DbUuid,
+        meeting_id -> DbUuid,
+        what -> Text,
+        owner_id -> DbUuid,
+        organization_id -> DbUuid,
+        due_on -> Date,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(meeting_organizations -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(meeting_organizations, organizations);
+diesel::allow_tables_to_appear_in_same_query!(meeting_attendees, members);

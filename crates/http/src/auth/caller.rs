@@ -81,8 +81,25 @@ pub async fn authenticate(
     }
 }
 
+/// A calendar client that cannot send headers may pass an API token as `?token=` on the
+/// `.ics` feeds (only there, and only an API token: a user's JWT never goes into a URL).
+fn query_token(req: &HttpRequest) -> Option<String> {
+    if !req.path().ends_with("/meetings.ics") {
+        return None;
+    }
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned())
+        .filter(|token| ApiTokenSecret::looks_like(token))
+}
+
 /// The bearer credential, or why there is none.
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    if req.headers().get(header::AUTHORIZATION).is_none() {
+        if let Some(token) = query_token(req) {
+            return Ok(token);
+        }
+    }
     let value = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -73,6 +73,21 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("validation_failed", "The request has invalid fields."),
     ("invalid_header", "A request header is malformed."),
     ("malformed_json", "The request body is not valid JSON."),
+    (
+        "meeting_not_scheduled",
+        "The meeting is no longer scheduled; it does not change.",
+    ),
+    ("meeting_not_held", "Resolutions are recorded on a held meeting."),
+    (
+        "meeting_not_started",
+        "The meeting has not begun; minutes are written once it starts.",
+    ),
+    ("minutes_finalized", "The minutes are finalized and no longer change."),
+    ("no_minutes", "There are no minutes to finalize yet."),
+    (
+        "minutes_not_finalized",
+        "A meeting is held once its minutes are finalized.",
+    ),
     // Field codes.
     ("before_start", "must not be before the start"),
     ("in_future", "must not be in the future"),
@@ -112,4 +127,12 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "implausible_persian_date",
         "This looks like a Gregorian date; send Solar Hijri or use the Gregorian calendar (Accept-Calendar: gregorian).",
     ),
+    (
+        "one_host",
+        "give exactly one of working_group_id, project_id and organization_ids",
+    ),
+    ("invalid_time_zone", "must be an IANA time zone such as Asia/Tehran"),
+    ("not_participating", "does not take part in the meeting"),
+    ("not_a_member", "has no membership in this organization"),
+    ("duplicate", "names the same item twice"),
 ];

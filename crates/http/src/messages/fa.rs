@@ -66,6 +66,21 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("validation_failed", "برخی از فیلدهای درخواست نامعتبرند."),
     ("invalid_header", "یکی از سرآیندهای درخواست بدشکل است."),
     ("malformed_json", "بدنهٔ درخواست JSON معتبر نیست."),
+    (
+        "meeting_not_scheduled",
+        "نشست دیگر در وضعیت برنامه‌ریزی‌شده نیست و تغییر نمی‌کند.",
+    ),
+    ("meeting_not_held", "مصوبه‌ها فقط برای نشستِ برگزارشده ثبت می‌شوند."),
+    (
+        "meeting_not_started",
+        "نشست هنوز آغاز نشده است؛ صورت‌جلسه پس از آغاز نوشته می‌شود.",
+    ),
+    ("minutes_finalized", "صورت‌جلسه نهایی شده است و دیگر تغییر نمی‌کند."),
+    ("no_minutes", "هنوز صورت‌جلسه‌ای برای نهایی کردن نیست."),
+    (
+        "minutes_not_finalized",
+        "نشست پس از نهایی شدن صورت‌جلسه برگزارشده به شمار می‌آید.",
+    ),
     // Field codes.
     ("before_start", "نباید پیش از تاریخ آغاز باشد"),
     ("in_future", "نباید در آینده باشد"),
@@ -105,6 +120,14 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "implausible_persian_date",
         "این تاریخ به تاریخ میلادی می‌ماند؛ تاریخ خورشیدی بفرستید یا تقویم میلادی را برگزینید (Accept-Calendar: gregorian).",
     ),
+    (
+        "one_host",
+        "دقیقاً یکی از working_group_id، project_id و organization_ids را بدهید",
+    ),
+    ("invalid_time_zone", "باید منطقهٔ زمانی IANA مانند Asia/Tehran باشد"),
+    ("not_participating", "در این نشست شرکت ندارد"),
+    ("not_a_member", "در این سازمان عضویتی ندارد"),
+    ("duplicate", "یک مورد را دو بار آورده است"),
 ];
 
 /// The Persian phrase of each error status that has a standard reason phrase.

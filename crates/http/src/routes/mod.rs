@@ -4,12 +4,16 @@ pub mod api_tokens;
 pub mod audit_events;
 pub mod auth;
 pub mod auth_me;
+pub mod calendars;
 pub mod health;
+pub mod meeting_parts;
+pub mod meetings;
 pub mod members;
 pub mod memberships;
 pub mod organizations;
 pub mod project_parts;
 pub mod projects;
+pub mod resolutions;
 pub mod shared_members;
 pub mod users;
 pub mod working_groups;
@@ -28,6 +32,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(projects::configure)
             .configure(project_parts::configure)
             .configure(working_groups::configure)
+            .configure(meetings::configure)
+            .configure(meeting_parts::configure)
+            .configure(resolutions::configure)
+            .configure(calendars::configure)
             .configure(users::configure)
             .configure(api_tokens::configure)
             .configure(audit_events::configure),
