@@ -15,6 +15,7 @@ pub enum Locked {
     Memberships,
     Projects,
     WorkingGroups,
+    Agreements,
     Users,
     ApiTokens,
 }
@@ -27,6 +28,7 @@ impl Locked {
             Self::Memberships => "memberships",
             Self::Projects => "projects",
             Self::WorkingGroups => "working_groups",
+            Self::Agreements => "agreements",
             Self::Users => "users",
             Self::ApiTokens => "api_tokens",
         }

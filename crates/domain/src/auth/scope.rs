@@ -9,10 +9,17 @@ pub enum Resource {
     Members,
     Projects,
     WorkingGroups,
+    Agreements,
 }
 
 impl Resource {
-    pub const ALL: [Self; 4] = [Self::Organizations, Self::Members, Self::Projects, Self::WorkingGroups];
+    pub const ALL: [Self; 5] = [
+        Self::Organizations,
+        Self::Members,
+        Self::Projects,
+        Self::WorkingGroups,
+        Self::Agreements,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -20,6 +27,7 @@ impl Resource {
             Self::Members => "members",
             Self::Projects => "projects",
             Self::WorkingGroups => "working_groups",
+            Self::Agreements => "agreements",
         }
     }
 }

@@ -57,6 +57,13 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("validation_failed", "The request has invalid fields."),
     ("invalid_header", "A request header is malformed."),
     ("malformed_json", "The request body is not valid JSON."),
+    (
+        "approvals_pending",
+        "Every organization taking part must approve first; see pending_organization_ids.",
+    ),
+    ("not_pending", "It no longer waits for approvals."),
+    ("already_approved", "This organization has approved it already."),
+    ("not_draft", "Only a draft can be deleted."),
     // Field codes.
     ("before_start", "must not be before the start"),
     ("in_future", "must not be in the future"),
@@ -87,4 +94,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("without_end", "can be given only with an end date"),
     ("empty", "must not be empty; omit the parameter instead"),
     ("incorrect", "is not correct"),
+    ("not_a_party", "is not one of the organizations taking part"),
+    ("document_conflict", "give either a URL or a file name with its hash, not both"),
+    ("invalid_sha256", "must be 64 hexadecimal digits"),
 ];

@@ -50,6 +50,13 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("validation_failed", "برخی از فیلدهای درخواست نامعتبرند."),
     ("invalid_header", "یکی از سرآیندهای درخواست بدشکل است."),
     ("malformed_json", "بدنهٔ درخواست JSON معتبر نیست."),
+    (
+        "approvals_pending",
+        "نخست همهٔ سازمان‌های مشارکت‌کننده باید تصویب کنند؛ pending_organization_ids را ببینید.",
+    ),
+    ("not_pending", "این مورد دیگر در انتظار تصویب نیست."),
+    ("already_approved", "این سازمان پیش‌تر آن را تصویب کرده است."),
+    ("not_draft", "تنها پیش‌نویس را می‌توان حذف کرد."),
     // Field codes.
     ("before_start", "نباید پیش از تاریخ آغاز باشد"),
     ("in_future", "نباید در آینده باشد"),
@@ -80,6 +87,9 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("without_end", "تنها همراه با تاریخ پایان پذیرفته می‌شود"),
     ("empty", "نباید خالی باشد؛ به‌جایش پارامتر را نفرستید"),
     ("incorrect", "درست نیست"),
+    ("not_a_party", "از سازمان‌های مشارکت‌کننده نیست"),
+    ("document_conflict", "یا نشانی اینترنتی بدهید یا نام پرونده با چکیدهٔ آن، نه هر دو"),
+    ("invalid_sha256", "باید ۶۴ رقم شانزده‌شانزدهی باشد"),
 ];
 
 /// The Persian phrase of each error status that has a standard reason phrase.

@@ -38,6 +38,7 @@ something the caller may see but not change answers 403. Every change is recorde
         (name = "memberships", description = "Who holds which role in which organization, when; and whom organizations share."),
         (name = "projects", description = "Joint research, supervisory and educational projects."),
         (name = "working-groups", description = "Specialized and general working groups."),
+        (name = "agreements", description = "Cooperation agreements between organizations, and approval by every party."),
         (name = "users", description = "People who log in (administrators only)."),
         (name = "api-tokens", description = "Tokens for other systems (administrators only)."),
         (name = "audit", description = "Every committed change, as events (administrators; editors for their organizations)."),

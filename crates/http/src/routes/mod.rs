@@ -1,8 +1,11 @@
 //! Every route of the API, registered once so the OpenAPI document cannot miss one.
 
+pub mod agreements;
 pub mod api_tokens;
+pub mod approvals;
 pub mod audit_events;
 pub mod auth;
+pub mod group_transitions;
 pub mod health;
 pub mod members;
 pub mod memberships;
@@ -27,6 +30,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(projects::configure)
             .configure(project_parts::configure)
             .configure(working_groups::configure)
+            .configure(group_transitions::configure)
+            .configure(agreements::configure)
+            .configure(approvals::configure)
             .configure(users::configure)
             .configure(api_tokens::configure)
             .configure(audit_events::configure),
