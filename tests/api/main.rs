@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod actors;
+mod agreements;
 mod api_tokens;
+mod approvals;
 mod audit_events;
 mod auth;
 mod authorization;
