@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 const LABS: &str = "انجمن آزمایشگاههای همکار آزمون و واسنجی ایران";
 const AUDIT: &str = "جامعه ممیزی و بازرسی ایران";
 
-struct Api {
+pub(crate) struct Api {
     client: Client,
     base: String,
     token: String,
@@ -37,8 +37,12 @@ impl Api {
         })
     }
 
-    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub(crate) async fn put(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(Method::PUT, path, Some(body)).await
     }
 
     async fn get(&self, path: &str) -> anyhow::Result<Value> {
@@ -46,7 +50,7 @@ impl Api {
     }
 }
 
-fn id(v: &Value) -> anyhow::Result<String> {
+pub(crate) fn id(v: &Value) -> anyhow::Result<String> {
     v["id"].as_str().map(str::to_owned).context("response without an id")
 }
 
@@ -121,6 +125,8 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
             }),
         )
         .await?)?;
+
+    crate::seed_governance::agreement(api, &labs, &audit).await?;
 
     // (name, English name, national code, email, phone, expertise)
     let people = [
@@ -285,6 +291,7 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
             let body = json!({"member_id": member[who], "organization_id": org, "role": role});
             api.post(&format!("/api/v1/projects/{project}/members"), body).await?;
         }
+        crate::seed_governance::approve_by_both(api, &format!("/api/v1/projects/{project}"), &labs, &audit).await?;
         let steps: &[&str] = match status {
             "active" => &["approved", "active"],
             "approved" => &["approved"],
@@ -325,6 +332,7 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
             api.post(&format!("/api/v1/working-groups/{group}/members"), body)
                 .await?;
         }
+        crate::seed_governance::activate_group(api, &group, &labs, &audit).await?;
     }
 
     Ok(Summary {

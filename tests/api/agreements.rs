@@ -38,7 +38,11 @@ async fn drafted_signed_approved_by_both_and_in_force() {
     );
     let ag = agreement(&app, &[&a, &b]).await;
     assert_eq!(
-        (ag["status"].as_str(), ag["version"].as_i64(), ag["document_sha256"].as_str()),
+        (
+            ag["status"].as_str(),
+            ag["version"].as_i64(),
+            ag["document_sha256"].as_str()
+        ),
         (Some("draft"), Some(1), Some(HASH.to_lowercase().as_str()))
     );
     assert_eq!(ag["allowed_transitions"], json!(["in_force"]));
@@ -88,7 +92,10 @@ async fn drafted_signed_approved_by_both_and_in_force() {
     .await;
     let response = app
         .with_token(&token_a)
-        .post_json(&approvals, &json!({"organization_id": a["id"], "resolution_id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b"}))
+        .post_json(
+            &approvals,
+            &json!({"organization_id": a["id"], "resolution_id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b"}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let problem = assert_problem(
@@ -134,13 +141,19 @@ async fn drafted_signed_approved_by_both_and_in_force() {
 #[tokio::test]
 async fn bad_input_changes_nothing() {
     let app = TestApp::spawn().await;
-    let (a, b) = (app.create_org(org("انجمن یکم")).await, app.create_org(org("انجمن دوم")).await);
+    let (a, b) = (
+        app.create_org(org("انجمن یکم")).await,
+        app.create_org(org("انجمن دوم")).await,
+    );
     let post = |body: Value| {
         let app = &app;
         async move { app.post_json("/api/v1/agreements", &body).await }
     };
     let cases = [
-        (json!({"title": "تفاهم", "organization_ids": [a["id"]]}), "organization_ids"),
+        (
+            json!({"title": "تفاهم", "organization_ids": [a["id"]]}),
+            "organization_ids",
+        ),
         (
             json!({"title": "تفاهم", "organization_ids": [a["id"], b["id"]], "document_url": "https://example.org/a.pdf", "document_name": "a.pdf", "document_sha256": HASH}),
             "document_url",
@@ -168,7 +181,8 @@ async fn bad_input_changes_nothing() {
     let ag = agreement(&app, &[&a, &b]).await;
     let path = format!("/api/v1/agreements/{}", id(&ag));
     assert_problem(
-        app.post_json(&format!("{path}/transitions"), &json!({"to": "expired"})).await,
+        app.post_json(&format!("{path}/transitions"), &json!({"to": "expired"}))
+            .await,
         StatusCode::CONFLICT,
         "illegal_transition",
     )
@@ -197,13 +211,20 @@ async fn bad_input_changes_nothing() {
     assert_eq!(app.get_json(&path, StatusCode::OK).await, ag, "nothing changed");
 
     let changed: Value = app
-        .patch_json(&path, &json!({"document_url": "https://example.org/mou.pdf", "document_name": null, "document_sha256": null}))
+        .patch_json(
+            &path,
+            &json!({"document_url": "https://example.org/mou.pdf", "document_name": null, "document_sha256": null}),
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(
-        (changed["document_url"].as_str(), changed["document_name"].clone(), changed["version"].as_i64()),
+        (
+            changed["document_url"].as_str(),
+            changed["document_name"].clone(),
+            changed["version"].as_i64()
+        ),
         (Some("https://example.org/mou.pdf"), Value::Null, Some(2))
     );
     assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
@@ -241,7 +262,9 @@ async fn a_new_party_resets_the_approvals() {
     assert_eq!(list["pending_organization_ids"].as_array().unwrap().len(), 3);
 
     approve_all(&app, &path).await;
-    let response = app.post_json(&format!("{path}/transitions"), &json!({"to": "in_force"})).await;
+    let response = app
+        .post_json(&format!("{path}/transitions"), &json!({"to": "in_force"}))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
 
@@ -257,7 +280,9 @@ async fn who_may_write_agreements() {
     let path = format!("/api/v1/agreements/{}", id(&ag));
     let editor_c = app.login_as("editor", &[id(&c)]).await;
     assert_problem(
-        app.with_token(&editor_c).patch_json(&path, &json!({"title": "دیگر"})).await,
+        app.with_token(&editor_c)
+            .patch_json(&path, &json!({"title": "دیگر"}))
+            .await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )

@@ -23,7 +23,12 @@ pub async fn approve_all(app: &TestApp, path: &str) {
         let response = app
             .post_json(&format!("{path}/approvals"), &json!({"organization_id": org}))
             .await;
-        assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap()
+        );
     }
 }
 
@@ -200,7 +205,10 @@ async fn a_working_group_starts_proposed_and_resets_on_a_new_party() {
     assert_eq!(response.status(), StatusCode::OK);
     let list = app.get_json(&format!("{path}/approvals"), StatusCode::OK).await;
     assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
-    assert_eq!(pending(&list), sorted(vec![id(&a).into(), id(&b).into(), id(&c).into()]));
+    assert_eq!(
+        pending(&list),
+        sorted(vec![id(&a).into(), id(&b).into(), id(&c).into()])
+    );
     let resets = app
         .get_json(
             &format!("/api/v1/audit-events?resource_id={}&action=approvals_reset", id(&g)),
@@ -211,19 +219,24 @@ async fn a_working_group_starts_proposed_and_resets_on_a_new_party() {
 
     approve_all(&app, &path).await;
     let response = app
-        .post_json(&format!("{path}/transitions"), &json!({"to": "active", "reason": "تصویب"}))
+        .post_json(
+            &format!("{path}/transitions"),
+            &json!({"to": "active", "reason": "تصویب"}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let active: Value = response.json().await.unwrap();
     assert_eq!(active["status"], "active");
     assert_problem(
-        app.post_json(&format!("{path}/transitions"), &json!({"to": "proposed"})).await,
+        app.post_json(&format!("{path}/transitions"), &json!({"to": "proposed"}))
+            .await,
         StatusCode::CONFLICT,
         "illegal_transition",
     )
     .await;
     assert_eq!(
-        app.get_json(&format!("/api/v1/working-groups?status=active"), StatusCode::OK).await["items"]
+        app.get_json("/api/v1/working-groups?status=active", StatusCode::OK)
+            .await["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -240,7 +253,9 @@ async fn refused_approvals_change_nothing() {
     let approvals = format!("/api/v1/projects/{}/approvals", id(&p));
 
     assert_eq!(
-        app.post_json(&approvals, &json!({"organization_id": a["id"]})).await.status(),
+        app.post_json(&approvals, &json!({"organization_id": a["id"]}))
+            .await
+            .status(),
         StatusCode::CREATED
     );
     let problem = assert_problem(
@@ -251,22 +266,27 @@ async fn refused_approvals_change_nothing() {
     .await;
     assert_eq!(error_fields(&problem), ["organization_id"]);
     let problem = assert_problem(
-        app.post_json(&approvals, &json!({"organization_id": outsider["id"]})).await,
+        app.post_json(&approvals, &json!({"organization_id": outsider["id"]}))
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
     .await;
     assert_eq!(problem["errors"][0]["code"], "not_a_party");
     let problem = assert_problem(
-        app.post_json(&approvals, &json!({"organization_id": b["id"], "note": "x".repeat(2001)}))
-            .await,
+        app.post_json(
+            &approvals,
+            &json!({"organization_id": b["id"], "note": "x".repeat(2001)}),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
     .await;
     assert_eq!(error_fields(&problem), ["note"]);
     let problem = assert_problem(
-        app.post_json(&approvals, &json!({"organization_id": b["id"], "by": "me"})).await,
+        app.post_json(&approvals, &json!({"organization_id": b["id"], "by": "me"}))
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation_failed",
     )
@@ -296,7 +316,8 @@ async fn refused_approvals_change_nothing() {
     );
     assert_eq!(pending(&app.get_json(&approvals, StatusCode::OK).await).len(), 2);
     assert_problem(
-        app.get(&format!("/api/v1/projects/{}/approvals", uuid::Uuid::now_v7())).await,
+        app.get(&format!("/api/v1/projects/{}/approvals", uuid::Uuid::now_v7()))
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -342,11 +363,7 @@ async fn a_parallel_transition_never_outruns_the_approvals() {
             let (app, approvals, body) = (&app, approvals.clone(), json!({"organization_id": org["id"]}));
             async move { app.post_json(&approvals, &body).await.status() }
         };
-        let step = async {
-            app.post_json(&transitions, &json!({"to": "approved"}))
-                .await
-                .status()
-        };
+        let step = async { app.post_json(&transitions, &json!({"to": "approved"})).await.status() };
         let (sa, sb, st) = tokio::join!(approve(&a), approve(&b), step);
         assert_eq!((sa, sb), (StatusCode::CREATED, StatusCode::CREATED));
         let status = app.get_json(&path, StatusCode::OK).await["status"].clone();

@@ -303,7 +303,11 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
         "agreement.party_remove" => {
             let d = id(&app.create_org(org(&unique("انجمن چهارم"))).await);
             let agreement = agreement_of(app, &[a, &world.c, &d]).await;
-            (Method::DELETE, format!("/api/v1/agreements/{agreement}/parties/{d}"), None)
+            (
+                Method::DELETE,
+                format!("/api/v1/agreements/{agreement}/parties/{d}"),
+                None,
+            )
         }
         "agreement.read" | "agreement.update" | "agreement.delete" | "agreement.transition" | "agreement.party_set" => {
             let path = format!("/api/v1/agreements/{}", agreement_of(app, &[a, &world.c]).await);
@@ -313,7 +317,11 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
                 "agreement.delete" => (Method::DELETE, path, None),
                 "agreement.transition" => {
                     crate::approvals::approve_all(app, &path).await;
-                    (Method::POST, format!("{path}/transitions"), Some(json!({"to": "in_force"})))
+                    (
+                        Method::POST,
+                        format!("{path}/transitions"),
+                        Some(json!({"to": "in_force"})),
+                    )
                 }
                 _ => (
                     Method::PUT,
@@ -325,16 +333,28 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
         "working_group.transition" => {
             let path = format!("/api/v1/working-groups/{}", group_of(app, a).await);
             crate::approvals::approve_all(app, &path).await;
-            (Method::POST, format!("{path}/transitions"), Some(json!({"to": "active"})))
+            (
+                Method::POST,
+                format!("{path}/transitions"),
+                Some(json!({"to": "active"})),
+            )
         }
-        approval if approval.ends_with(".approve") || approval.ends_with(".approval_list") || approval.ends_with(".unapprove") => {
+        approval
+            if approval.ends_with(".approve")
+                || approval.ends_with(".approval_list")
+                || approval.ends_with(".unapprove") =>
+        {
             let path = match approval.split('.').next() {
                 Some("project") => format!("/api/v1/projects/{}", project_of(app, a, &world.c).await),
                 Some("working_group") => format!("/api/v1/working-groups/{}", group_of(app, a).await),
                 _ => format!("/api/v1/agreements/{}", agreement_of(app, &[a, &world.c]).await),
             };
             if approval.ends_with(".approve") {
-                (Method::POST, format!("{path}/approvals"), Some(json!({"organization_id": a})))
+                (
+                    Method::POST,
+                    format!("{path}/approvals"),
+                    Some(json!({"organization_id": a})),
+                )
             } else if approval.ends_with(".approval_list") {
                 (Method::GET, format!("{path}/approvals"), None)
             } else {

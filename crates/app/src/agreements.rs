@@ -89,7 +89,11 @@ pub fn create(
     view(conn, agreement)
 }
 
-pub fn list(conn: &mut DbConnection, caller: &Caller, filter: &AgreementFilter) -> Result<Page<AgreementView>, AppError> {
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    filter: &AgreementFilter,
+) -> Result<Page<AgreementView>, AppError> {
     policy::list(&caller.principal, Resource::Agreements)?;
     let page = store::list(conn, filter)?;
     let ids: Vec<Uuid> = page.items.iter().map(|a| a.id).collect();
@@ -185,7 +189,11 @@ pub fn transition(
             format!(
                 "The agreement is {}; it can move to: {}.",
                 before.status.as_str(),
-                if allowed.is_empty() { "nothing, a final state".into() } else { allowed.join(", ") }
+                if allowed.is_empty() {
+                    "nothing, a final state".into()
+                } else {
+                    allowed.join(", ")
+                }
             ),
         )
     })?;
@@ -236,7 +244,11 @@ pub fn set_party(
         owners,
     } = policy::agreement(conn, &caller.principal, Action::Update, id)?;
     if let Some(day) = signed_on.filter(|d| *d > now().date()) {
-        return Err(AppError::invalid("signed_on", "in_future", format!("{day} is in the future")));
+        return Err(AppError::invalid(
+            "signed_on",
+            "in_future",
+            format!("{day} is in the future"),
+        ));
     }
     let new = !owners.contains(&organization);
     let mut reset = false;
@@ -272,7 +284,9 @@ pub fn remove_party(conn: &mut DbConnection, caller: &Caller, id: Uuid, organiza
         owners,
     } = policy::agreement(conn, &caller.principal, Action::Update, id)?;
     if !owners.contains(&organization) {
-        return Err(AppError::NotFound("This organization is not a party to the agreement.".into()));
+        return Err(AppError::NotFound(
+            "This organization is not a party to the agreement.".into(),
+        ));
     }
     if owners.len() <= 2 {
         return Err(AppError::conflict(

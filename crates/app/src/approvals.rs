@@ -48,7 +48,13 @@ struct Item {
     open: bool,
 }
 
-fn load(conn: &mut DbConnection, caller: &Caller, kind: Approvable, action: Action, id: Uuid) -> Result<Item, AppError> {
+fn load(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    kind: Approvable,
+    action: Action,
+    id: Uuid,
+) -> Result<Item, AppError> {
     let p = &caller.principal;
     Ok(match kind {
         Approvable::Project => {
@@ -191,7 +197,12 @@ pub fn withdraw(
 
 /// Refuses (409, listing them) to move the item on while parties have not approved. The
 /// caller has loaded and locked the item, so no approval can be withdrawn meanwhile.
-pub(crate) fn require_all(conn: &mut DbConnection, kind: Approvable, id: Uuid, owners: &[Uuid]) -> Result<(), AppError> {
+pub(crate) fn require_all(
+    conn: &mut DbConnection,
+    kind: Approvable,
+    id: Uuid,
+    owners: &[Uuid],
+) -> Result<(), AppError> {
     let approved: Vec<Uuid> = store::of(conn, kind, id)?.iter().map(|a| a.organization_id).collect();
     let pending = rules::pending(owners, &approved);
     if pending.is_empty() {

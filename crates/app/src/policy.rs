@@ -280,7 +280,7 @@ pub fn agreement(
 /// Approving a joint item, or withdrawing the approval, for `organization`: the caller acts
 /// for that very organization, so one party can never approve for another.
 pub fn approve_for(principal: &Principal, scope: Resource, organization: Uuid) -> Result<(), AppError> {
-    principal.require_write_for(scope, organization).map_err(|_| {
-        AppError::Forbidden("You may approve only for an organization you act for.".into())
-    })
+    principal
+        .require_write_for(scope, organization)
+        .map_err(|_| AppError::Forbidden("You may approve only for an organization you act for.".into()))
 }

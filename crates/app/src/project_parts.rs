@@ -1,8 +1,8 @@
 //! A project's parts: the organizations taking part and the team. Both count towards the
 //! project's version.
 
-use hamkari_domain::auth::Resource;
 use hamkari_domain::approval::Approvable;
+use hamkari_domain::auth::Resource;
 use hamkari_domain::project::{check_participants, ParticipantRole, Project, ProjectStatus};
 use hamkari_persistence::roster::{ProjectTeam, Roster};
 use hamkari_persistence::{organizations, projects as store, DbConnection};

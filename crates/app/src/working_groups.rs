@@ -1,12 +1,12 @@
 //! Working groups: formed by one or several organizations, with one chair and, in a joint
 //! group, a co-chair per organization.
 
+use hamkari_domain::approval::Approvable;
 use hamkari_domain::auth::Resource;
 use hamkari_domain::precondition::IfMatch;
-use hamkari_domain::approval::Approvable;
 use hamkari_domain::working_group::{
-    check_group_roles, organization_set, GroupRole, GroupRoleConflict, GroupStatus, WorkingGroup,
-    WorkingGroupChanges, WorkingGroupInput,
+    check_group_roles, organization_set, GroupRole, GroupRoleConflict, GroupStatus, WorkingGroup, WorkingGroupChanges,
+    WorkingGroupInput,
 };
 use hamkari_domain::ValidationErrors;
 use hamkari_persistence::organizations::missing_organizations;

@@ -82,7 +82,10 @@ fn document(d: DocumentInput, errors: &mut ValidationErrors) -> Option<Document>
         d.url.map(|u| WebsiteUrl::parse(&u).map(WebsiteUrl::into_inner)),
     );
     let name = errors.check_sent("document_name", d.name.map(|n| clean_line(&n, 1, 300)));
-    let sha = errors.check_sent("document_sha256", d.sha256.map(|h| Sha256Hex::parse(&h).map(Sha256Hex::into_inner)));
+    let sha = errors.check_sent(
+        "document_sha256",
+        d.sha256.map(|h| Sha256Hex::parse(&h).map(Sha256Hex::into_inner)),
+    );
     if errors.0.len() > before {
         return None;
     }
@@ -97,11 +100,19 @@ fn document(d: DocumentInput, errors: &mut ValidationErrors) -> Option<Document>
             None
         }
         (None, Some(_), None) => {
-            errors.push(FieldError::new("document_sha256", "required", "a document file needs its SHA-256"));
+            errors.push(FieldError::new(
+                "document_sha256",
+                "required",
+                "a document file needs its SHA-256",
+            ));
             None
         }
         (None, None, Some(_)) => {
-            errors.push(FieldError::new("document_name", "required", "a document hash needs the file's name"));
+            errors.push(FieldError::new(
+                "document_name",
+                "required",
+                "a document hash needs the file's name",
+            ));
             None
         }
     }
@@ -164,7 +175,11 @@ fn long_text(raw: Option<String>) -> Result<Option<String>, FieldProblem> {
 fn period(from: Option<NaiveDate>, until: Option<NaiveDate>, errors: &mut ValidationErrors) {
     if let (Some(f), Some(u)) = (from, until) {
         if u < f {
-            errors.push(FieldError::new("valid_until", "before_start", "must be on or after valid_from"));
+            errors.push(FieldError::new(
+                "valid_until",
+                "before_start",
+                "must be on or after valid_from",
+            ));
         }
     }
 }
@@ -174,7 +189,10 @@ pub fn party_set(mut ids: Vec<Uuid>) -> Result<Vec<Uuid>, FieldProblem> {
     ids.sort();
     ids.dedup();
     match ids.len() {
-        0 | 1 => Err(FieldProblem::new("too_few", "an agreement needs at least two organizations")),
+        0 | 1 => Err(FieldProblem::new(
+            "too_few",
+            "an agreement needs at least two organizations",
+        )),
         n if n > 50 => Err(FieldProblem::new("too_long", "must name at most 50 organizations")),
         _ => Ok(ids),
     }
@@ -272,7 +290,10 @@ mod tests {
     use AgreementStatus::*;
 
     fn now() -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 12, 3).unwrap().and_hms_opt(9, 0, 0).unwrap()
+        NaiveDate::from_ymd_opt(2026, 12, 3)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
     }
 
     fn input() -> AgreementInput {
@@ -287,7 +308,11 @@ mod tests {
         let legal = [(Draft, InForce), (InForce, Expired), (InForce, Terminated)];
         for from in AgreementStatus::ALL {
             for to in AgreementStatus::ALL {
-                assert_eq!(from.step(*to).is_ok(), legal.contains(&(*from, *to)), "{from:?} → {to:?}");
+                assert_eq!(
+                    from.step(*to).is_ok(),
+                    legal.contains(&(*from, *to)),
+                    "{from:?} → {to:?}"
+                );
             }
         }
         assert_eq!(Draft.step(Expired).unwrap_err(), [InForce]);
@@ -297,7 +322,8 @@ mod tests {
     #[test]
     fn document_is_a_url_or_a_named_hash() {
         let hash = "AB".repeat(32);
-        let with = |d: DocumentInput| Agreement::create(AgreementInput { document: d, ..input() }, Uuid::now_v7(), now());
+        let with =
+            |d: DocumentInput| Agreement::create(AgreementInput { document: d, ..input() }, Uuid::now_v7(), now());
         let a = with(DocumentInput {
             name: Some("mou.pdf".into()),
             sha256: Some(hash.clone()),

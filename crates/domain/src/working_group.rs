@@ -341,10 +341,19 @@ mod tests {
     #[test]
     fn lifecycle() {
         use GroupStatus::*;
-        let legal = [(Proposed, Active), (Proposed, Dissolved), (Active, Dissolved), (Dissolved, Active)];
+        let legal = [
+            (Proposed, Active),
+            (Proposed, Dissolved),
+            (Active, Dissolved),
+            (Dissolved, Active),
+        ];
         for from in GroupStatus::ALL {
             for to in GroupStatus::ALL {
-                assert_eq!(from.step(*to).is_ok(), legal.contains(&(*from, *to)), "{from:?} → {to:?}");
+                assert_eq!(
+                    from.step(*to).is_ok(),
+                    legal.contains(&(*from, *to)),
+                    "{from:?} → {to:?}"
+                );
             }
         }
         let mut g = group();

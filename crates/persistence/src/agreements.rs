@@ -122,7 +122,11 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<Agreement>, DbEr
 
 pub fn update(conn: &mut DbConnection, a: &Agreement, expected_version: i64) -> Result<bool, DbError> {
     let updated = diesel::update(
-        agreements::table.filter(agreements::id.eq(Id(a.id)).and(agreements::version.eq(expected_version))),
+        agreements::table.filter(
+            agreements::id
+                .eq(Id(a.id))
+                .and(agreements::version.eq(expected_version)),
+        ),
     )
     .set((
         agreements::title.eq(&a.title),

@@ -95,6 +95,9 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("empty", "must not be empty; omit the parameter instead"),
     ("incorrect", "is not correct"),
     ("not_a_party", "is not one of the organizations taking part"),
-    ("document_conflict", "give either a URL or a file name with its hash, not both"),
+    (
+        "document_conflict",
+        "give either a URL or a file name with its hash, not both",
+    ),
     ("invalid_sha256", "must be 64 hexadecimal digits"),
 ];

@@ -98,11 +98,19 @@ async fn approve(
         note: b.note,
         resolution_id: b.resolution_id,
     };
-    let approval = db::write(&state.db, move |conn| use_case::approve(conn, &caller.0, kind, id, command)).await?;
+    let approval = db::write(&state.db, move |conn| {
+        use_case::approve(conn, &caller.0, kind, id, command)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(ApprovalBody::from(approval)))
 }
 
-async fn list(state: web::Data<AppState>, caller: Caller, kind: Approvable, id: Uuid) -> Result<HttpResponse, ApiError> {
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: Approvable,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
     let view = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, kind, id)).await?;
     Ok(HttpResponse::Ok().json(ApprovalsBody::from(view)))
 }
@@ -114,7 +122,10 @@ async fn withdraw(
     id: Uuid,
     organization: Uuid,
 ) -> Result<HttpResponse, ApiError> {
-    db::write(&state.db, move |conn| use_case::withdraw(conn, &caller.0, kind, id, organization)).await?;
+    db::write(&state.db, move |conn| {
+        use_case::withdraw(conn, &caller.0, kind, id, organization)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
