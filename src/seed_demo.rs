@@ -126,7 +126,7 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
         )
         .await?)?;
 
-    crate::seed_governance::agreement(api, &labs, &audit).await?;
+    let agreement = crate::seed_governance::agreement(api, &labs, &audit).await?;
 
     // (name, English name, national code, email, phone, expertise)
     let people = [
@@ -284,7 +284,8 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
                 json!({"title": title, "title_en": title_en, "kind": kind,
                        "summary": format!("{title} میان {LABS} و {AUDIT}"),
                        "starts_on": "2026-03-21", "ends_on": "2027-03-20",
-                       "lead_organization_id": lead, "organization_ids": [&labs, &audit]}),
+                       "lead_organization_id": lead, "organization_ids": [&labs, &audit],
+                       "agreement_id": &agreement}),
             )
             .await?)?;
         for (who, org, role) in team {
@@ -324,7 +325,8 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
             .post(
                 "/api/v1/working-groups",
                 json!({"name": name, "name_en": name_en, "scope": scope, "topic": topic,
-                       "established_on": "2025-09-23", "organization_ids": [&labs, &audit]}),
+                       "established_on": "2025-09-23", "organization_ids": [&labs, &audit],
+                       "agreement_id": &agreement}),
             )
             .await?)?;
         for (who, org, role) in roster {

@@ -305,3 +305,77 @@ async fn who_may_write_agreements() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn projects_and_groups_fall_under_an_agreement_of_their_organizations() {
+    let app = TestApp::spawn().await;
+    let (a, b, c) = (
+        app.create_org(org("انجمن زیر تفاهم")).await,
+        app.create_org(org("جامعه زیر تفاهم")).await,
+        app.create_org(org("انجمن بیرون از تفاهم")).await,
+    );
+    let ag = agreement(&app, &[&a, &b]).await;
+    let project = |orgs: Vec<&Value>, agreement: Value| {
+        let app = &app;
+        let ids: Vec<Value> = orgs.iter().map(|o| o["id"].clone()).collect();
+        let body = json!({"title": "پژوهش زیر تفاهم", "kind": "research", "lead_organization_id": ids[0],
+                          "organization_ids": ids, "agreement_id": agreement});
+        async move { app.post_json("/api/v1/projects", &body).await }
+    };
+    let response = project(vec![&a, &b], ag["id"].clone()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let p: Value = response.json().await.unwrap();
+    assert_eq!(p["agreement_id"], ag["id"]);
+    for (orgs, agreement, code) in [
+        (vec![&a, &c], ag["id"].clone(), "not_a_party"),
+        (vec![&a, &b], json!("019a0000-0000-7000-8000-000000000000"), "not_found"),
+    ] {
+        let problem = assert_problem(
+            project(orgs, agreement).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            (error_fields(&problem), problem["errors"][0]["code"].as_str()),
+            (vec!["agreement_id".to_owned()], Some(code))
+        );
+    }
+    let group = app
+        .post_json(
+            "/api/v1/working-groups",
+            &json!({"name": "کارگروه زیر تفاهم", "scope": "general", "organization_ids": [a["id"]], "agreement_id": ag["id"]}),
+        )
+        .await;
+    assert_eq!(group.status(), StatusCode::CREATED);
+    let group: Value = group.json().await.unwrap();
+    let problem = assert_problem(
+        app.patch_json(
+            &format!("/api/v1/working-groups/{}", id(&group)),
+            &json!({"organization_ids": [a["id"], c["id"]]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["agreement_id"]);
+
+    for list in ["projects", "working-groups"] {
+        let page = app
+            .get_json(&format!("/api/v1/{list}?agreement_id={}", id(&ag)), StatusCode::OK)
+            .await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "{list}");
+    }
+    let cleared: Value = app
+        .patch_json(&format!("/api/v1/projects/{}", id(&p)), &json!({"agreement_id": null}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cleared["agreement_id"], Value::Null);
+    let page = app
+        .get_json(&format!("/api/v1/projects?agreement_id={}", id(&ag)), StatusCode::OK)
+        .await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+}

@@ -229,6 +229,12 @@ async fn seed_demo_loads_the_founding_case_once() {
         .await
         .unwrap();
     assert_eq!(groups["items"].as_array().unwrap().len(), 2, "{groups}");
+    let under = format!(
+        "/api/v1/projects?agreement_id={}",
+        agreements["items"][0]["id"].as_str().unwrap()
+    );
+    let projects: serde_json::Value = admin.get(&under).await.json().await.unwrap();
+    assert_eq!(projects["items"].as_array().unwrap().len(), 3, "{projects}");
 
     // The chair of one board sits on the other; each association has one chair.
     for (org, chair) in [(&labs, "محمد رضایی"), (&audit, "فاطمه احمدی")] {

@@ -307,3 +307,34 @@ fn store_withdrawn(conn: &mut DbConnection, id: Uuid, organization: Uuid) -> Res
     hamkari_persistence::approvals::delete(conn, Approvable::Agreement, id, organization)?;
     Ok(())
 }
+
+/// A project or working group naming an agreement falls under it only if the agreement's
+/// parties include every one of the item's organizations (422 otherwise).
+pub(crate) fn check_falls_under(
+    conn: &mut DbConnection,
+    agreement: Option<Uuid>,
+    organizations: &[Uuid],
+) -> Result<(), AppError> {
+    let Some(agreement) = agreement else {
+        return Ok(());
+    };
+    if store::find(conn, agreement)?.is_none() {
+        return Err(AppError::invalid(
+            "agreement_id",
+            "not_found",
+            "no agreement has this id",
+        ));
+    }
+    let parties: Vec<Uuid> = store::parties(conn, agreement)?
+        .into_iter()
+        .map(|p| p.organization_id)
+        .collect();
+    if let Some(outside) = organizations.iter().find(|o| !parties.contains(o)) {
+        return Err(AppError::invalid(
+            "agreement_id",
+            "not_a_party",
+            format!("the organization {outside} is not a party to this agreement"),
+        ));
+    }
+    Ok(())
+}

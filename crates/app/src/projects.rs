@@ -115,6 +115,7 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, command: NewProject) -> 
             format!("no organization has the id {first}"),
         ));
     }
+    crate::agreements::check_falls_under(conn, project.agreement_id, &ids)?;
     store::insert(conn, &project)?;
     for (org, role) in &participants {
         store::set_participant(conn, project.id, *org, *role)?;
@@ -163,6 +164,9 @@ pub fn update(
     check_if_match(if_match, before.version)?;
     let mut project = before.clone();
     if project.apply(changes, now())? {
+        if project.agreement_id != before.agreement_id {
+            crate::agreements::check_falls_under(conn, project.agreement_id, &allowed.owners)?;
+        }
         project.updated_by = Some(caller.actor_ref());
         saved(store::update(conn, &project, before.version)?, before.version)?;
         record(

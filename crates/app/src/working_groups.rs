@@ -76,6 +76,7 @@ pub fn create(
     group.created_by = Some(caller.actor_ref());
     group.updated_by = group.created_by;
     check_refs(conn, &organizations, group.project_id)?;
+    crate::agreements::check_falls_under(conn, group.agreement_id, &organizations)?;
     store::insert(conn, &group)?;
     store::set_organizations(conn, group.id, &organizations)?;
     record(
@@ -130,6 +131,8 @@ pub fn update(
     let mut changed = group.apply(changes, now())?;
     crate::group_transitions::check_activation(conn, id, before.status, group.status, &allowed.owners)?;
     check_refs(conn, organizations.as_deref().unwrap_or(&[]), group.project_id)?;
+    let members_after = organizations.clone().unwrap_or_else(|| allowed.owners.clone());
+    crate::agreements::check_falls_under(conn, group.agreement_id, &members_after)?;
     let mut current = allowed.owners.clone();
     current.sort();
     let mut concerned = allowed.owners.clone();

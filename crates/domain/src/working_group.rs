@@ -82,6 +82,8 @@ pub struct WorkingGroup {
     /// Who changed it last (its creator until then); `None` for rows older than the record.
     pub updated_by: Option<ActorRef>,
     pub version: i64,
+    /// The cooperation agreement the group falls under.
+    pub agreement_id: Option<Uuid>,
 }
 
 #[derive(Debug)]
@@ -93,6 +95,7 @@ pub struct WorkingGroupInput {
     pub mandate: Option<String>,
     pub established_on: Option<NaiveDate>,
     pub project_id: Option<Uuid>,
+    pub agreement_id: Option<Uuid>,
 }
 
 /// Changes: `None` leaves a field, `Some(None)` clears a nullable one.
@@ -107,6 +110,7 @@ pub struct WorkingGroupChanges {
     pub established_on: Option<Option<NaiveDate>>,
     pub dissolved_on: Option<Option<NaiveDate>>,
     pub project_id: Option<Option<Uuid>>,
+    pub agreement_id: Option<Option<Uuid>>,
 }
 
 fn name(raw: &str) -> Result<String, FieldProblem> {
@@ -162,6 +166,7 @@ impl WorkingGroup {
                 created_by: None,
                 updated_by: None,
                 version: 1,
+                agreement_id: input.agreement_id,
             }),
             _ => Err(errors),
         }
@@ -197,6 +202,7 @@ impl WorkingGroup {
         }
         next.established_on = c.established_on.unwrap_or(next.established_on);
         next.project_id = c.project_id.unwrap_or(next.project_id);
+        next.agreement_id = c.agreement_id.unwrap_or(next.agreement_id);
         if let Some(to) = c.status.filter(|to| *to != self.status) {
             match self.status.step(to) {
                 Ok(to) => next.status = to,
@@ -295,6 +301,7 @@ mod tests {
                 mandate: None,
                 established_on: NaiveDate::from_ymd_opt(2025, 1, 1),
                 project_id: None,
+                agreement_id: None,
             },
             Uuid::now_v7(),
             now(),

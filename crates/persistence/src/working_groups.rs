@@ -31,6 +31,7 @@ type Row = (
     Option<String>,
     Option<String>,
     bool,
+    Option<Id>,
 );
 
 type Columns = (
@@ -50,6 +51,7 @@ type Columns = (
     working_groups::created_by,
     working_groups::updated_by,
     working_groups::proposed,
+    working_groups::agreement_id,
 );
 
 const COLUMNS: Columns = (
@@ -69,6 +71,7 @@ const COLUMNS: Columns = (
     working_groups::created_by,
     working_groups::updated_by,
     working_groups::proposed,
+    working_groups::agreement_id,
 );
 
 /// The stored form of a status: the column's CHECK predates `proposed` (see the migration
@@ -101,6 +104,7 @@ fn to_group(r: Row) -> Result<WorkingGroup, DbError> {
         version: r.12,
         created_by: actors::read(r.13)?,
         updated_by: actors::read(r.14)?,
+        agreement_id: r.16.map(|i| i.0),
     })
 }
 
@@ -124,6 +128,7 @@ pub fn insert(conn: &mut DbConnection, g: &WorkingGroup) -> Result<(), DbError> 
             working_groups::version.eq(g.version),
             working_groups::created_by.eq(actors::stored(g.created_by)),
             working_groups::updated_by.eq(actors::stored(g.updated_by)),
+            working_groups::agreement_id.eq(g.agreement_id.map(Id)),
         ))
         .execute(conn)?;
     Ok(())
@@ -162,6 +167,7 @@ pub fn update(conn: &mut DbConnection, g: &WorkingGroup, expected_version: i64) 
         working_groups::updated_at.eq(g.updated_at),
         working_groups::version.eq(g.version),
         working_groups::updated_by.eq(actors::stored(g.updated_by)),
+        working_groups::agreement_id.eq(g.agreement_id.map(Id)),
     ))
     .execute(conn)?;
     Ok(updated == 1)
@@ -246,6 +252,7 @@ pub struct GroupFilter {
     pub organization_id: Option<Uuid>,
     pub member_id: Option<Uuid>,
     pub search: Option<String>,
+    pub agreement_id: Option<Uuid>,
     pub direction: Direction,
     pub after: Option<After>,
     pub limit: u32,
@@ -255,6 +262,9 @@ pub fn list(conn: &mut DbConnection, f: &GroupFilter) -> Result<Page<WorkingGrou
     let mut query = working_groups::table.select(COLUMNS).into_boxed::<MultiBackend>();
     if let Some(scope) = f.scope {
         query = query.filter(working_groups::scope.eq(scope.as_str()));
+    }
+    if let Some(agreement) = f.agreement_id {
+        query = query.filter(working_groups::agreement_id.eq(Id(agreement)));
     }
     if let Some(status) = f.status {
         let (stored, proposed) = stored_status(status);
