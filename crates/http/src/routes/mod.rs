@@ -1,5 +1,6 @@
 //! Every route of the API, registered once so the OpenAPI document cannot miss one.
 
+pub mod agreement_parties;
 pub mod agreements;
 pub mod api_tokens;
 pub mod approvals;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(working_groups::configure)
             .configure(group_transitions::configure)
             .configure(agreements::configure)
+            .configure(agreement_parties::configure)
             .configure(approvals::configure)
             .configure(users::configure)
             .configure(api_tokens::configure)
