@@ -9,6 +9,7 @@ use hamkari_persistence::Backend;
 use tracing_subscriber::EnvFilter;
 
 mod seed_demo;
+mod seed_governance;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -11,7 +11,7 @@ mod governance;
 const LABS: &str = "انجمن آزمایشگاههای همکار آزمون و واسنجی ایران";
 const AUDIT: &str = "جامعه ممیزی و بازرسی ایران";
 
-struct Api {
+pub(crate) struct Api {
     client: Client,
     base: String,
     token: String,
@@ -39,8 +39,12 @@ impl Api {
         })
     }
 
-    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub(crate) async fn put(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(Method::PUT, path, Some(body)).await
     }
 
     async fn get(&self, path: &str) -> anyhow::Result<Value> {
@@ -48,7 +52,7 @@ impl Api {
     }
 }
 
-fn id(v: &Value) -> anyhow::Result<String> {
+pub(crate) fn id(v: &Value) -> anyhow::Result<String> {
     v["id"].as_str().map(str::to_owned).context("response without an id")
 }
 
@@ -123,6 +127,8 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
             }),
         )
         .await?)?;
+
+    let agreement = crate::seed_governance::agreement(api, &labs, &audit).await?;
 
     // (name, English name, national code, email, phone, expertise)
     let people = [
@@ -280,13 +286,15 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
                 json!({"title": title, "title_en": title_en, "kind": kind,
                        "summary": format!("{title} میان {LABS} و {AUDIT}"),
                        "starts_on": "2026-03-21", "ends_on": "2027-03-20",
-                       "lead_organization_id": lead, "organization_ids": [&labs, &audit]}),
+                       "lead_organization_id": lead, "organization_ids": [&labs, &audit],
+                       "agreement_id": &agreement}),
             )
             .await?)?;
         for (who, org, role) in team {
             let body = json!({"member_id": member[who], "organization_id": org, "role": role});
             api.post(&format!("/api/v1/projects/{project}/members"), body).await?;
         }
+        crate::seed_governance::approve_by_both(api, &format!("/api/v1/projects/{project}"), &labs, &audit).await?;
         let steps: &[&str] = match status {
             "active" => &["approved", "active"],
             "approved" => &["approved"],
@@ -319,7 +327,8 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
             .post(
                 "/api/v1/working-groups",
                 json!({"name": name, "name_en": name_en, "scope": scope, "topic": topic,
-                       "established_on": "2025-09-23", "organization_ids": [&labs, &audit]}),
+                       "established_on": "2025-09-23", "organization_ids": [&labs, &audit],
+                       "agreement_id": &agreement}),
             )
             .await?)?;
         for (who, org, role) in roster {
@@ -327,6 +336,7 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
             api.post(&format!("/api/v1/working-groups/{group}/members"), body)
                 .await?;
         }
+        crate::seed_governance::activate_group(api, &group, &labs, &audit).await?;
     }
 
     governance::load(api, &labs, &audit, &member).await?;

@@ -216,6 +216,7 @@ async fn every_resource_names_who_created_it_and_who_changed_it_last() {
     )
     .await;
     assert_actors(&app, &p1_path, &admin, &token).await;
+    crate::approvals::approve_all(&app, &p1_path).await;
     send(
         &by_admin,
         Method::POST,
@@ -353,6 +354,7 @@ async fn a_project_history_starts_with_its_creation_on_every_page() {
         StatusCode::CREATED,
     )
     .await;
+    crate::approvals::approve_all(&app, &format!("/api/v1/projects/{}", id(&p))).await;
     let path = format!("/api/v1/projects/{}/transitions", id(&p));
     for to in ["approved", "active"] {
         app.post_json(&path, &json!({"to": to})).await;

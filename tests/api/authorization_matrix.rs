@@ -121,6 +121,16 @@ async fn group_of(app: &TestApp, organization: &str) -> String {
     .await)
 }
 
+/// An agreement between these organizations, as a draft.
+async fn agreement_of(app: &TestApp, parties: &[&str]) -> String {
+    id(&created(
+        app,
+        "/api/v1/agreements",
+        json!({"title": "تفاهم‌نامهٔ ماتریس", "organization_ids": parties}),
+    )
+    .await)
+}
+
 /// Prepares what `operation` needs (as the administrator) and returns the request to make.
 async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, String, Option<Value>) {
     let a = world.a.as_str();
@@ -294,6 +304,74 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
                 format!("/api/v1/working-groups/{group}/members/{member}"),
                 None,
             )
+        }
+        "agreement.list" => (Method::GET, "/api/v1/agreements".into(), None),
+        "agreement.create" => (
+            Method::POST,
+            "/api/v1/agreements".into(),
+            Some(json!({"title": "تفاهم‌نامهٔ تازه", "organization_ids": [a, world.c]})),
+        ),
+        "agreement.party_remove" => {
+            let d = id(&app.create_org(org(&unique("انجمن چهارم"))).await);
+            let agreement = agreement_of(app, &[a, &world.c, &d]).await;
+            (
+                Method::DELETE,
+                format!("/api/v1/agreements/{agreement}/parties/{d}"),
+                None,
+            )
+        }
+        "agreement.read" | "agreement.update" | "agreement.delete" | "agreement.transition" | "agreement.party_set" => {
+            let path = format!("/api/v1/agreements/{}", agreement_of(app, &[a, &world.c]).await);
+            match operation {
+                "agreement.read" => (Method::GET, path, None),
+                "agreement.update" => (Method::PATCH, path, Some(json!({"summary": unique("خلاصه")}))),
+                "agreement.delete" => (Method::DELETE, path, None),
+                "agreement.transition" => {
+                    crate::approvals::approve_all(app, &path).await;
+                    (
+                        Method::POST,
+                        format!("{path}/transitions"),
+                        Some(json!({"to": "in_force"})),
+                    )
+                }
+                _ => (
+                    Method::PUT,
+                    format!("{path}/parties/{a}"),
+                    Some(json!({"signed_on": "2026-11-20"})),
+                ),
+            }
+        }
+        "working_group.transition" => {
+            let path = format!("/api/v1/working-groups/{}", group_of(app, a).await);
+            crate::approvals::approve_all(app, &path).await;
+            (
+                Method::POST,
+                format!("{path}/transitions"),
+                Some(json!({"to": "active"})),
+            )
+        }
+        approval
+            if approval.ends_with(".approve")
+                || approval.ends_with(".approval_list")
+                || approval.ends_with(".unapprove") =>
+        {
+            let path = match approval.split('.').next() {
+                Some("project") => format!("/api/v1/projects/{}", project_of(app, a, &world.c).await),
+                Some("working_group") => format!("/api/v1/working-groups/{}", group_of(app, a).await),
+                _ => format!("/api/v1/agreements/{}", agreement_of(app, &[a, &world.c]).await),
+            };
+            if approval.ends_with(".approve") {
+                (
+                    Method::POST,
+                    format!("{path}/approvals"),
+                    Some(json!({"organization_id": a})),
+                )
+            } else if approval.ends_with(".approval_list") {
+                (Method::GET, format!("{path}/approvals"), None)
+            } else {
+                created(app, &format!("{path}/approvals"), json!({"organization_id": a})).await;
+                (Method::DELETE, format!("{path}/approvals/{a}"), None)
+            }
         }
         "user.list" => (Method::GET, "/api/v1/users".into(), None),
         "user.read" | "user.update" | "user.delete" => {

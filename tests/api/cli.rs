@@ -209,6 +209,33 @@ async fn seed_demo_loads_the_founding_case_once() {
     );
     let [labs, audit] = [0, 1].map(|i| orgs["items"][i]["id"].as_str().unwrap().to_owned());
 
+    // The cooperation agreement is in force, signed by both; both boards approved the groups.
+    let agreements: serde_json::Value = admin
+        .get("/api/v1/agreements?status=in_force")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let parties = agreements["items"][0]["parties"].as_array().unwrap();
+    assert_eq!(agreements["items"].as_array().unwrap().len(), 1, "{agreements}");
+    assert!(
+        parties.len() == 2 && parties.iter().all(|p| p["signed_on"].is_string()),
+        "{agreements}"
+    );
+    let groups: serde_json::Value = admin
+        .get("/api/v1/working-groups?status=active")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(groups["items"].as_array().unwrap().len(), 2, "{groups}");
+    let under = format!(
+        "/api/v1/projects?agreement_id={}",
+        agreements["items"][0]["id"].as_str().unwrap()
+    );
+    let projects: serde_json::Value = admin.get(&under).await.json().await.unwrap();
+    assert_eq!(projects["items"].as_array().unwrap().len(), 3, "{projects}");
+
     // The chair of one board sits on the other; each association has one chair.
     for (org, chair) in [(&labs, "محمد رضایی"), (&audit, "فاطمه احمدی")] {
         let page: serde_json::Value = admin

@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod actors;
+mod agreements;
 mod api_tokens;
+mod approvals;
 mod audit_events;
 mod auth;
 mod authorization;
@@ -17,6 +19,7 @@ mod clients;
 mod concurrency;
 mod deploy;
 mod errors;
+mod governance;
 mod health;
 mod helpers;
 mod limits;

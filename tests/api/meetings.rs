@@ -45,7 +45,7 @@ pub(crate) async fn founders(app: &TestApp) -> Founders {
 }
 
 /// A joint board meeting of A and B that began two hours ago.
-async fn board_meeting(app: &TestApp, f: &Founders) -> Value {
+pub(crate) async fn board_meeting(app: &TestApp, f: &Founders) -> Value {
     ok(
         app.post_json(
             "/api/v1/meetings",
@@ -58,7 +58,7 @@ async fn board_meeting(app: &TestApp, f: &Founders) -> Value {
     .await
 }
 
-async fn hold(app: &TestApp, meeting: &Value) -> Value {
+pub(crate) async fn hold(app: &TestApp, meeting: &Value) -> Value {
     let path = format!("/api/v1/meetings/{}", id(meeting));
     let minutes = json!({"text": "هیئت‌مدیره‌های دو انجمن گرد آمدند و همکاری را تصویب کردند."});
     ok(

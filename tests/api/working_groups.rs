@@ -41,7 +41,7 @@ async fn create_read_change_and_dissolve() {
     let g = group(&app, "کارگروه تخصصی واسنجی", "specialized", &[&a, &b]).await;
     assert_eq!(
         (g["status"].as_str(), g["dissolved_on"].clone()),
-        (Some("active"), Value::Null)
+        (Some("proposed"), Value::Null)
     );
     let mut orgs: Vec<&Value> = g["organization_ids"].as_array().unwrap().iter().collect();
     orgs.sort_by_key(|v| v.as_str().unwrap().to_owned());
@@ -65,6 +65,8 @@ async fn create_read_change_and_dissolve() {
     let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["project_id"]);
 
+    // Both organizations approve while it is proposed; a dissolved group comes back only so.
+    crate::approvals::approve_all(&app, &path).await;
     let dissolved: Value = app
         .patch_json(&path, &json!({"status": "dissolved", "dissolved_on": "2026-06-30"}))
         .await

@@ -22,6 +22,10 @@ pub enum AppError {
         detail: String,
         field: Option<&'static str>,
     },
+    /// A joint item cannot leave its proposed or draft state before every party approved
+    /// it: 409 listing the organizations still to approve.
+    #[error("{detail}")]
+    ApprovalsPending { detail: String, pending: Vec<uuid::Uuid> },
     /// A unique index refused the write: 409 naming the field.
     #[error("duplicate: {0:?}")]
     Duplicate(Unique),

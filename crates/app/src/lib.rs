@@ -3,12 +3,15 @@
 //! one event per change on the same connection, so the caller's transaction commits the
 //! change and its event together or neither.
 
+pub mod agreements;
 pub mod api_tokens;
+pub mod approvals;
 pub mod audit;
 mod caller;
 pub mod contacts;
 mod error;
 mod events;
+pub mod group_transitions;
 pub mod idempotency;
 pub mod meeting_parts;
 pub mod meetings;

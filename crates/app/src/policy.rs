@@ -14,6 +14,9 @@
 //!   - a joint project or working group: any one of the participating organizations;
 //!   - a meeting with its agenda, attendees, minutes, resolutions and action items: any one
 //!     of the organizations taking part in the meeting;
+//!   - an agreement: any one of its parties;
+//!   - an organization's approval of a joint item: that very organization (admins act for
+//!     all; an editor or a bound token only for their own), with the item's write scope;
 //!   - a member, who belongs to every organization they have a membership in: every one of
 //!     them (a member in no organization yet is open to any writer). So adding a person to A
 //!     gives A no rights over what B recorded, and a forced delete cannot remove B's
@@ -21,6 +24,7 @@
 //! - Creating and deleting organizations, and everything about users, API tokens and the
 //!   whole audit log: administrators (never a token).
 
+use hamkari_domain::agreement::Agreement;
 use hamkari_domain::auth::{Principal, Resource, Role, Subject};
 use hamkari_domain::meeting::Meeting;
 use hamkari_domain::member::Member;
@@ -30,7 +34,7 @@ use hamkari_domain::resolution::ActionItem;
 use hamkari_domain::working_group::WorkingGroup;
 use hamkari_persistence::locks::{lock_row, Locked};
 use hamkari_persistence::memberships::MembershipView;
-use hamkari_persistence::{meetings, resolutions};
+use hamkari_persistence::{agreements, meetings, resolutions};
 use hamkari_persistence::{members, memberships, organizations, projects, working_groups, DbConnection};
 use uuid::Uuid;
 
@@ -294,4 +298,32 @@ pub fn new_membership(
 /// so a missing scope answers 403 whatever the body holds.
 pub fn precheck_write(principal: &Principal, scope: Resource) -> Result<(), AppError> {
     precheck(principal, scope, Action::Update)
+}
+
+pub fn agreement(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+) -> Result<Allowed<Agreement>, AppError> {
+    precheck(principal, Resource::Agreements, action)?;
+    lock_for(conn, action, Locked::Agreements, id)?;
+    let agreement = agreements::find(conn, id)?.ok_or_else(|| not_found("agreement"))?;
+    let owners: Vec<Uuid> = agreements::parties(conn, id)?
+        .into_iter()
+        .map(|p| p.organization_id)
+        .collect();
+    check(principal, Resource::Agreements, action, &owners, Ownership::AnyOwner)?;
+    Ok(Allowed {
+        resource: agreement,
+        owners,
+    })
+}
+
+/// Approving a joint item, or withdrawing the approval, for `organization`: the caller acts
+/// for that very organization, so one party can never approve for another.
+pub fn approve_for(principal: &Principal, scope: Resource, organization: Uuid) -> Result<(), AppError> {
+    principal
+        .require_write_for(scope, organization)
+        .map_err(|_| AppError::Forbidden("You may approve only for an organization you act for.".into()))
 }

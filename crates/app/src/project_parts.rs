@@ -1,8 +1,9 @@
 //! A project's parts: the organizations taking part and the team. Both count towards the
 //! project's version.
 
+use hamkari_domain::approval::Approvable;
 use hamkari_domain::auth::Resource;
-use hamkari_domain::project::{check_participants, ParticipantRole, Project};
+use hamkari_domain::project::{check_participants, ParticipantRole, Project, ProjectStatus};
 use hamkari_persistence::roster::{ProjectTeam, Roster};
 use hamkari_persistence::{organizations, projects as store, DbConnection};
 use serde_json::json;
@@ -73,12 +74,16 @@ pub fn set_participant(
     } else {
         "participant_added"
     };
+    let owners_before = owners.clone();
     let mut concerned = owners;
     concerned.push(org);
     let mut change = Change::new(KIND, id, action, &concerned);
     change.before = before.map(|role| json!({"organization_id": org, "role": role}));
     change.after = Some(json!({"organization_id": org, "role": role}));
     record(conn, caller, change)?;
+    if before.is_none() && project.status == ProjectStatus::Proposed {
+        crate::approvals::reset_on_new_party(conn, caller, Approvable::Project, id, &owners_before, &concerned)?;
+    }
     view(conn, project)
 }
 

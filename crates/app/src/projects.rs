@@ -1,6 +1,7 @@
 //! Joint projects: several organizations, exactly one lead, a status lifecycle whose every
 //! step is kept with who made it.
 
+use hamkari_domain::approval::Approvable;
 use hamkari_domain::auth::Resource;
 use hamkari_domain::precondition::IfMatch;
 use hamkari_domain::project::{
@@ -114,6 +115,7 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, command: NewProject) -> 
             format!("no organization has the id {first}"),
         ));
     }
+    crate::agreements::check_falls_under(conn, project.agreement_id, &ids)?;
     store::insert(conn, &project)?;
     for (org, role) in &participants {
         store::set_participant(conn, project.id, *org, *role)?;
@@ -162,6 +164,9 @@ pub fn update(
     check_if_match(if_match, before.version)?;
     let mut project = before.clone();
     if project.apply(changes, now())? {
+        if project.agreement_id != before.agreement_id {
+            crate::agreements::check_falls_under(conn, project.agreement_id, &allowed.owners)?;
+        }
         project.updated_by = Some(caller.actor_ref());
         saved(store::update(conn, &project, before.version)?, before.version)?;
         record(
@@ -180,6 +185,7 @@ pub fn delete(conn: &mut DbConnection, caller: &Caller, id: Uuid, if_match: &IfM
     let allowed = policy::project(conn, &caller.principal, Action::Delete, id)?;
     let project = allowed.resource;
     check_if_match(if_match, project.version)?;
+    crate::approvals::forget(conn, Approvable::Project, id)?;
     saved(store::delete(conn, id, project.version)?, project.version)?;
     record(
         conn,
@@ -221,6 +227,9 @@ pub fn transition(
     let mut project = before.clone();
     let at = now();
     let from = project.transition(to, at).map_err(|e| illegal(e.from, &e.allowed))?;
+    if from == ProjectStatus::Proposed && to == ProjectStatus::Approved {
+        crate::approvals::require_all(conn, Approvable::Project, id, &allowed.owners)?;
+    }
     project.updated_by = Some(caller.actor_ref());
     saved(store::update(conn, &project, before.version)?, before.version)?;
     let (by_user, by_token) = match caller.actor() {

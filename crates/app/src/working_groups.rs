@@ -1,10 +1,11 @@
 //! Working groups: formed by one or several organizations, with one chair and, in a joint
 //! group, a co-chair per organization.
 
+use hamkari_domain::approval::Approvable;
 use hamkari_domain::auth::Resource;
 use hamkari_domain::precondition::IfMatch;
 use hamkari_domain::working_group::{
-    check_group_roles, organization_set, GroupRole, GroupRoleConflict, WorkingGroup, WorkingGroupChanges,
+    check_group_roles, organization_set, GroupRole, GroupRoleConflict, GroupStatus, WorkingGroup, WorkingGroupChanges,
     WorkingGroupInput,
 };
 use hamkari_domain::ValidationErrors;
@@ -22,7 +23,7 @@ use crate::policy::{self, Action, Allowed};
 use crate::roster::{RosterRules, Words};
 use crate::versions::{check_if_match, saved};
 
-const KIND: &str = "working_group";
+pub(crate) const KIND: &str = "working_group";
 
 /// A group with the organizations forming it.
 #[derive(Debug, Clone)]
@@ -31,7 +32,7 @@ pub struct GroupView {
     pub organizations: Vec<GroupOrganization>,
 }
 
-fn view(conn: &mut DbConnection, group: WorkingGroup) -> Result<GroupView, AppError> {
+pub(crate) fn view(conn: &mut DbConnection, group: WorkingGroup) -> Result<GroupView, AppError> {
     let organizations = store::organizations_of(conn, group.id)?;
     Ok(GroupView { group, organizations })
 }
@@ -75,6 +76,7 @@ pub fn create(
     group.created_by = Some(caller.actor_ref());
     group.updated_by = group.created_by;
     check_refs(conn, &organizations, group.project_id)?;
+    crate::agreements::check_falls_under(conn, group.agreement_id, &organizations)?;
     store::insert(conn, &group)?;
     store::set_organizations(conn, group.id, &organizations)?;
     record(
@@ -127,7 +129,10 @@ pub fn update(
     check_if_match(if_match, before.version)?;
     let mut group = before.clone();
     let mut changed = group.apply(changes, now())?;
+    crate::group_transitions::check_activation(conn, id, before.status, group.status, &allowed.owners)?;
     check_refs(conn, organizations.as_deref().unwrap_or(&[]), group.project_id)?;
+    let members_after = organizations.clone().unwrap_or_else(|| allowed.owners.clone());
+    crate::agreements::check_falls_under(conn, group.agreement_id, &members_after)?;
     let mut current = allowed.owners.clone();
     current.sort();
     let mut concerned = allowed.owners.clone();
@@ -142,6 +147,9 @@ pub fn update(
             }
         }
         store::set_organizations(conn, id, &ids)?;
+        if before.status == GroupStatus::Proposed {
+            crate::approvals::reset_on_new_party(conn, caller, Approvable::WorkingGroup, id, &current, &ids)?;
+        }
         concerned.extend(ids);
         if !changed {
             group.version += 1;
@@ -168,6 +176,8 @@ pub fn delete(conn: &mut DbConnection, caller: &Caller, id: Uuid, if_match: &IfM
     let allowed = policy::working_group(conn, &caller.principal, Action::Delete, id)?;
     let group = allowed.resource;
     check_if_match(if_match, group.version)?;
+    crate::approvals::forget(conn, Approvable::WorkingGroup, id)?;
+    hamkari_persistence::status_changes::delete_all(conn, KIND, id)?;
     saved(store::delete(conn, id, group.version)?, group.version)?;
     record(
         conn,

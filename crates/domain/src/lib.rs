@@ -2,7 +2,9 @@
 //! understand to know the rules. No I/O, no web framework, no database.
 
 pub mod actor;
+pub mod agreement;
 pub mod api_token;
+pub mod approval;
 pub mod auth;
 pub mod calendar;
 pub mod contact;

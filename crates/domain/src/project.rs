@@ -177,6 +177,8 @@ pub struct Project {
     /// Who changed it last (its creator until then); `None` for rows older than the record.
     pub updated_by: Option<ActorRef>,
     pub version: i64,
+    /// The cooperation agreement the project falls under.
+    pub agreement_id: Option<Uuid>,
 }
 
 /// A new project's fields, before validation.
@@ -188,6 +190,7 @@ pub struct ProjectInput {
     pub summary: Option<String>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    pub agreement_id: Option<Uuid>,
 }
 
 /// Changes: `None` leaves a field, `Some(None)` clears a nullable one.
@@ -199,6 +202,7 @@ pub struct ProjectChanges {
     pub summary: Option<Option<String>>,
     pub starts_on: Option<Option<NaiveDate>>,
     pub ends_on: Option<Option<NaiveDate>>,
+    pub agreement_id: Option<Option<Uuid>>,
 }
 
 fn title(raw: &str) -> Result<String, FieldProblem> {
@@ -251,6 +255,7 @@ impl Project {
                 created_by: None,
                 updated_by: None,
                 version: 1,
+                agreement_id: input.agreement_id,
             }),
             _ => Err(errors),
         }
@@ -279,6 +284,7 @@ impl Project {
         }
         next.starts_on = c.starts_on.unwrap_or(next.starts_on);
         next.ends_on = c.ends_on.unwrap_or(next.ends_on);
+        next.agreement_id = c.agreement_id.unwrap_or(next.agreement_id);
         errors.check("ends_on", dates(next.starts_on, next.ends_on));
         if !errors.is_empty() {
             return Err(errors);
@@ -377,6 +383,7 @@ mod tests {
             summary: None,
             starts_on: NaiveDate::from_ymd_opt(2026, 2, 1),
             ends_on: ends,
+            agreement_id: None,
         };
         let err = Project::create(input(NaiveDate::from_ymd_opt(2026, 1, 1)), Uuid::now_v7(), now).unwrap_err();
         assert_eq!(err.0[0].field, "ends_on");

@@ -21,6 +21,8 @@ pub enum GroupScope {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GroupStatus {
+    /// Formed on paper, waiting for every organization's approval.
+    Proposed,
     Active,
     Dissolved,
 }
@@ -36,7 +38,28 @@ pub enum GroupRole {
 }
 
 names!(GroupScope { Specialized => "specialized", General => "general" });
-names!(GroupStatus { Active => "active", Dissolved => "dissolved" });
+names!(GroupStatus { Proposed => "proposed", Active => "active", Dissolved => "dissolved" });
+
+impl GroupStatus {
+    /// proposed → active ⇄ dissolved, and a proposal nobody wants → dissolved.
+    pub fn next(self) -> &'static [GroupStatus] {
+        use GroupStatus::*;
+        match self {
+            Proposed => &[Active, Dissolved],
+            Active => &[Dissolved],
+            Dissolved => &[Active],
+        }
+    }
+
+    /// Checks a step; the error lists the allowed next states.
+    pub fn step(self, to: GroupStatus) -> Result<GroupStatus, Vec<GroupStatus>> {
+        if self.next().contains(&to) {
+            Ok(to)
+        } else {
+            Err(self.next().to_vec())
+        }
+    }
+}
 names!(GroupRole { Chair => "chair", CoChair => "co_chair", Secretary => "secretary", Member => "member" });
 
 /// Serialized as the events' `before`/`after`; holds no secret.
@@ -59,6 +82,8 @@ pub struct WorkingGroup {
     /// Who changed it last (its creator until then); `None` for rows older than the record.
     pub updated_by: Option<ActorRef>,
     pub version: i64,
+    /// The cooperation agreement the group falls under.
+    pub agreement_id: Option<Uuid>,
 }
 
 #[derive(Debug)]
@@ -70,6 +95,7 @@ pub struct WorkingGroupInput {
     pub mandate: Option<String>,
     pub established_on: Option<NaiveDate>,
     pub project_id: Option<Uuid>,
+    pub agreement_id: Option<Uuid>,
 }
 
 /// Changes: `None` leaves a field, `Some(None)` clears a nullable one.
@@ -84,6 +110,7 @@ pub struct WorkingGroupChanges {
     pub established_on: Option<Option<NaiveDate>>,
     pub dissolved_on: Option<Option<NaiveDate>>,
     pub project_id: Option<Option<Uuid>>,
+    pub agreement_id: Option<Option<Uuid>>,
 }
 
 fn name(raw: &str) -> Result<String, FieldProblem> {
@@ -130,7 +157,7 @@ impl WorkingGroup {
                 scope: input.scope,
                 topic,
                 mandate,
-                status: GroupStatus::Active,
+                status: GroupStatus::Proposed,
                 established_on: input.established_on,
                 dissolved_on: None,
                 project_id: input.project_id,
@@ -139,6 +166,7 @@ impl WorkingGroup {
                 created_by: None,
                 updated_by: None,
                 version: 1,
+                agreement_id: input.agreement_id,
             }),
             _ => Err(errors),
         }
@@ -174,9 +202,22 @@ impl WorkingGroup {
         }
         next.established_on = c.established_on.unwrap_or(next.established_on);
         next.project_id = c.project_id.unwrap_or(next.project_id);
-        next.status = c.status.unwrap_or(next.status);
+        next.agreement_id = c.agreement_id.unwrap_or(next.agreement_id);
+        if let Some(to) = c.status.filter(|to| *to != self.status) {
+            match self.status.step(to) {
+                Ok(to) => next.status = to,
+                Err(allowed) => {
+                    let allowed: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+                    errors.push(crate::FieldError::new(
+                        "status",
+                        "illegal_transition",
+                        format!("a {} group can move to: {}", self.status.as_str(), allowed.join(", ")),
+                    ));
+                }
+            }
+        }
         next.dissolved_on = match (next.status, c.dissolved_on) {
-            (GroupStatus::Active, Some(Some(_))) => {
+            (GroupStatus::Active | GroupStatus::Proposed, Some(Some(_))) => {
                 errors.push(crate::FieldError::new(
                     "dissolved_on",
                     "while_active",
@@ -184,7 +225,7 @@ impl WorkingGroup {
                 ));
                 None
             }
-            (GroupStatus::Active, _) => None,
+            (GroupStatus::Active | GroupStatus::Proposed, _) => None,
             (GroupStatus::Dissolved, Some(day)) => day.or(Some(now.date())),
             (GroupStatus::Dissolved, None) => next.dissolved_on.or(Some(now.date())),
         };
@@ -260,6 +301,7 @@ mod tests {
                 mandate: None,
                 established_on: NaiveDate::from_ymd_opt(2025, 1, 1),
                 project_id: None,
+                agreement_id: None,
             },
             Uuid::now_v7(),
             now(),
@@ -301,6 +343,40 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(g.apply(bad, now()).unwrap_err().0[0].code, "while_active");
+    }
+
+    #[test]
+    fn lifecycle() {
+        use GroupStatus::*;
+        let legal = [
+            (Proposed, Active),
+            (Proposed, Dissolved),
+            (Active, Dissolved),
+            (Dissolved, Active),
+        ];
+        for from in GroupStatus::ALL {
+            for to in GroupStatus::ALL {
+                assert_eq!(
+                    from.step(*to).is_ok(),
+                    legal.contains(&(*from, *to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+        let mut g = group();
+        assert_eq!(g.status, Proposed);
+        let back = |g: &mut WorkingGroup, to| {
+            g.apply(
+                WorkingGroupChanges {
+                    status: Some(to),
+                    ..Default::default()
+                },
+                now(),
+            )
+        };
+        assert!(back(&mut g, Active).unwrap());
+        assert_eq!(back(&mut g, Proposed).unwrap_err().0[0].code, "illegal_transition");
+        assert_eq!(g.status, Active);
     }
 
     #[test]

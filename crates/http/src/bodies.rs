@@ -96,6 +96,8 @@ pub struct ProjectBody {
     pub organizations: Vec<ParticipantBody>,
     pub starts_on: Option<ApiDate>,
     pub ends_on: Option<ApiDate>,
+    /// The cooperation agreement the project falls under.
+    pub agreement_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Who created it; null when that was not recorded (before actors were kept).
@@ -124,6 +126,7 @@ impl From<ProjectView> for ProjectBody {
             organizations: participants.into_iter().map(ParticipantBody::from).collect(),
             starts_on: p.starts_on.api(),
             ends_on: p.ends_on.api(),
+            agreement_id: p.agreement_id,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
             created_by: actor(p.created_by),

@@ -37,6 +37,9 @@ pub struct Problem {
     /// Per-field problems, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ProblemField>>,
+    /// With `approvals_pending`: the organizations that have not approved yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_organization_ids: Option<Vec<uuid::Uuid>>,
 }
 
 /// One invalid field in a request.
@@ -81,6 +84,8 @@ pub enum ApiError {
         detail: String,
         field: Option<&'static str>,
     },
+    #[error("{detail}")]
+    ApprovalsPending { detail: String, pending: Vec<uuid::Uuid> },
     #[error("the resource has changed: its current version is {current}")]
     PreconditionFailed { current: i64 },
     #[error("the request body is larger than {limit} bytes")]
@@ -126,6 +131,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::ApprovalsPending { .. } => "approvals_pending",
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -182,11 +188,16 @@ pub fn problem_response(
         detail,
         code: code.to_owned(),
         errors,
+        pending_organization_ids: None,
     };
+    problem_http(status, &problem)
+}
+
+fn problem_http(status: StatusCode, problem: &Problem) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .body(serde_json::to_vec(&problem).unwrap_or_default())
+        .body(serde_json::to_vec(problem).unwrap_or_default())
 }
 
 impl ResponseError for ApiError {
@@ -197,7 +208,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::ApprovalsPending { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -215,7 +226,24 @@ impl ResponseError for ApiError {
             Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
             _ => {}
         }
-        let mut response = problem_response(self.status_code(), self.code(), self.detail(), self.field_errors());
+        let mut response = match self {
+            Self::ApprovalsPending { detail, pending } => {
+                let status = self.status_code();
+                problem_http(
+                    status,
+                    &Problem {
+                        kind: format!("urn:hamkari:problem:{}", self.code()),
+                        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                        status: status.as_u16(),
+                        detail: detail.clone(),
+                        code: self.code().to_owned(),
+                        errors: None,
+                        pending_organization_ids: Some(pending.clone()),
+                    },
+                )
+            }
+            _ => problem_response(self.status_code(), self.code(), self.detail(), self.field_errors()),
+        };
         let headers = response.headers_mut();
         match self {
             Self::Unavailable(_) | Self::Busy => {
@@ -277,6 +305,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(detail) => Self::NotFound(detail),
             AppError::Conflict { code, detail, field } => Self::Conflict { code, detail, field },
             AppError::Duplicate(unique) => unique_conflict(unique),
+            AppError::ApprovalsPending { detail, pending } => Self::ApprovalsPending { detail, pending },
             AppError::PreconditionFailed { current } => Self::PreconditionFailed { current },
             AppError::Unavailable(cause) => Self::Unavailable(cause),
             AppError::Internal(cause) => Self::Internal(cause),
@@ -303,6 +332,14 @@ fn unique_conflict(unique: Unique) -> ApiError {
         Unique::GroupMember => ("member_id", "The person is in the group already."),
         Unique::GroupOneChair => ("role", "The group has a chair already."),
         Unique::GroupOneCoChair => ("role", "This organization has a co-chair in the group already."),
+        // Two approvals for one organization that raced past the item's lock.
+        Unique::Approval => {
+            return ApiError::Conflict {
+                code: "already_approved",
+                detail: "This organization has approved it already.".into(),
+                field: Some("organization_id"),
+            }
+        }
         Unique::UserOrganization => (
             "organization_ids",
             "The user is affiliated with this organization already.",

@@ -23,10 +23,11 @@ pub enum Unique {
     ServerSecretName,
     LoginThrottleKey,
     UserOrganization,
+    Approval,
 }
 
 impl Unique {
-    const ALL: [Self; 17] = [
+    const ALL: [Self; 18] = [
         Self::OrganizationSlug,
         Self::OrganizationName,
         Self::UserEmail,
@@ -44,6 +45,7 @@ impl Unique {
         Self::ServerSecretName,
         Self::LoginThrottleKey,
         Self::UserOrganization,
+        Self::Approval,
     ];
 
     /// PostgreSQL names the index; SQLite names `table.column`, so both are kept.
@@ -80,6 +82,10 @@ impl Unique {
             Self::UserOrganization => (
                 "user_organizations_pkey",
                 "user_organizations.user_id, user_organizations.organization_id",
+            ),
+            Self::Approval => (
+                "approvals_pkey",
+                "approvals.resource_type, approvals.resource_id, approvals.organization_id",
             ),
         }
     }

@@ -4,7 +4,9 @@
 //! starts and ends; [`Database::run`] lends a pooled connection to a blocking closure.
 
 mod actors;
+pub mod agreements;
 pub mod api_tokens;
+pub mod approvals;
 pub mod backup;
 mod connection;
 mod error;
@@ -27,6 +29,7 @@ mod search;
 pub mod secrets;
 pub mod shared_members;
 mod sql_types;
+pub mod status_changes;
 pub mod throttle;
 mod transaction;
 pub mod users;

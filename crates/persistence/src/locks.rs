@@ -17,6 +17,7 @@ pub enum Locked {
     WorkingGroups,
     Meetings,
     ActionItems,
+    Agreements,
     Users,
     ApiTokens,
 }
@@ -31,6 +32,7 @@ impl Locked {
             Self::WorkingGroups => "working_groups",
             Self::Meetings => "meetings",
             Self::ActionItems => "action_items",
+            Self::Agreements => "agreements",
             Self::Users => "users",
             Self::ApiTokens => "api_tokens",
         }

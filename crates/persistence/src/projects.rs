@@ -30,6 +30,7 @@ type Row = (
     i64,
     Option<String>,
     Option<String>,
+    Option<Id>,
 );
 
 type Columns = (
@@ -46,6 +47,7 @@ type Columns = (
     projects::version,
     projects::created_by,
     projects::updated_by,
+    projects::agreement_id,
 );
 
 const COLUMNS: Columns = (
@@ -62,6 +64,7 @@ const COLUMNS: Columns = (
     projects::version,
     projects::created_by,
     projects::updated_by,
+    projects::agreement_id,
 );
 
 fn parse<T>(
@@ -86,6 +89,7 @@ fn to_project(r: Row) -> Result<Project, DbError> {
         version: r.10,
         created_by: actors::read(r.11)?,
         updated_by: actors::read(r.12)?,
+        agreement_id: r.13.map(|i| i.0),
     })
 }
 
@@ -106,6 +110,7 @@ pub fn insert(conn: &mut DbConnection, p: &Project) -> Result<(), DbError> {
             projects::version.eq(p.version),
             projects::created_by.eq(actors::stored(p.created_by)),
             projects::updated_by.eq(actors::stored(p.updated_by)),
+            projects::agreement_id.eq(p.agreement_id.map(Id)),
         ))
         .execute(conn)?;
     Ok(())
@@ -136,6 +141,7 @@ pub fn update(conn: &mut DbConnection, p: &Project, expected_version: i64) -> Re
                 projects::updated_at.eq(p.updated_at),
                 projects::version.eq(p.version),
                 projects::updated_by.eq(actors::stored(p.updated_by)),
+                projects::agreement_id.eq(p.agreement_id.map(Id)),
             ))
             .execute(conn)?;
     Ok(updated == 1)
@@ -338,6 +344,7 @@ pub struct ProjectFilter {
     pub member_id: Option<Uuid>,
     pub search: Option<String>,
     pub starts_after: Option<NaiveDate>,
+    pub agreement_id: Option<Uuid>,
     pub direction: Direction,
     pub after: Option<After>,
     pub limit: u32,
@@ -374,6 +381,9 @@ pub fn list(conn: &mut DbConnection, f: &ProjectFilter) -> Result<Page<Project>,
     }
     if let Some(day) = f.starts_after {
         query = query.filter(projects::starts_on.gt(day));
+    }
+    if let Some(agreement) = f.agreement_id {
+        query = query.filter(projects::agreement_id.eq(Id(agreement)));
     }
     let after = match &f.after {
         None => None,

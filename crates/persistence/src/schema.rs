@@ -189,6 +189,7 @@ diesel::table! {
         version -> BigInt,
         created_by -> Nullable<Text>,
         updated_by -> Nullable<Text>,
+        agreement_id -> Nullable<DbUuid>,
     }
 }
 
@@ -253,6 +254,8 @@ diesel::table! {
         version -> BigInt,
         created_by -> Nullable<Text>,
         updated_by -> Nullable<Text>,
+        proposed -> Bool,
+        agreement_id -> Nullable<DbUuid>,
     }
 }
 
@@ -446,3 +449,73 @@ diesel::table! {
 diesel::joinable!(meeting_organizations -> organizations (organization_id));
 diesel::allow_tables_to_appear_in_same_query!(meeting_organizations, organizations);
 diesel::allow_tables_to_appear_in_same_query!(meeting_attendees, members);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    agreements (id) {
+        id -> DbUuid,
+        title -> Text,
+        summary -> Nullable<Text>,
+        scope -> Nullable<Text>,
+        status -> Text,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        document_url -> Nullable<Text>,
+        document_name -> Nullable<Text>,
+        document_sha256 -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    agreement_parties (agreement_id, organization_id) {
+        agreement_id -> DbUuid,
+        organization_id -> DbUuid,
+        signed_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    approvals (resource_type, resource_id, organization_id) {
+        resource_type -> Text,
+        resource_id -> DbUuid,
+        organization_id -> DbUuid,
+        note -> Nullable<Text>,
+        resolution_id -> Nullable<DbUuid>,
+        by_user -> Nullable<DbUuid>,
+        by_token -> Nullable<DbUuid>,
+        approved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    status_changes (id) {
+        id -> DbUuid,
+        resource_type -> Text,
+        resource_id -> DbUuid,
+        from_status -> Text,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        by_user -> Nullable<DbUuid>,
+        by_token -> Nullable<DbUuid>,
+        at -> Timestamp,
+    }
+}
+diesel::joinable!(agreement_parties -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(agreement_parties, organizations);
+diesel::allow_tables_to_appear_in_same_query!(agreement_parties, agreements);

@@ -30,6 +30,8 @@ type Row = (
     i64,
     Option<String>,
     Option<String>,
+    bool,
+    Option<Id>,
 );
 
 type Columns = (
@@ -48,6 +50,8 @@ type Columns = (
     working_groups::version,
     working_groups::created_by,
     working_groups::updated_by,
+    working_groups::proposed,
+    working_groups::agreement_id,
 );
 
 const COLUMNS: Columns = (
@@ -66,7 +70,18 @@ const COLUMNS: Columns = (
     working_groups::version,
     working_groups::created_by,
     working_groups::updated_by,
+    working_groups::proposed,
+    working_groups::agreement_id,
 );
+
+/// The stored form of a status: the column's CHECK predates `proposed` (see the migration
+/// `2026-12-03-000001_agreements`), so a proposed group is an active one with the flag set.
+fn stored_status(status: GroupStatus) -> (&'static str, bool) {
+    match status {
+        GroupStatus::Proposed => ("active", true),
+        other => (other.as_str(), false),
+    }
+}
 
 fn to_group(r: Row) -> Result<WorkingGroup, DbError> {
     let bad = |raw: &str| DbError::corrupt(format!("unexpected stored value {raw:?}"));
@@ -77,7 +92,10 @@ fn to_group(r: Row) -> Result<WorkingGroup, DbError> {
         scope: GroupScope::parse(&r.3).map_err(|_| bad(&r.3))?,
         topic: r.4,
         mandate: r.5,
-        status: GroupStatus::parse(&r.6).map_err(|_| bad(&r.6))?,
+        status: match (GroupStatus::parse(&r.6).map_err(|_| bad(&r.6))?, r.15) {
+            (GroupStatus::Active, true) => GroupStatus::Proposed,
+            (status, _) => status,
+        },
         established_on: r.7,
         dissolved_on: r.8,
         project_id: r.9.map(|i| i.0),
@@ -86,6 +104,7 @@ fn to_group(r: Row) -> Result<WorkingGroup, DbError> {
         version: r.12,
         created_by: actors::read(r.13)?,
         updated_by: actors::read(r.14)?,
+        agreement_id: r.16.map(|i| i.0),
     })
 }
 
@@ -98,7 +117,8 @@ pub fn insert(conn: &mut DbConnection, g: &WorkingGroup) -> Result<(), DbError> 
             working_groups::scope.eq(g.scope.as_str()),
             working_groups::topic.eq(&g.topic),
             working_groups::mandate.eq(&g.mandate),
-            working_groups::status.eq(g.status.as_str()),
+            working_groups::status.eq(stored_status(g.status).0),
+            working_groups::proposed.eq(stored_status(g.status).1),
             working_groups::established_on.eq(g.established_on),
             working_groups::dissolved_on.eq(g.dissolved_on),
             working_groups::project_id.eq(g.project_id.map(Id)),
@@ -108,6 +128,7 @@ pub fn insert(conn: &mut DbConnection, g: &WorkingGroup) -> Result<(), DbError> 
             working_groups::version.eq(g.version),
             working_groups::created_by.eq(actors::stored(g.created_by)),
             working_groups::updated_by.eq(actors::stored(g.updated_by)),
+            working_groups::agreement_id.eq(g.agreement_id.map(Id)),
         ))
         .execute(conn)?;
     Ok(())
@@ -137,7 +158,8 @@ pub fn update(conn: &mut DbConnection, g: &WorkingGroup, expected_version: i64) 
         working_groups::scope.eq(g.scope.as_str()),
         working_groups::topic.eq(&g.topic),
         working_groups::mandate.eq(&g.mandate),
-        working_groups::status.eq(g.status.as_str()),
+        working_groups::status.eq(stored_status(g.status).0),
+        working_groups::proposed.eq(stored_status(g.status).1),
         working_groups::established_on.eq(g.established_on),
         working_groups::dissolved_on.eq(g.dissolved_on),
         working_groups::project_id.eq(g.project_id.map(Id)),
@@ -145,6 +167,7 @@ pub fn update(conn: &mut DbConnection, g: &WorkingGroup, expected_version: i64) 
         working_groups::updated_at.eq(g.updated_at),
         working_groups::version.eq(g.version),
         working_groups::updated_by.eq(actors::stored(g.updated_by)),
+        working_groups::agreement_id.eq(g.agreement_id.map(Id)),
     ))
     .execute(conn)?;
     Ok(updated == 1)
@@ -229,6 +252,7 @@ pub struct GroupFilter {
     pub organization_id: Option<Uuid>,
     pub member_id: Option<Uuid>,
     pub search: Option<String>,
+    pub agreement_id: Option<Uuid>,
     pub direction: Direction,
     pub after: Option<After>,
     pub limit: u32,
@@ -239,8 +263,15 @@ pub fn list(conn: &mut DbConnection, f: &GroupFilter) -> Result<Page<WorkingGrou
     if let Some(scope) = f.scope {
         query = query.filter(working_groups::scope.eq(scope.as_str()));
     }
+    if let Some(agreement) = f.agreement_id {
+        query = query.filter(working_groups::agreement_id.eq(Id(agreement)));
+    }
     if let Some(status) = f.status {
-        query = query.filter(working_groups::status.eq(status.as_str()));
+        let (stored, proposed) = stored_status(status);
+        query = query.filter(working_groups::status.eq(stored));
+        if stored == "active" {
+            query = query.filter(working_groups::proposed.eq(proposed));
+        }
     }
     if let Some(org) = f.organization_id {
         query = query.filter(search::linked_to(

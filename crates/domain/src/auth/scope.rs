@@ -10,15 +10,17 @@ pub enum Resource {
     Projects,
     WorkingGroups,
     Meetings,
+    Agreements,
 }
 
 impl Resource {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Organizations,
         Self::Members,
         Self::Projects,
         Self::WorkingGroups,
         Self::Meetings,
+        Self::Agreements,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +30,7 @@ impl Resource {
             Self::Projects => "projects",
             Self::WorkingGroups => "working_groups",
             Self::Meetings => "meetings",
+            Self::Agreements => "agreements",
         }
     }
 }

@@ -88,6 +88,13 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "minutes_not_finalized",
         "A meeting is held once its minutes are finalized.",
     ),
+    (
+        "approvals_pending",
+        "Every organization taking part must approve first; see pending_organization_ids.",
+    ),
+    ("not_pending", "It no longer waits for approvals."),
+    ("already_approved", "This organization has approved it already."),
+    ("not_draft", "Only a draft can be deleted."),
     // Field codes.
     ("before_start", "must not be before the start"),
     ("in_future", "must not be in the future"),
@@ -135,4 +142,11 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("not_participating", "does not take part in the meeting"),
     ("not_a_member", "has no membership in this organization"),
     ("duplicate", "names the same item twice"),
+    ("not_adopted", "is not an adopted resolution"),
+    ("not_a_party", "is not one of the organizations taking part"),
+    (
+        "document_conflict",
+        "give either a URL or a file name with its hash, not both",
+    ),
+    ("invalid_sha256", "must be 64 hexadecimal digits"),
 ];

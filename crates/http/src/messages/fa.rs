@@ -81,6 +81,13 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "minutes_not_finalized",
         "نشست پس از نهایی شدن صورت‌جلسه برگزارشده به شمار می‌آید.",
     ),
+    (
+        "approvals_pending",
+        "نخست همهٔ سازمان‌های مشارکت‌کننده باید تصویب کنند؛ pending_organization_ids را ببینید.",
+    ),
+    ("not_pending", "این مورد دیگر در انتظار تصویب نیست."),
+    ("already_approved", "این سازمان پیش‌تر آن را تصویب کرده است."),
+    ("not_draft", "تنها پیش‌نویس را می‌توان حذف کرد."),
     // Field codes.
     ("before_start", "نباید پیش از تاریخ آغاز باشد"),
     ("in_future", "نباید در آینده باشد"),
@@ -128,6 +135,13 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("not_participating", "در این نشست شرکت ندارد"),
     ("not_a_member", "در این سازمان عضویتی ندارد"),
     ("duplicate", "یک مورد را دو بار آورده است"),
+    ("not_adopted", "مصوبه‌ای پذیرفته‌شده نیست"),
+    ("not_a_party", "از سازمان‌های مشارکت‌کننده نیست"),
+    (
+        "document_conflict",
+        "یا نشانی اینترنتی بدهید یا نام پرونده با چکیدهٔ آن، نه هر دو",
+    ),
+    ("invalid_sha256", "باید ۶۴ رقم شانزده‌شانزدهی باشد"),
 ];
 
 /// The Persian phrase of each error status that has a standard reason phrase.

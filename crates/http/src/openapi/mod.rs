@@ -45,6 +45,7 @@ a response to an API token that expires within 14 days carries `Hamkari-Token-Ex
         (name = "projects", description = "Joint research, supervisory and educational projects."),
         (name = "working-groups", description = "Specialized and general working groups."),
         (name = "meetings", description = "Meetings, their agenda, attendees and minutes; resolutions, action items and calendars."),
+        (name = "agreements", description = "Cooperation agreements between organizations, and approval by every party."),
         (name = "users", description = "People who log in (administrators only)."),
         (name = "api-tokens", description = "Tokens for other systems (administrators only)."),
         (name = "audit", description = "Every committed change, as events (administrators; editors for their organizations)."),

@@ -1,10 +1,14 @@
 //! Every route of the API, registered once so the OpenAPI document cannot miss one.
 
+pub mod agreement_parties;
+pub mod agreements;
 pub mod api_tokens;
+pub mod approvals;
 pub mod audit_events;
 pub mod auth;
 pub mod auth_me;
 pub mod calendars;
+pub mod group_transitions;
 pub mod health;
 pub mod meeting_parts;
 pub mod meetings;
@@ -36,6 +40,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(meeting_parts::configure)
             .configure(resolutions::configure)
             .configure(calendars::configure)
+            .configure(group_transitions::configure)
+            .configure(agreements::configure)
+            .configure(agreement_parties::configure)
+            .configure(approvals::configure)
             .configure(users::configure)
             .configure(api_tokens::configure)
             .configure(audit_events::configure),

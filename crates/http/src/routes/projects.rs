@@ -45,6 +45,9 @@ pub struct CreateProject {
     pub lead_organization_id: Uuid,
     /// The organizations taking part: at least two with the lead. Others join as partners.
     pub organization_ids: Vec<Uuid>,
+    /// The cooperation agreement the project falls under; its parties include every
+    /// organization taking part.
+    pub agreement_id: Option<Uuid>,
 }
 
 /// Changes to a project's description. Status moves through `/transitions`, organizations
@@ -70,6 +73,9 @@ pub struct UpdateProject {
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<ApiDate>)]
     pub ends_on: Patch<ApiDate>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<Uuid>)]
+    pub agreement_id: Patch<Uuid>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -87,6 +93,8 @@ pub struct ListProjects {
     q: Option<String>,
     /// Projects starting after this day.
     starts_after: Option<ApiDate>,
+    /// Projects under this cooperation agreement.
+    agreement_id: Option<Uuid>,
     /// `created_at` (default) or `-created_at`.
     #[param(pattern = "^-?created_at$")]
     sort: Option<String>,
@@ -196,6 +204,7 @@ pub async fn create(
             summary: b.summary,
             starts_on: b.starts_on.day(),
             ends_on: b.ends_on.day(),
+            agreement_id: b.agreement_id,
         },
         lead_organization_id: b.lead_organization_id,
         organization_ids: b.organization_ids,
@@ -237,6 +246,7 @@ pub async fn list(
         member_id: q.member_id,
         search: search_param(q.q)?,
         starts_after: q.starts_after.day(),
+        agreement_id: q.agreement_id,
         direction: paging.direction,
         after: paging.after,
         limit: paging.limit,
@@ -316,6 +326,7 @@ pub async fn update(
         summary: b.summary.optional(),
         starts_on: b.starts_on.optional().day(),
         ends_on: b.ends_on.optional().day(),
+        agreement_id: b.agreement_id.optional(),
     };
     if !errors.is_empty() {
         return Err(errors.into());

@@ -44,6 +44,8 @@ pub struct WorkingGroupBody {
     pub organization_ids: Vec<Uuid>,
     pub organizations: Vec<OrganizationRef>,
     pub project_id: Option<Uuid>,
+    /// The cooperation agreement the group falls under.
+    pub agreement_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Who created it; null when that was not recorded (before actors were kept).
@@ -77,6 +79,7 @@ impl From<GroupView> for WorkingGroupBody {
                 })
                 .collect(),
             project_id: g.project_id,
+            agreement_id: g.agreement_id,
             created_at: utc(g.created_at),
             updated_at: utc(g.updated_at),
             created_by: actor(g.created_by),
@@ -105,6 +108,9 @@ pub struct CreateWorkingGroup {
     pub organization_ids: Vec<Uuid>,
     /// A joint project the group belongs to.
     pub project_id: Option<Uuid>,
+    /// The cooperation agreement the group falls under; its parties include every
+    /// organization of the group.
+    pub agreement_id: Option<Uuid>,
 }
 
 /// Changes; `null` clears optional fields. Dissolving without `dissolved_on` dissolves today.
@@ -140,6 +146,9 @@ pub struct UpdateWorkingGroup {
     pub project_id: Patch<Uuid>,
     /// Replaces the set; an organization still represented by a member cannot leave (409).
     pub organization_ids: Option<Vec<Uuid>>,
+    #[serde(default, deserialize_with = "nullable::deserialize")]
+    #[schema(value_type = Option<Uuid>)]
+    pub agreement_id: Patch<Uuid>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -150,6 +159,8 @@ pub struct ListWorkingGroups {
     status: Option<GroupStatus>,
     organization_id: Option<Uuid>,
     member_id: Option<Uuid>,
+    /// Groups under this cooperation agreement.
+    agreement_id: Option<Uuid>,
     /// Search over names and topic, after Persian normalization.
     #[param(max_length = 200)]
     q: Option<String>,
@@ -192,6 +203,7 @@ pub async fn create(
         mandate: b.mandate,
         established_on: b.established_on.day(),
         project_id: b.project_id,
+        agreement_id: b.agreement_id,
     };
     let organizations = b.organization_ids;
     let view = db::write(&state.db, move |conn| {
@@ -233,6 +245,7 @@ pub async fn list(
         organization_id: q.organization_id,
         member_id: q.member_id,
         search: search_param(q.q)?,
+        agreement_id: q.agreement_id,
         direction: paging.direction,
         after: paging.after,
         limit: paging.limit,
@@ -315,6 +328,7 @@ pub async fn update(
         established_on: b.established_on.optional().day(),
         dissolved_on: b.dissolved_on.optional().day(),
         project_id: b.project_id.optional(),
+        agreement_id: b.agreement_id.optional(),
     };
     if !errors.is_empty() {
         return Err(errors.into());

@@ -1,0 +1,349 @@
+//! `…/approvals` under projects, working groups and agreements: each organization taking
+//! part approves the item before it leaves its proposed or draft state. One set of handlers
+//! serves the three kinds through one use case.
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use hamkari_app::approvals::{self as use_case, ApprovalsView, NewApproval};
+use hamkari_app::policy;
+use hamkari_domain::approval::{Approvable, Approval};
+use hamkari_domain::ActorRef;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::bodies::{actor, ActorBody};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::JsonBody;
+use crate::pagination::utc;
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "organization_id": "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b",
+    "note": "تصویب در جلسهٔ هیئت‌مدیره"
+}))]
+pub struct ApproveRequest {
+    /// The organization approving; the caller must act for it.
+    pub organization_id: Uuid,
+    /// Up to 2000 characters.
+    pub note: Option<String>,
+    /// The meeting resolution that decided the approval.
+    pub resolution_id: Option<Uuid>,
+}
+
+/// One organization's approval.
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalBody {
+    pub organization_id: Uuid,
+    pub note: Option<String>,
+    pub resolution_id: Option<Uuid>,
+    /// The user or API token that recorded it; null once deleted.
+    pub approved_by: Option<ActorBody>,
+    pub approved_at: DateTime<Utc>,
+}
+
+impl From<Approval> for ApprovalBody {
+    fn from(a: Approval) -> Self {
+        let by = match (a.by_user, a.by_token) {
+            (Some(id), _) => Some(ActorRef::User(id)),
+            (None, Some(id)) => Some(ActorRef::ApiToken(id)),
+            (None, None) => None,
+        };
+        Self {
+            organization_id: a.organization_id,
+            note: a.note,
+            resolution_id: a.resolution_id,
+            approved_by: actor(by),
+            approved_at: utc(a.approved_at),
+        }
+    }
+}
+
+/// An item's approvals and who has yet to approve.
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalsBody {
+    /// Oldest first.
+    pub items: Vec<ApprovalBody>,
+    /// The organizations taking part that have not approved.
+    pub pending_organization_ids: Vec<Uuid>,
+    /// True while the item is proposed (a draft agreement) and so still collects approvals.
+    pub awaiting_approval: bool,
+}
+
+impl From<ApprovalsView> for ApprovalsBody {
+    fn from(v: ApprovalsView) -> Self {
+        Self {
+            items: v.approvals.into_iter().map(ApprovalBody::from).collect(),
+            pending_organization_ids: v.pending,
+            awaiting_approval: v.open,
+        }
+    }
+}
+
+async fn approve(
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: Approvable,
+    id: Uuid,
+    body: JsonBody<ApproveRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::precheck_write(&caller.0, use_case::scope(kind))?;
+    let b = body.value()?;
+    let command = NewApproval {
+        organization_id: b.organization_id,
+        note: b.note,
+        resolution_id: b.resolution_id,
+    };
+    let approval = db::write(&state.db, move |conn| {
+        use_case::approve(conn, &caller.0, kind, id, command)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(ApprovalBody::from(approval)))
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: Approvable,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    let view = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, kind, id)).await?;
+    Ok(HttpResponse::Ok().json(ApprovalsBody::from(view)))
+}
+
+async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: Approvable,
+    id: Uuid,
+    organization: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    db::write(&state.db, move |conn| {
+        use_case::withdraw(conn, &caller.0, kind, id, organization)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Approve a joint project for one organization taking part.
+///
+/// By an administrator, an editor of that organization, or a token bound to it. The item
+/// must still be proposed (409 `not_pending`); an organization approves once (409
+/// `already_approved`); only a party approves (422 `not_a_party`). Scope: `projects:write`.
+#[utoipa::path(
+    tag = "projects",
+    operation_id = "approve_project",
+    params(("id" = Uuid, Path)),
+    request_body = ApproveRequest,
+    responses(
+        (status = 201, description = "The recorded approval.", body = ApprovalBody),
+        (status = 403, description = "You do not act for this organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Approved already, or no longer pending.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or not a party.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/projects/{id}/approvals")]
+pub async fn approve_project(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<ApproveRequest>,
+) -> Result<HttpResponse, ApiError> {
+    approve(state, caller, Approvable::Project, id.into_inner(), body).await
+}
+
+/// The approvals of a joint project, and the organizations still to approve.
+///
+/// Scope: `projects:read`.
+#[utoipa::path(
+    tag = "projects",
+    operation_id = "list_project_approvals",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Its approvals.", body = ApprovalsBody),
+    )
+)]
+#[get("/projects/{id}/approvals")]
+pub async fn list_project_approvals(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    list(state, caller, Approvable::Project, id.into_inner()).await
+}
+
+/// Withdraw an organization's approval of a joint project while it is still proposed.
+///
+/// 409 `not_pending` once it moved on. Scope: `projects:write`, acting for that organization.
+#[utoipa::path(
+    tag = "projects",
+    operation_id = "withdraw_project_approval",
+    params(("id" = Uuid, Path), ("organization_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Withdrawn."),
+        (status = 409, description = "No longer pending.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/projects/{id}/approvals/{organization_id}")]
+pub async fn withdraw_project_approval(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, organization) = path.into_inner();
+    withdraw(state, caller, Approvable::Project, id, organization).await
+}
+
+/// Approve a working group for one organization taking part.
+///
+/// By an administrator, an editor of that organization, or a token bound to it. The item
+/// must still be proposed (409 `not_pending`); an organization approves once (409
+/// `already_approved`); only a party approves (422 `not_a_party`). Scope: `working_groups:write`.
+#[utoipa::path(
+    tag = "working-groups",
+    operation_id = "approve_working_group",
+    params(("id" = Uuid, Path)),
+    request_body = ApproveRequest,
+    responses(
+        (status = 201, description = "The recorded approval.", body = ApprovalBody),
+        (status = 403, description = "You do not act for this organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Approved already, or no longer pending.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or not a party.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/working-groups/{id}/approvals")]
+pub async fn approve_working_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<ApproveRequest>,
+) -> Result<HttpResponse, ApiError> {
+    approve(state, caller, Approvable::WorkingGroup, id.into_inner(), body).await
+}
+
+/// The approvals of a working group, and the organizations still to approve.
+///
+/// Scope: `working_groups:read`.
+#[utoipa::path(
+    tag = "working-groups",
+    operation_id = "list_working_group_approvals",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Its approvals.", body = ApprovalsBody),
+    )
+)]
+#[get("/working-groups/{id}/approvals")]
+pub async fn list_working_group_approvals(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    list(state, caller, Approvable::WorkingGroup, id.into_inner()).await
+}
+
+/// Withdraw an organization's approval of a working group while it is still proposed.
+///
+/// 409 `not_pending` once it moved on. Scope: `working_groups:write`, acting for that organization.
+#[utoipa::path(
+    tag = "working-groups",
+    operation_id = "withdraw_working_group_approval",
+    params(("id" = Uuid, Path), ("organization_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Withdrawn."),
+        (status = 409, description = "No longer pending.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/working-groups/{id}/approvals/{organization_id}")]
+pub async fn withdraw_working_group_approval(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, organization) = path.into_inner();
+    withdraw(state, caller, Approvable::WorkingGroup, id, organization).await
+}
+
+/// Approve an agreement for one organization taking part.
+///
+/// By an administrator, an editor of that organization, or a token bound to it. The item
+/// must still be a draft (409 `not_pending`); an organization approves once (409
+/// `already_approved`); only a party approves (422 `not_a_party`). Scope: `agreements:write`.
+#[utoipa::path(
+    tag = "agreements",
+    operation_id = "approve_agreement",
+    params(("id" = Uuid, Path)),
+    request_body = ApproveRequest,
+    responses(
+        (status = 201, description = "The recorded approval.", body = ApprovalBody),
+        (status = 403, description = "You do not act for this organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Approved already, or no longer pending.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or not a party.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/agreements/{id}/approvals")]
+pub async fn approve_agreement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<ApproveRequest>,
+) -> Result<HttpResponse, ApiError> {
+    approve(state, caller, Approvable::Agreement, id.into_inner(), body).await
+}
+
+/// The approvals of an agreement, and the organizations still to approve.
+///
+/// Scope: `agreements:read`.
+#[utoipa::path(
+    tag = "agreements",
+    operation_id = "list_agreement_approvals",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Its approvals.", body = ApprovalsBody),
+    )
+)]
+#[get("/agreements/{id}/approvals")]
+pub async fn list_agreement_approvals(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    list(state, caller, Approvable::Agreement, id.into_inner()).await
+}
+
+/// Withdraw an organization's approval of an agreement while it is still a draft.
+///
+/// 409 `not_pending` once it moved on. Scope: `agreements:write`, acting for that organization.
+#[utoipa::path(
+    tag = "agreements",
+    operation_id = "withdraw_agreement_approval",
+    params(("id" = Uuid, Path), ("organization_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Withdrawn."),
+        (status = 409, description = "No longer pending.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/agreements/{id}/approvals/{organization_id}")]
+pub async fn withdraw_agreement_approval(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, organization) = path.into_inner();
+    withdraw(state, caller, Approvable::Agreement, id, organization).await
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(approve_project)
+        .service(list_project_approvals)
+        .service(withdraw_project_approval)
+        .service(approve_working_group)
+        .service(list_working_group_approvals)
+        .service(withdraw_working_group_approval)
+        .service(approve_agreement)
+        .service(list_agreement_approvals)
+        .service(withdraw_agreement_approval);
+}
