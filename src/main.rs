@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use hamkari_http::{AdminBootstrap, Application, LoginLimits, PoolSettings, Settings};
+use hamkari_http::{AdminBootstrap, Application, ImportLimits, LoginLimits, PoolSettings, Settings};
 use hamkari_persistence::Backend;
 use tracing_subscriber::EnvFilter;
 
@@ -77,6 +77,14 @@ struct Cli {
     /// Address for `GET /metrics` (Prometheus text format), apart from the API's; unset: no metrics listener.
     #[arg(long, env = "HAMKARI_METRICS_BIND", global = true)]
     metrics_bind: Option<String>,
+
+    /// Largest import file, in bytes (413 past it).
+    #[arg(long, env = "HAMKARI_IMPORT_MAX_BYTES", default_value_t = ImportLimits::default().max_bytes, global = true)]
+    import_max_bytes: usize,
+
+    /// Most data rows in one import (422 past them).
+    #[arg(long, env = "HAMKARI_IMPORT_MAX_ROWS", default_value_t = ImportLimits::default().max_rows, global = true)]
+    import_max_rows: usize,
 
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -310,6 +318,10 @@ fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
         },
         audit_retention_days: cli.audit_retention_days.max(1),
         metrics_bind: cli.metrics_bind.clone().filter(|bind| !bind.is_empty()),
+        import_limits: ImportLimits {
+            max_bytes: cli.import_max_bytes.max(1),
+            max_rows: cli.import_max_rows.max(1),
+        },
     }
 }
 

@@ -215,6 +215,7 @@ impl TestApp {
             login_limits: LoginLimits::default(),
             audit_retention_days: 365,
             metrics_bind: None,
+            import_limits: hamkari_http::ImportLimits::default(),
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);

@@ -9,6 +9,8 @@ mod caller;
 pub mod contacts;
 mod error;
 mod events;
+pub mod imports;
+mod member_duplicates;
 pub mod members;
 pub mod memberships;
 pub mod organizations;

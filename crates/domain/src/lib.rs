@@ -5,6 +5,7 @@ pub mod actor;
 pub mod api_token;
 pub mod auth;
 pub mod contact;
+pub mod import;
 pub mod member;
 pub mod membership;
 pub mod national_id;

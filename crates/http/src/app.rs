@@ -48,6 +48,8 @@ pub struct Settings {
     /// `host:port` of the listener serving `GET /metrics`; none when unset, so metrics are
     /// never public by accident on the API's address.
     pub metrics_bind: Option<String>,
+    /// How large an import may be.
+    pub import_limits: crate::import_file::ImportLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +118,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let spec = spec();
         let table = web::Data::new(MethodTable::from_spec(&spec));
+        let import_limits = web::Data::new(settings.import_limits);
         // Serialized once and shared: a copy of the document per worker cost ~6 MiB each.
         let document = web::Bytes::from(serde_json::to_vec(&spec).map_err(std::io::Error::other)?);
         drop(spec);
@@ -124,6 +127,7 @@ impl Application {
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(table.clone())
+                .app_data(import_limits.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(crate::routes::configure)
                 .split_for_parts();

@@ -37,6 +37,9 @@ pub struct Problem {
     /// Per-field problems, for validation errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ProblemField>>,
+    /// For a duplicate: the existing record holding the value, when the caller may see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<uuid::Uuid>,
 }
 
 /// One invalid field in a request.
@@ -87,6 +90,14 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotAcceptable(String),
+    /// A conflict with an existing record the caller may see, named in the problem.
+    #[error("{conflict}")]
+    ConflictWith {
+        conflict: Box<ApiError>,
+        existing_id: uuid::Uuid,
+    },
     #[error("invalid fields")]
     Validation(ValidationErrors),
     #[error("too many attempts; try again in {retry_after} seconds")]
@@ -122,6 +133,8 @@ impl ApiError {
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::NotAcceptable(_) => "not_acceptable",
+            Self::ConflictWith { conflict, .. } => conflict.code(),
             Self::Validation(_) => "validation_failed",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Busy => "busy",
@@ -137,6 +150,7 @@ impl ApiError {
             // The cause is logged, never shown: it may hold SQL or internals.
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
             Self::MethodNotAllowed { allow } => format!("This resource supports only: {allow}."),
+            Self::ConflictWith { conflict, .. } => conflict.detail(),
             other => other.to_string(),
         }
     }
@@ -156,6 +170,7 @@ impl ApiError {
                 code: (*code).to_owned(),
                 message: detail.clone(),
             }]),
+            Self::ConflictWith { conflict, .. } => conflict.field_errors(),
             _ => None,
         }
     }
@@ -175,6 +190,30 @@ pub fn problem_response(
         detail,
         code: code.to_owned(),
         errors,
+        existing_id: None,
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .body(serde_json::to_vec(&problem).unwrap_or_default())
+}
+
+/// A problem that names the existing record it is about (`existing_id`).
+pub fn problem_naming(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    errors: Option<Vec<ProblemField>>,
+    existing_id: uuid::Uuid,
+) -> HttpResponse {
+    let problem = Problem {
+        kind: format!("urn:hamkari:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail,
+        code: code.to_owned(),
+        errors,
+        existing_id: Some(existing_id),
     };
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
@@ -194,6 +233,8 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::ConflictWith { conflict, .. } => conflict.status_code(),
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
@@ -208,7 +249,12 @@ impl ResponseError for ApiError {
             Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
             _ => {}
         }
-        let mut response = problem_response(self.status_code(), self.code(), self.detail(), self.field_errors());
+        let mut response = match self {
+            Self::ConflictWith { existing_id, .. } => {
+                problem_naming(self.status_code(), self.code(), self.detail(), self.field_errors(), *existing_id)
+            }
+            _ => problem_response(self.status_code(), self.code(), self.detail(), self.field_errors()),
+        };
         let headers = response.headers_mut();
         match self {
             Self::Unavailable(_) | Self::Busy => {
@@ -270,6 +316,10 @@ impl From<AppError> for ApiError {
             AppError::NotFound(detail) => Self::NotFound(detail),
             AppError::Conflict { code, detail, field } => Self::Conflict { code, detail, field },
             AppError::Duplicate(unique) => unique_conflict(unique),
+            AppError::DuplicateOf { unique, existing_id } => Self::ConflictWith {
+                conflict: Box::new(unique_conflict(unique)),
+                existing_id,
+            },
             AppError::PreconditionFailed { current } => Self::PreconditionFailed { current },
             AppError::Unavailable(cause) => Self::Unavailable(cause),
             AppError::Internal(cause) => Self::Internal(cause),

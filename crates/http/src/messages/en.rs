@@ -57,6 +57,9 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("validation_failed", "The request has invalid fields."),
     ("invalid_header", "A request header is malformed."),
     ("malformed_json", "The request body is not valid JSON."),
+    ("not_acceptable", "This resource has no representation the Accept header allows."),
+    ("malformed_multipart", "The multipart body is malformed."),
+    ("import_refused", "The import has rows in error; nothing was written."),
     // Field codes.
     ("before_start", "must not be before the start"),
     ("in_future", "must not be in the future"),
@@ -87,4 +90,13 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("without_end", "can be given only with an end date"),
     ("empty", "must not be empty; omit the parameter instead"),
     ("incorrect", "is not correct"),
+    ("missing_column", "no column holds this field"),
+    ("duplicate_column", "more than one column holds this field"),
+    ("invalid_date", "must be a date such as 2026-03-21"),
+    ("not_text", "is not text in UTF-8 or UTF-16"),
+    ("malformed_csv", "is not valid CSV"),
+    ("not_a_workbook", "is not an XLSX workbook"),
+    ("unpacks_too_large", "unpacks to more than an import may hold"),
+    ("too_many_rows", "has more rows than an import takes"),
+    ("empty_file", "has no header row"),
 ];

@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod audit_events;
 pub mod auth;
 pub mod health;
+pub mod imports;
 pub mod members;
 pub mod memberships;
 pub mod organizations;
@@ -29,7 +30,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(working_groups::configure)
             .configure(users::configure)
             .configure(api_tokens::configure)
-            .configure(audit_events::configure),
+            .configure(audit_events::configure)
+            .configure(imports::configure),
     );
     cfg.service(scope::scope("/health").configure(health::configure));
 }
