@@ -8,7 +8,11 @@ use crate::helpers::{assert_problem, org, TestApp};
 use crate::imports::{csv_bytes, import, rows, CSV};
 
 async fn export(app: &TestApp, path: &str, accept: &str) -> reqwest::Response {
-    app.request(Method::GET, path).header("Accept", accept).send().await.unwrap()
+    app.request(Method::GET, path)
+        .header("Accept", accept)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -18,11 +22,17 @@ async fn members_as_csv_and_ndjson_with_filters_and_back_again() {
     let ours_id = ours["id"].as_str().unwrap();
     // More rows than one streamed page (500), all good (the bad lines start at 101).
     let header = ["نام و نام خانوادگی", "کد ملی", "ایمیل", "موبایل", "نقش", "تاریخ شروع"];
-    let good: Vec<Vec<String>> = rows(1000).into_iter().enumerate().filter(|(i, _)| ![99, 200, 301, 402, 503].contains(i)).map(|(_, r)| r).collect();
+    let good: Vec<Vec<String>> = rows(1000)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| ![99, 200, 301, 402, 503].contains(i))
+        .map(|(_, r)| r)
+        .collect();
     assert_eq!(good.len(), 995);
     let response = import(&app, ours_id, "", CSV, csv_bytes(&header, &good[..700], b',')).await;
     assert_eq!(response.status(), StatusCode::OK);
-    app.create_member(serde_json::json!({"full_name": "بیرون از انجمن"})).await;
+    app.create_member(serde_json::json!({"full_name": "بیرون از انجمن"}))
+        .await;
 
     let path = format!("/api/v1/members?organization_id={ours_id}&sort=full_name&limit=7");
     let response = export(&app, &path, "text/csv").await;
@@ -51,7 +61,12 @@ async fn members_as_csv_and_ndjson_with_filters_and_back_again() {
     let csv_ids: Vec<&str> = records.iter().map(|r| &r[0]).collect();
     let json_ids: Vec<&str> = lines.iter().map(|m| m["id"].as_str().unwrap()).collect();
     assert_eq!(csv_ids, json_ids, "the same order as the list");
-    let searched = export(&app, "/api/v1/members?q=%D8%A8%DB%8C%D8%B1%D9%88%D9%86", "application/x-ndjson").await;
+    let searched = export(
+        &app,
+        "/api/v1/members?q=%D8%A8%DB%8C%D8%B1%D9%88%D9%86",
+        "application/x-ndjson",
+    )
+    .await;
     assert_eq!(searched.text().await.unwrap().lines().count(), 1);
 
     // The exported CSV imports back as it is: nothing changes.
@@ -67,7 +82,12 @@ async fn unsupported_accept_is_406_and_audit_events_export_too() {
     let app = TestApp::spawn().await;
     app.create_org(org("انجمن سرآیند")).await;
     for path in ["/api/v1/members", "/api/v1/audit-events"] {
-        assert_problem(export(&app, path, "image/png").await, StatusCode::NOT_ACCEPTABLE, "not_acceptable").await;
+        assert_problem(
+            export(&app, path, "image/png").await,
+            StatusCode::NOT_ACCEPTABLE,
+            "not_acceptable",
+        )
+        .await;
         let response = export(&app, path, "application/json;q=0.5, text/html").await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
     }

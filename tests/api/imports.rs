@@ -56,7 +56,11 @@ pub fn row(line: usize) -> Vec<String> {
     let mut cells = vec![
         format!("عضو شماره {}", persian_digits(&i.to_string())),
         if i % 2 == 0 { persian_digits(&id) } else { id },
-        if i % 3 == 0 { format!("Member{i}@Example.org") } else { String::new() },
+        if i % 3 == 0 {
+            format!("Member{i}@Example.org")
+        } else {
+            String::new()
+        },
         phone,
         ["عضو", "member", "بازرس", ""][i % 4].to_owned(),
         persian_digits("2025-03-21"),
@@ -275,8 +279,7 @@ async fn utf16_semicolons_multipart_and_a_mapping() {
 
     // Semicolons, English column names of our own, mapped explicitly; a blank line skipped.
     let body = "Name;Code;Extra\nمریم احمدی;0499370899;x\n;;\n".as_bytes().to_vec();
-    let mapping: String =
-        form_urlencoded::byte_serialize(br#"{"Name":"full_name","Code":"national_id"}"#).collect();
+    let mapping: String = form_urlencoded::byte_serialize(br#"{"Name":"full_name","Code":"national_id"}"#).collect();
     let response = import(&app, org_id, &format!("?mapping={mapping}"), CSV, body).await;
     assert_eq!(response.status(), StatusCode::OK);
     let report: Value = response.json().await.unwrap();
@@ -407,7 +410,11 @@ async fn declared_length_status(app: &TestApp, org_id: &str, length: u64) -> Str
         .await
         .expect("an answer without the body")
         .unwrap();
-    String::from_utf8_lossy(&buffer[..read]).lines().next().unwrap_or("").to_owned()
+    String::from_utf8_lossy(&buffer[..read])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
 }
 
 #[tokio::test]

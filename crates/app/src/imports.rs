@@ -257,7 +257,10 @@ fn import_row(
 /// The member a row stands for: by national code, then email, then phone.
 fn matching(conn: &mut DbConnection, candidate: &Member) -> Result<Option<(Member, MatchedBy)>, AppError> {
     let keys = [
-        (candidate.national_id.as_deref().map(MemberKey::NationalId), MatchedBy::NationalId),
+        (
+            candidate.national_id.as_deref().map(MemberKey::NationalId),
+            MatchedBy::NationalId,
+        ),
         (candidate.email.as_deref().map(MemberKey::Email), MatchedBy::Email),
         (candidate.phone.as_deref().map(MemberKey::Phone), MatchedBy::Phone),
     ];

@@ -14,7 +14,10 @@ use crate::policy::{self, Action};
 /// usable for the look-up, which a refused insert would have aborted.
 pub(crate) fn check(conn: &mut DbConnection, caller: &Caller, member: &Member) -> Result<(), AppError> {
     let keys = [
-        (member.national_id.as_deref().map(MemberKey::NationalId), Unique::MemberNationalId),
+        (
+            member.national_id.as_deref().map(MemberKey::NationalId),
+            Unique::MemberNationalId,
+        ),
         (member.email.as_deref().map(MemberKey::Email), Unique::MemberEmail),
     ];
     for (key, unique) in keys {

@@ -246,9 +246,25 @@ mod tests {
 
     #[test]
     fn headers_match_in_english_and_persian() {
-        let header = strings(&["نام و نام خانوادگی", "كد ملي", "Email", "موبایل", "id", "نقش", "تاریخ شروع"]);
+        let header = strings(&[
+            "نام و نام خانوادگی",
+            "كد ملي",
+            "Email",
+            "موبایل",
+            "id",
+            "نقش",
+            "تاریخ شروع",
+        ]);
         let map = ColumnMap::from_header(&header).unwrap();
-        let row = map.row(&strings(&["علی رضایی", "۰۴۹۹۳۷۰۸۹۹", "", "0912", "x", "بازرس", "۱۴۰۳-۰۱-۰۱"]));
+        let row = map.row(&strings(&[
+            "علی رضایی",
+            "۰۴۹۹۳۷۰۸۹۹",
+            "",
+            "0912",
+            "x",
+            "بازرس",
+            "۱۴۰۳-۰۱-۰۱",
+        ]));
         assert_eq!(row.get(ImportField::FullName), Some("علی رضایی"));
         assert_eq!(row.get(ImportField::Email), None);
         assert_eq!(row.get(ImportField::Phone), Some("0912"));
@@ -263,7 +279,10 @@ mod tests {
     fn explicit_mapping_names_columns() {
         let header = strings(&["A", "B"]);
         let map = ColumnMap::from_mapping(&header, &[("B".into(), "full_name".into())]).unwrap();
-        assert_eq!(map.row(&strings(&["x", "مریم"])).get(ImportField::FullName), Some("مریم"));
+        assert_eq!(
+            map.row(&strings(&["x", "مریم"])).get(ImportField::FullName),
+            Some("مریم")
+        );
         assert!(ColumnMap::from_mapping(&header, &[("C".into(), "full_name".into())]).is_err());
     }
 

@@ -250,9 +250,13 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = match self {
-            Self::ConflictWith { existing_id, .. } => {
-                problem_naming(self.status_code(), self.code(), self.detail(), self.field_errors(), *existing_id)
-            }
+            Self::ConflictWith { existing_id, .. } => problem_naming(
+                self.status_code(),
+                self.code(),
+                self.detail(),
+                self.field_errors(),
+                *existing_id,
+            ),
             _ => problem_response(self.status_code(), self.code(), self.detail(), self.field_errors()),
         };
         let headers = response.headers_mut();

@@ -161,7 +161,9 @@ fn render<B: Serialize + CsvLine>(representation: Representation, items: &[B]) -
 }
 
 fn write_csv(out: &mut Vec<u8>, lines: &[Vec<String>]) {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
     for line in lines {
         if let Err(err) = writer.write_record(line) {
             tracing::warn!(error = %err, "a CSV line could not be written");
@@ -177,13 +179,21 @@ mod tests {
     use super::*;
 
     fn negotiate(accept: &str) -> Option<Representation> {
-        Representation::negotiate(&TestRequest::default().insert_header((header::ACCEPT, accept)).to_http_request()).ok()
+        Representation::negotiate(
+            &TestRequest::default()
+                .insert_header((header::ACCEPT, accept))
+                .to_http_request(),
+        )
+        .ok()
     }
 
     #[test]
     fn accept_picks_the_best_representation() {
         assert_eq!(negotiate("text/csv"), Some(Representation::Csv));
-        assert_eq!(negotiate("application/x-ndjson, application/json;q=0.5"), Some(Representation::Ndjson));
+        assert_eq!(
+            negotiate("application/x-ndjson, application/json;q=0.5"),
+            Some(Representation::Ndjson)
+        );
         assert_eq!(negotiate("text/csv;q=0.2, */*;q=0.9"), Some(Representation::Json));
         assert_eq!(negotiate("image/png"), None);
         assert_eq!(negotiate("text/csv;q=0"), None);

@@ -131,8 +131,9 @@ fn read_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, ApiError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| refused("malformed_csv", format!("is not valid CSV: {e}")))?;
-        let line = record.position().map_or(rows.len() + 1, |p| p.line() as usize);
-        rows.push((line, record.iter().map(str::to_owned).collect()));
+        // The record's number, not its text line: a quoted cell may span lines, and the
+        // report must number rows as the XLSX path (and a spreadsheet program) does.
+        rows.push((rows.len() + 1, record.iter().map(str::to_owned).collect()));
     }
     Ok(rows)
 }
@@ -213,10 +214,7 @@ mod tests {
         assert!(read(FileKind::Csv, b"a,b\n\x00\x00", &limits).is_err());
         assert!(read(FileKind::Xlsx, b"not a zip", &limits).is_err());
         let many = format!("name\n{}", "x\n".repeat(3));
-        let few = ImportLimits {
-            max_rows: 2,
-            ..limits
-        };
+        let few = ImportLimits { max_rows: 2, ..limits };
         assert!(read(FileKind::Csv, many.as_bytes(), &few).is_err());
     }
 }

@@ -22,7 +22,9 @@ pub enum MemberKey<'a> {
 
 /// The member holding `key`; for a phone or a name (not unique), the oldest one.
 pub fn find_by(conn: &mut DbConnection, key: MemberKey<'_>) -> Result<Option<Member>, DbError> {
-    let query = members::table.select(COLUMNS).order((members::created_at, members::id))
+    let query = members::table
+        .select(COLUMNS)
+        .order((members::created_at, members::id))
         .into_boxed::<MultiBackend>();
     let query = match key {
         MemberKey::NationalId(v) => query.filter(members::national_id.eq(v.to_owned())),

@@ -57,7 +57,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("validation_failed", "The request has invalid fields."),
     ("invalid_header", "A request header is malformed."),
     ("malformed_json", "The request body is not valid JSON."),
-    ("not_acceptable", "This resource has no representation the Accept header allows."),
+    (
+        "not_acceptable",
+        "This resource has no representation the Accept header allows.",
+    ),
     ("malformed_multipart", "The multipart body is malformed."),
     ("import_refused", "The import has rows in error; nothing was written."),
     // Field codes.

@@ -197,7 +197,10 @@ pub async fn create(
         dry_run: q.dry_run.unwrap_or(false),
         atomic: q.atomic.unwrap_or(true),
     };
-    let report = db::write(&state.db, move |conn| use_case::run(conn, &caller.0, id, &rows, options)).await?;
+    let report = db::write(&state.db, move |conn| {
+        use_case::run(conn, &caller.0, id, &rows, options)
+    })
+    .await?;
     if report.committed || report.dry_run {
         return Ok(HttpResponse::Ok().json(ImportReportBody::from(report)));
     }
@@ -263,7 +266,13 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, A
 
 /// `{"column": "field", …}` in the order given.
 pub(crate) fn parse_mapping(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
-    let invalid = || query_error("mapping", "invalid", "must be a JSON object of column names to field names");
+    let invalid = || {
+        query_error(
+            "mapping",
+            "invalid",
+            "must be a JSON object of column names to field names",
+        )
+    };
     let value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(raw).map_err(|_| invalid())?;
     value
         .into_iter()

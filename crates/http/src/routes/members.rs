@@ -263,10 +263,12 @@ pub async fn list(
         let caller = caller.0;
         return export::stream(state, representation, first, move |conn, filter: MemberFilter| {
             let page = use_case::list(conn, &caller, &filter)?;
-            let next = pagination::next_after(page.has_more, page.items.last(), after_member(filter.sort))
-                .map(|after| MemberFilter {
-                    after: Some(after),
-                    ..filter
+            let next =
+                pagination::next_after(page.has_more, page.items.last(), after_member(filter.sort)).map(|after| {
+                    MemberFilter {
+                        after: Some(after),
+                        ..filter
+                    }
                 });
             Ok((page.items.into_iter().map(MemberBody::from).collect(), next))
         })
