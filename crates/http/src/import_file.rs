@@ -105,10 +105,11 @@ fn decode(bytes: &[u8]) -> Result<String, ApiError> {
 }
 
 fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Option<String> {
-    if bytes.len() % 2 != 0 {
+    let pairs = bytes.chunks_exact(2);
+    if !pairs.remainder().is_empty() {
         return None;
     }
-    let units: Vec<u16> = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]])).collect();
+    let units: Vec<u16> = pairs.map(|pair| unit([pair[0], pair[1]])).collect();
     String::from_utf16(&units).ok()
 }
 
