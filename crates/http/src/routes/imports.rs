@@ -105,7 +105,7 @@ impl From<ImportReport> for ImportReportBody {
 }
 
 /// The 422 of an all-or-nothing import with rows in error: the problem and the report.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize)]
 pub struct ImportRefused {
     #[serde(flatten)]
     pub problem: Problem,
@@ -140,7 +140,7 @@ pub struct ImportRefused {
         (status = 404, description = "No such organization.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than HAMKARI_IMPORT_MAX_BYTES.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not CSV, XLSX or multipart.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An unreadable file, too many rows, no usable header, or (all or nothing) rows in error: then with the report.", body = ImportRefused, content_type = "application/problem+json"),
+        (status = 422, description = "An unreadable file, too many rows or no usable header; or, all or nothing, rows in error (code `import_refused`, with the `report` as an extension member shaped like the 200 body).", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/organizations/{id}/imports")]
