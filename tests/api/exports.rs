@@ -81,7 +81,7 @@ async fn members_as_csv_and_ndjson_with_filters_and_back_again() {
 async fn unsupported_accept_is_406_and_audit_events_export_too() {
     let app = TestApp::spawn().await;
     app.create_org(org("انجمن سرآیند")).await;
-    for path in ["/api/v1/members", "/api/v1/audit-events"] {
+    for path in ["/api/v1/members", "/api/v1/audit-events", "/api/v1/organizations"] {
         assert_problem(
             export(&app, path, "image/png").await,
             StatusCode::NOT_ACCEPTABLE,
@@ -99,6 +99,15 @@ async fn unsupported_accept_is_406_and_audit_events_export_too() {
     let event = lines.next().unwrap();
     assert!(event.contains(",created,organization,"), "{event}");
     assert_eq!(lines.count(), 0);
+    let response = export(&app, "/api/v1/organizations?limit=1", "text/csv").await;
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{FEFF}').lines().collect();
+    assert!(lines[0].starts_with("id,name,name_en,slug,kind"), "{text}");
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[1].contains(",انجمن سرآیند,") && lines[1].contains(",association,"),
+        "{text}"
+    );
     // A caller refused the list is refused the export, with a problem, not a stream.
     let viewer = app.login_as("viewer", &[]).await;
     let response = app

@@ -6,6 +6,7 @@ use crate::bodies::ActorBody;
 use crate::export::{cell, joined, CsvLine};
 use crate::routes::audit_events::AuditEventBody;
 use crate::routes::members::MemberBody;
+use crate::routes::organizations::OrganizationBody;
 
 /// A value's JSON name (an enum's snake_case tag) or, for an object, its JSON text.
 fn json_cell<T: Serialize>(value: Option<&T>) -> String {
@@ -89,6 +90,48 @@ impl CsvLine for AuditEventBody {
             json_cell(self.before.as_ref()),
             json_cell(self.after.as_ref()),
             cell(self.request_id.as_ref()),
+        ]
+    }
+}
+
+impl CsvLine for OrganizationBody {
+    const HEADER: &'static [&'static str] = &[
+        "id",
+        "name",
+        "name_en",
+        "slug",
+        "kind",
+        "description",
+        "website",
+        "email",
+        "phone",
+        "phone_type",
+        "founded_on",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "version",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.name.clone(),
+            cell(self.name_en.as_ref()),
+            self.slug.clone(),
+            json_cell(Some(&self.kind)),
+            cell(self.description.as_ref()),
+            cell(self.website.as_ref()),
+            cell(self.email.as_ref()),
+            cell(self.phone.as_ref()),
+            json_cell(self.phone_type.as_ref()),
+            cell(self.founded_on),
+            self.created_at.to_rfc3339(),
+            self.updated_at.to_rfc3339(),
+            actor_cell(self.created_by.as_ref()),
+            actor_cell(self.updated_by.as_ref()),
+            self.version.to_string(),
         ]
     }
 }
