@@ -69,6 +69,22 @@ async fn members_as_csv_and_ndjson_with_filters_and_back_again() {
     .await;
     assert_eq!(searched.text().await.unwrap().lines().count(), 1);
 
+    let memberships = export(
+        &app,
+        &format!("/api/v1/organizations/{ours_id}/memberships?role=inspector"),
+        "text/csv",
+    )
+    .await;
+    assert_eq!(memberships.status(), StatusCode::OK);
+    let text = memberships.text().await.unwrap();
+    let mut lines = text.trim_start_matches('\u{FEFF}').lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("id,member_id,member_full_name,organization_id,organization_name,role"));
+    // Every fourth row of the sheet is an inspector (بازرس).
+    assert_eq!(lines.filter(|l| l.contains(",inspector,")).count(), 175);
+
     // The exported CSV imports back as it is: nothing changes.
     let response = import(&app, ours_id, "", CSV, bytes.to_vec()).await;
     assert_eq!(response.status(), StatusCode::OK);

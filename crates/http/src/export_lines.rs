@@ -6,6 +6,7 @@ use crate::bodies::ActorBody;
 use crate::export::{cell, joined, CsvLine};
 use crate::routes::audit_events::AuditEventBody;
 use crate::routes::members::MemberBody;
+use crate::routes::memberships::MembershipBody;
 use crate::routes::organizations::OrganizationBody;
 
 /// A value's JSON name (an enum's snake_case tag) or, for an object, its JSON text.
@@ -127,6 +128,47 @@ impl CsvLine for OrganizationBody {
             cell(self.phone.as_ref()),
             json_cell(self.phone_type.as_ref()),
             cell(self.founded_on),
+            self.created_at.to_rfc3339(),
+            self.updated_at.to_rfc3339(),
+            actor_cell(self.created_by.as_ref()),
+            actor_cell(self.updated_by.as_ref()),
+            self.version.to_string(),
+        ]
+    }
+}
+
+/// The member and the organization are flattened to their names beside their ids.
+impl CsvLine for MembershipBody {
+    const HEADER: &'static [&'static str] = &[
+        "id",
+        "member_id",
+        "member_full_name",
+        "organization_id",
+        "organization_name",
+        "role",
+        "starts_on",
+        "ends_on",
+        "end_reason",
+        "current",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "version",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.member_id.to_string(),
+            self.member.full_name.clone(),
+            self.organization_id.to_string(),
+            self.organization.name.clone(),
+            json_cell(Some(&self.role)),
+            self.starts_on.to_string(),
+            cell(self.ends_on),
+            cell(self.end_reason.as_ref()),
+            self.current.to_string(),
             self.created_at.to_rfc3339(),
             self.updated_at.to_rfc3339(),
             actor_cell(self.created_by.as_ref()),
