@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use hamkari_http::{AdminBootstrap, Application, LoginLimits, PoolSettings, RateLimits, Settings};
+use hamkari_http::{AdminBootstrap, Application, ImportLimits, LoginLimits, PoolSettings, RateLimits, Settings};
 use hamkari_persistence::Backend;
 use tracing_subscriber::EnvFilter;
 
@@ -93,6 +93,13 @@ struct Cli {
     /// Seconds in-flight requests get to finish after SIGTERM before the server stops anyway.
     #[arg(long, env = "HAMKARI_SHUTDOWN_GRACE_SECS", default_value_t = 30, global = true)]
     shutdown_grace_secs: u64,
+    /// Largest import file, in bytes (413 past it).
+    #[arg(long, env = "HAMKARI_IMPORT_MAX_BYTES", default_value_t = ImportLimits::default().max_bytes, global = true)]
+    import_max_bytes: usize,
+
+    /// Most data rows in one import (422 past them).
+    #[arg(long, env = "HAMKARI_IMPORT_MAX_ROWS", default_value_t = ImportLimits::default().max_rows, global = true)]
+    import_max_rows: usize,
 
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -332,6 +339,10 @@ fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
             window: Duration::from_secs(cli.rate_limit_window_secs.max(1)),
         },
         shutdown_grace: Duration::from_secs(cli.shutdown_grace_secs.max(1)),
+        import_limits: ImportLimits {
+            max_bytes: cli.import_max_bytes.max(1),
+            max_rows: cli.import_max_rows.max(1),
+        },
     }
 }
 

@@ -223,6 +223,7 @@ impl TestApp {
                 ..Default::default()
             },
             shutdown_grace: Duration::from_secs(5),
+            import_limits: hamkari_http::ImportLimits::default(),
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);

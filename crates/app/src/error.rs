@@ -29,6 +29,9 @@ pub enum AppError {
     /// A unique index refused the write: 409 naming the field.
     #[error("duplicate: {0:?}")]
     Duplicate(Unique),
+    /// Like `Duplicate`, naming the existing record the caller may see: 409 with its id.
+    #[error("duplicate of {existing_id}: {unique:?}")]
+    DuplicateOf { unique: Unique, existing_id: uuid::Uuid },
     /// The client's `If-Match` names another version: 412.
     #[error("the resource has changed: its current version is {current}")]
     PreconditionFailed { current: i64 },

@@ -21,6 +21,7 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, input: MemberInput) -> R
     let mut member = Member::create(input, hamkari_domain::new_id(), now())?;
     member.created_by = Some(caller.actor_ref());
     member.updated_by = member.created_by;
+    crate::member_duplicates::check(conn, caller, &member)?;
     store::insert(conn, &member)?;
     record(
         conn,
@@ -54,6 +55,7 @@ pub fn update(
     check_if_match(if_match, before.version)?;
     if changed {
         member.updated_by = Some(caller.actor_ref());
+        crate::member_duplicates::check(conn, caller, &member)?;
         saved(store::update(conn, &member, before.version)?, before.version)?;
         record(
             conn,

@@ -17,6 +17,19 @@ use icu_calendar::Date;
 
 use crate::validation::FieldProblem;
 
+/// Reads days the way one request asked for: its calendar and the plausibility floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayReader {
+    pub calendar: Calendar,
+    pub floor: NaiveDate,
+}
+
+impl DayReader {
+    pub fn read(self, text: &str) -> Result<NaiveDate, FieldProblem> {
+        self.calendar.read(text, self.floor)
+    }
+}
+
 /// The calendar a client reads and writes days in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Calendar {

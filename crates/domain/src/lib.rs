@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendar;
 pub mod contact;
 pub mod idempotency;
+pub mod import;
 pub mod meeting;
 pub mod meeting_parts;
 pub mod member;

@@ -56,6 +56,8 @@ pub struct Settings {
     pub rate_limit: RateLimits,
     /// How long in-flight requests may take to finish after SIGTERM.
     pub shutdown_grace: Duration,
+    /// How large an import may be.
+    pub import_limits: crate::import_file::ImportLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +131,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let spec = spec();
         let table = web::Data::new(MethodTable::from_spec(&spec));
+        let import_limits = web::Data::new(settings.import_limits);
         // Serialized once and shared: a copy of the document per worker cost ~6 MiB each.
         let document = web::Bytes::from(serde_json::to_vec(&spec).map_err(std::io::Error::other)?);
         drop(spec);
@@ -138,6 +141,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(table.clone())
                 .app_data(settings.min_date)
+                .app_data(import_limits.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(crate::routes::configure)
                 .split_for_parts();

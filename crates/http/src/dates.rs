@@ -136,6 +136,13 @@ impl Days {
     pub fn write(self, day: NaiveDate) -> String {
         self.calendar.write(day)
     }
+
+    pub fn reader(self) -> hamkari_domain::calendar::DayReader {
+        hamkari_domain::calendar::DayReader {
+            calendar: self.calendar,
+            floor: self.floor,
+        }
+    }
 }
 
 impl actix_web::FromRequest for Days {
@@ -157,6 +164,28 @@ impl actix_web::FromRequest for Days {
 /// is read (the compiler points at each place).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ApiDate(pub NaiveDate);
+
+/// In the request's calendar, for CSV cells.
+impl std::fmt::Display for ApiDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&context().calendar.write(self.0))
+    }
+}
+
+/// The request's calendar, carried into work that runs after the handler returned (a
+/// streamed body is polled outside the request's scope).
+#[derive(Clone, Copy)]
+pub struct DateScope(DateContext);
+
+impl DateScope {
+    pub fn current() -> Self {
+        Self(context())
+    }
+
+    pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
+        DATES.sync_scope(self.0, f)
+    }
+}
 
 impl Serialize for ApiDate {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

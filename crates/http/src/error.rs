@@ -40,6 +40,9 @@ pub struct Problem {
     /// With `approvals_pending`: the organizations that have not approved yet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_organization_ids: Option<Vec<uuid::Uuid>>,
+    /// For a duplicate: the existing record holding the value, when the caller may see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<uuid::Uuid>,
 }
 
 /// One invalid field in a request.
@@ -92,6 +95,14 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotAcceptable(String),
+    /// A conflict with an existing record the caller may see, named in the problem.
+    #[error("{conflict}")]
+    ConflictWith {
+        conflict: Box<ApiError>,
+        existing_id: uuid::Uuid,
+    },
     #[error("invalid fields")]
     Validation(ValidationErrors),
     /// A 422 with a code of its own (a day sent in the wrong calendar).
@@ -135,6 +146,8 @@ impl ApiError {
             Self::PreconditionFailed { .. } => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::NotAcceptable(_) => "not_acceptable",
+            Self::ConflictWith { conflict, .. } => conflict.code(),
             Self::Validation(_) => "validation_failed",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Busy => "busy",
@@ -150,6 +163,7 @@ impl ApiError {
             // The cause is logged, never shown: it may hold SQL or internals.
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
             Self::MethodNotAllowed { allow } => format!("This resource supports only: {allow}."),
+            Self::ConflictWith { conflict, .. } => conflict.detail(),
             other => other.to_string(),
         }
     }
@@ -169,6 +183,7 @@ impl ApiError {
                 code: (*code).to_owned(),
                 message: detail.clone(),
             }]),
+            Self::ConflictWith { conflict, .. } => conflict.field_errors(),
             _ => None,
         }
     }
@@ -188,6 +203,31 @@ pub fn problem_response(
         detail,
         code: code.to_owned(),
         errors,
+        pending_organization_ids: None,
+        existing_id: None,
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .body(serde_json::to_vec(&problem).unwrap_or_default())
+}
+
+/// A problem that names the existing record it is about (`existing_id`).
+pub fn problem_naming(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    errors: Option<Vec<ProblemField>>,
+    existing_id: uuid::Uuid,
+) -> HttpResponse {
+    let problem = Problem {
+        kind: format!("urn:hamkari:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail,
+        code: code.to_owned(),
+        errors,
+        existing_id: Some(existing_id),
         pending_organization_ids: None,
     };
     problem_http(status, &problem)
@@ -213,6 +253,8 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::ConflictWith { conflict, .. } => conflict.status_code(),
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -239,9 +281,17 @@ impl ResponseError for ApiError {
                         code: self.code().to_owned(),
                         errors: None,
                         pending_organization_ids: Some(pending.clone()),
+                        existing_id: None,
                     },
                 )
             }
+            Self::ConflictWith { existing_id, .. } => problem_naming(
+                self.status_code(),
+                self.code(),
+                self.detail(),
+                self.field_errors(),
+                *existing_id,
+            ),
             _ => problem_response(self.status_code(), self.code(), self.detail(), self.field_errors()),
         };
         let headers = response.headers_mut();
@@ -306,6 +356,10 @@ impl From<AppError> for ApiError {
             AppError::Conflict { code, detail, field } => Self::Conflict { code, detail, field },
             AppError::Duplicate(unique) => unique_conflict(unique),
             AppError::ApprovalsPending { detail, pending } => Self::ApprovalsPending { detail, pending },
+            AppError::DuplicateOf { unique, existing_id } => Self::ConflictWith {
+                conflict: Box::new(unique_conflict(unique)),
+                existing_id,
+            },
             AppError::PreconditionFailed { current } => Self::PreconditionFailed { current },
             AppError::Unavailable(cause) => Self::Unavailable(cause),
             AppError::Internal(cause) => Self::Internal(cause),

@@ -95,6 +95,12 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("not_pending", "It no longer waits for approvals."),
     ("already_approved", "This organization has approved it already."),
     ("not_draft", "Only a draft can be deleted."),
+    (
+        "not_acceptable",
+        "This resource has no representation the Accept header allows.",
+    ),
+    ("malformed_multipart", "The multipart body is malformed."),
+    ("import_refused", "The import has rows in error; nothing was written."),
     // Field codes.
     ("before_start", "must not be before the start"),
     ("in_future", "must not be in the future"),
@@ -149,4 +155,13 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "give either a URL or a file name with its hash, not both",
     ),
     ("invalid_sha256", "must be 64 hexadecimal digits"),
+    ("missing_column", "no column holds this field"),
+    ("duplicate_column", "more than one column holds this field"),
+    ("invalid_date", "must be a date such as 2026-03-21"),
+    ("not_text", "is not text in UTF-8 or UTF-16"),
+    ("malformed_csv", "is not valid CSV"),
+    ("not_a_workbook", "is not an XLSX workbook"),
+    ("unpacks_too_large", "unpacks to more than an import may hold"),
+    ("too_many_rows", "has more rows than an import takes"),
+    ("empty_file", "has no header row"),
 ];

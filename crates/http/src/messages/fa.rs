@@ -88,6 +88,9 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("not_pending", "این مورد دیگر در انتظار تصویب نیست."),
     ("already_approved", "این سازمان پیش‌تر آن را تصویب کرده است."),
     ("not_draft", "تنها پیش‌نویس را می‌توان حذف کرد."),
+    ("not_acceptable", "این منبع نمایشی که سرآیند Accept بپذیرد ندارد."),
+    ("malformed_multipart", "بدنهٔ چندبخشی درخواست بدشکل است."),
+    ("import_refused", "برخی از سطرهای ورود داده خطا دارند؛ چیزی نوشته نشد."),
     // Field codes.
     ("before_start", "نباید پیش از تاریخ آغاز باشد"),
     ("in_future", "نباید در آینده باشد"),
@@ -142,6 +145,15 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "یا نشانی اینترنتی بدهید یا نام پرونده با چکیدهٔ آن، نه هر دو",
     ),
     ("invalid_sha256", "باید ۶۴ رقم شانزده‌شانزدهی باشد"),
+    ("missing_column", "هیچ ستونی این فیلد را ندارد"),
+    ("duplicate_column", "بیش از یک ستون این فیلد را دارد"),
+    ("invalid_date", "باید تاریخی مانند 2026-03-21 باشد"),
+    ("not_text", "متن UTF-8 یا UTF-16 نیست"),
+    ("malformed_csv", "CSV معتبر نیست"),
+    ("not_a_workbook", "کارپوشهٔ XLSX نیست"),
+    ("unpacks_too_large", "پس از گشودن از اندازهٔ مجاز ورود داده بزرگ‌تر است"),
+    ("too_many_rows", "بیش از سطرهای مجاز یک ورود داده دارد"),
+    ("empty_file", "سطر سرستون ندارد"),
 ];
 
 /// The Persian phrase of each error status that has a standard reason phrase.

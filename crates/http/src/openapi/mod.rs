@@ -24,6 +24,9 @@ use conventions::{Conventions, Exact};
 organizations, the members they share, joint projects and working groups.\n\n\
 Errors are RFC 9457 `application/problem+json` documents with a stable `code`. \
 Lists are keyset-paginated: follow `next_cursor` (or the `Link: rel=\"next\"` header). \
+Lists whose 200 response lists `text/csv` and `application/x-ndjson` export every item their filters \
+select when `Accept` asks for one of those (streamed page by page; CSV is UTF-8 with a byte-order mark, \
+a header row, nested lists joined by `;`); an `Accept` allowing none of their types answers 406. \
 Every resource has a `version`, sent as `ETag`; send it back in `If-Match` to change it safely \
 (412 answers only an `If-Match` you sent; without one, concurrent changes are applied in turn).\n\n\
 Authorization: every user reads everything, and an API token reads with the resource's read scope. \
@@ -48,6 +51,7 @@ a response to an API token that expires within 14 days carries `Hamkari-Token-Ex
         (name = "agreements", description = "Cooperation agreements between organizations, and approval by every party."),
         (name = "users", description = "People who log in (administrators only)."),
         (name = "api-tokens", description = "Tokens for other systems (administrators only)."),
+        (name = "imports", description = "Members and their memberships from a CSV or XLSX file, with a dry run."),
         (name = "audit", description = "Every committed change, as events (administrators; editors for their organizations)."),
         (name = "health", description = "Liveness and readiness probes."),
     ),

@@ -1,11 +1,8 @@
 //! `/api/v1/audit-events`: the events table as an audit log, paged or streamed as NDJSON.
 
-use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use futures_util::stream;
 use hamkari_app::audit::{self as use_case, EventFilter, EventRecord};
-use hamkari_app::Caller as AppCaller;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -14,11 +11,10 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Representation, STREAM_PAGE};
 use crate::extract::{query_error, QueryParams};
 use crate::pagination::{self, utc, ListPage, Paging};
 use crate::state::AppState;
-
-pub const NDJSON: &str = "application/x-ndjson";
 
 fn resource_type() -> utoipa::openapi::Object {
     crate::openapi::string_enum([
@@ -140,22 +136,12 @@ pub struct ListAuditEvents {
     cursor: Option<String>,
 }
 
-/// Rows per page read while streaming NDJSON: memory stays bounded by one page.
-const STREAM_PAGE: u32 = 500;
-
-fn wants_ndjson(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.split(',').any(|part| part.trim().starts_with(NDJSON)))
-}
-
 /// The audit log.
 ///
 /// Administrators read every event; editors read the events that concern their
 /// organizations; viewers and API tokens are refused (403). With
-/// `Accept: application/x-ndjson` the whole filtered log streams as one JSON event per line
-/// (`limit` and `cursor` then only set where it starts).
+/// `Accept: application/x-ndjson` (or `text/csv`) the whole filtered log streams, one event
+/// per line (`limit` and `cursor` then only set where it starts).
 #[utoipa::path(
     tag = "audit",
     operation_id = "list_audit_events",
@@ -164,11 +150,13 @@ fn wants_ndjson(req: &HttpRequest) -> bool {
         (status = 200, description = "A page of events, or the NDJSON stream.", body = ListPage<AuditEventBody>, headers(("Link" = String)),
             content(
                 (ListPage<AuditEventBody> = "application/json"),
+                (String = "text/csv"),
                 (String = "application/x-ndjson"),
             )),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator or editor.", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A cursor this list never issued.", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -179,6 +167,7 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListAuditEvents>,
 ) -> Result<HttpResponse, ApiError> {
+    let representation = Representation::negotiate(&req)?;
     let q = query.0;
     let paging = Paging::parse(q.sort, "at", &[("at", ())], |()| true, q.limit, q.cursor)?;
     if let Some(action) = &q.action {
@@ -200,9 +189,25 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    if wants_ndjson(&req) {
+    if representation != Representation::Json {
         use_case::authorize(&caller.0)?;
-        return Ok(stream_ndjson(state, caller.0, filter));
+        let first = EventFilter {
+            limit: STREAM_PAGE,
+            ..filter
+        };
+        let caller = caller.0;
+        return export::stream(state, representation, first, move |conn, filter: EventFilter| {
+            let page = use_case::list(conn, &caller, filter.clone())?;
+            let next = pagination::next_after(page.has_more, page.items.last(), |e| {
+                pagination::after_created(e.at, e.id)
+            })
+            .map(|after| EventFilter {
+                after: Some(after),
+                ..filter
+            });
+            Ok((page.items.into_iter().map(AuditEventBody::from).collect(), next))
+        })
+        .await;
     }
     let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, filter)).await?;
     let next = pagination::next_after(page.has_more, page.items.last(), |e| {
@@ -210,46 +215,6 @@ pub async fn list(
     });
     let items = page.items.into_iter().map(AuditEventBody::from).collect();
     Ok(pagination::respond(&req, &paging.sort_name, items, next))
-}
-
-/// Streams every matching event, one page at a time from the database, one line each.
-fn stream_ndjson(state: web::Data<AppState>, caller: AppCaller, mut filter: EventFilter) -> HttpResponse {
-    filter.limit = STREAM_PAGE;
-    let pages = stream::unfold(Some(filter), move |next| {
-        let state = state.clone();
-        let caller = caller.clone();
-        async move {
-            let filter = next?;
-            let query = filter.clone();
-            let page = match db::run(&state.db, move |conn| use_case::list(conn, &caller, query)).await {
-                Ok(page) => page,
-                Err(err) => {
-                    // Headers are gone already: end the stream early and log why; a
-                    // client sees a short body, never a mixed one.
-                    tracing::warn!(error = %err, "audit stream ended early");
-                    return None;
-                }
-            };
-            let following = pagination::next_after(page.has_more, page.items.last(), |e| {
-                pagination::after_created(e.at, e.id)
-            })
-            .map(|after| EventFilter {
-                after: Some(after),
-                ..filter
-            });
-            let mut chunk = Vec::new();
-            for event in page.items {
-                if serde_json::to_writer(&mut chunk, &AuditEventBody::from(event)).is_ok() {
-                    chunk.push(b'\n');
-                }
-            }
-            Some((Ok::<_, actix_web::Error>(web::Bytes::from(chunk)), following))
-        }
-    });
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, NDJSON))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(pages)
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

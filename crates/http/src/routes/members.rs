@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Representation, STREAM_PAGE};
 use crate::extract::{query_error, search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage, Paging};
@@ -200,16 +201,23 @@ pub async fn create(
 
 /// List members.
 ///
-/// Scope: `members:read`.
+/// With `Accept: text/csv` or `application/x-ndjson`, every member the filters select
+/// streams (see the conventions on export). Scope: `members:read`.
 #[utoipa::path(
     tag = "members",
     operation_id = "list_members",
     params(ListMembers),
     responses(
-        (status = 200, description = "A page of members.", body = ListPage<MemberBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of members, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<MemberBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/members")]
@@ -219,6 +227,7 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListMembers>,
 ) -> Result<HttpResponse, ApiError> {
+    let representation = Representation::negotiate(&req)?;
     let q = query.0;
     let sorts = [
         ("created_at", MemberSort::CreatedAt),
@@ -248,20 +257,44 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
+    if representation != Representation::Json {
+        let first = MemberFilter {
+            limit: STREAM_PAGE,
+            ..filter
+        };
+        let caller = caller.0;
+        return export::stream(state, representation, first, move |conn, filter: MemberFilter| {
+            let page = use_case::list(conn, &caller, &filter)?;
+            let next =
+                pagination::next_after(page.has_more, page.items.last(), after_member(filter.sort)).map(|after| {
+                    MemberFilter {
+                        after: Some(after),
+                        ..filter
+                    }
+                });
+            Ok((page.items.into_iter().map(MemberBody::from).collect(), next))
+        })
+        .await;
+    }
     let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
-        value: match paging.sort {
-            MemberSort::CreatedAt => SortValue::Timestamp(last.created_at),
-            MemberSort::FullName => SortValue::Text(last.full_name_sort_key()),
-        },
-        id: last.id,
-    });
+    let next = pagination::next_after(page.has_more, page.items.last(), after_member(paging.sort));
     Ok(pagination::respond(
         &req,
         &paging.sort_name,
         page.items.into_iter().map(MemberBody::from).collect(),
         next,
     ))
+}
+
+/// Where the page after `last` starts, in this sort.
+fn after_member(sort: MemberSort) -> impl Fn(&Member) -> After {
+    move |last| After {
+        value: match sort {
+            MemberSort::CreatedAt => SortValue::Timestamp(last.created_at),
+            MemberSort::FullName => SortValue::Text(last.full_name_sort_key()),
+        },
+        id: last.id,
+    }
 }
 
 /// Get a member.

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkari_app::memberships::{self as use_case, MembershipFilter, MembershipView};
-use hamkari_app::Page;
+use hamkari_app::{AppError, DbConnection, Page};
 use hamkari_domain::membership::{MembershipChanges, MembershipInput, MembershipRole};
 use hamkari_domain::ValidationErrors;
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,7 @@ use crate::bodies::{actor, ActorBody};
 use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Representation, STREAM_PAGE};
 use crate::extract::{JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
@@ -146,6 +147,38 @@ fn page_response(req: &HttpRequest, sort_name: &str, page: Page<MembershipView>,
     pagination::respond(req, sort_name, items, next)
 }
 
+/// Streams every membership `list` selects (either list), as CSV or NDJSON.
+async fn export_all<L>(
+    state: web::Data<AppState>,
+    representation: Representation,
+    filter: MembershipFilter,
+    today: NaiveDate,
+    list: L,
+) -> Result<HttpResponse, ApiError>
+where
+    L: Fn(&mut DbConnection, MembershipFilter) -> Result<Page<MembershipView>, AppError> + Clone + Send + 'static,
+{
+    let first = MembershipFilter {
+        limit: STREAM_PAGE,
+        ..filter
+    };
+    export::stream(state, representation, first, move |conn, filter: MembershipFilter| {
+        let page = list(conn, filter.clone())?;
+        let next = pagination::next_after(page.has_more, page.items.last(), |v| {
+            pagination::after_created(v.membership.created_at, v.membership.id)
+        })
+        .map(|after| MembershipFilter {
+            after: Some(after),
+            ..filter
+        });
+        Ok((
+            page.items.into_iter().map(|v| MembershipBody::new(v, today)).collect(),
+            next,
+        ))
+    })
+    .await
+}
+
 /// Parses the list parameters shared by both membership lists.
 fn list_filter(q: ListMemberships, today: NaiveDate) -> Result<(MembershipFilter, String), ApiError> {
     let paging = pagination::by_creation(q.sort, q.limit, q.cursor)?;
@@ -218,8 +251,14 @@ pub async fn create(
     operation_id = "list_organization_memberships",
     params(("id" = Uuid, Path, description = "Organization id."), ListMemberships),
     responses(
-        (status = 200, description = "A page of memberships.", body = ListPage<MembershipBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of memberships, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<MembershipBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organization.", body = Problem, content_type = "application/problem+json"),
@@ -236,6 +275,14 @@ pub async fn list_for_organization(
     let today = state.now().date();
     let (filter, sort_name) = list_filter(query.0, today)?;
     let organization_id = id.into_inner();
+    let representation = Representation::negotiate(&req)?;
+    if representation != Representation::Json {
+        let caller = caller.0;
+        return export_all(state, representation, filter, today, move |conn, filter| {
+            use_case::list_for_organization(conn, &caller, organization_id, filter)
+        })
+        .await;
+    }
     let page = db::run(&state.db, move |conn| {
         use_case::list_for_organization(conn, &caller.0, organization_id, filter)
     })
@@ -251,8 +298,14 @@ pub async fn list_for_organization(
     operation_id = "list_member_memberships",
     params(("id" = Uuid, Path, description = "Member id."), ListMemberships),
     responses(
-        (status = 200, description = "A page of memberships.", body = ListPage<MembershipBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of memberships, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<MembershipBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such member.", body = Problem, content_type = "application/problem+json"),
@@ -269,6 +322,14 @@ pub async fn list_for_member(
     let today = state.now().date();
     let (filter, sort_name) = list_filter(query.0, today)?;
     let member_id = id.into_inner();
+    let representation = Representation::negotiate(&req)?;
+    if representation != Representation::Json {
+        let caller = caller.0;
+        return export_all(state, representation, filter, today, move |conn, filter| {
+            use_case::list_for_member(conn, &caller, member_id, filter)
+        })
+        .await;
+    }
     let page = db::run(&state.db, move |conn| {
         use_case::list_for_member(conn, &caller.0, member_id, filter)
     })

@@ -10,6 +10,7 @@ pub mod auth_me;
 pub mod calendars;
 pub mod group_transitions;
 pub mod health;
+pub mod imports;
 pub mod meeting_parts;
 pub mod meetings;
 pub mod members;
@@ -46,7 +47,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(approvals::configure)
             .configure(users::configure)
             .configure(api_tokens::configure)
-            .configure(audit_events::configure),
+            .configure(audit_events::configure)
+            .configure(imports::configure),
     );
     cfg.service(scope::scope("/health").configure(health::configure));
 }

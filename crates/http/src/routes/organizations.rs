@@ -19,6 +19,7 @@ use crate::bodies::{actor, ActorBody};
 use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Representation, STREAM_PAGE};
 use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage, Paging};
@@ -272,15 +273,23 @@ pub async fn create(
 
 /// List organizations.
 ///
-/// Keyset-paginated; filters combine with AND. Scope: `organizations:read`.
+/// Keyset-paginated; filters combine with AND. With `Accept: text/csv` or
+/// `application/x-ndjson`, every organization the filters select streams. Scope:
+/// `organizations:read`.
 #[utoipa::path(
     tag = "organizations",
     operation_id = "list_organizations",
     params(ListOrganizations),
     responses(
-        (status = 200, description = "A page of organizations.", body = ListPage<OrganizationBody>,
-            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists."))),
+        (status = 200, description = "A page of organizations, or all of them as CSV or NDJSON.",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when another page exists.")),
+            content(
+                (ListPage<OrganizationBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unavailable.", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = String))),
     )
@@ -292,8 +301,29 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListOrganizations>,
 ) -> Result<HttpResponse, ApiError> {
+    let representation = Representation::negotiate(&req)?;
     let (filter, sort_name) = query.0.into_filter()?;
     let sort = filter.sort;
+    if representation != Representation::Json {
+        let first = OrganizationFilter {
+            limit: STREAM_PAGE,
+            ..filter
+        };
+        let caller = caller.0;
+        return export::stream(state, representation, first, move |conn, filter: OrganizationFilter| {
+            let page = use_case::list(conn, &caller, &filter)?;
+            let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
+                value: sort.value_of(last),
+                id: last.id,
+            })
+            .map(|after| OrganizationFilter {
+                after: Some(after),
+                ..filter
+            });
+            Ok((page.items.into_iter().map(OrganizationBody::from).collect(), next))
+        })
+        .await;
+    }
     let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
     let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
         value: sort.value_of(last),
