@@ -215,6 +215,12 @@ impl TestApp {
             login_limits: LoginLimits::default(),
             audit_retention_days: 365,
             metrics_bind: None,
+            webhooks: hamkari_http::webhook_worker::WebhookSettings {
+                allow_private: true,
+                retry_base: Duration::from_millis(200),
+                poll: Duration::from_millis(100),
+                ..Default::default()
+            },
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);

@@ -78,6 +78,7 @@ fn write(conn: &mut hamkari_persistence::DbConnection, actor: Actor<'_>, change:
         after: change.after.map(|v| v.to_string()),
     };
     store::insert(conn, &record)?;
+    crate::webhooks::enqueue(conn, &record)?;
     Ok(())
 }
 

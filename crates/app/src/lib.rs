@@ -9,6 +9,7 @@ mod caller;
 pub mod contacts;
 mod error;
 mod events;
+pub mod feed;
 pub mod members;
 pub mod memberships;
 pub mod organizations;
@@ -19,7 +20,10 @@ pub mod roster;
 pub mod sessions;
 pub mod shared_members;
 pub mod users;
+pub mod token_expiry;
 mod versions;
+pub mod webhook_delivery;
+pub mod webhooks;
 pub mod working_groups;
 
 pub use caller::{now, Caller};

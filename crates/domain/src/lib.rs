@@ -15,6 +15,7 @@ pub mod project;
 pub mod text;
 pub mod user;
 pub mod validation;
+pub mod webhook;
 pub mod working_group;
 
 pub use actor::ActorRef;

@@ -48,6 +48,8 @@ pub struct Settings {
     /// `host:port` of the listener serving `GET /metrics`; none when unset, so metrics are
     /// never public by accident on the API's address.
     pub metrics_bind: Option<String>,
+    /// Webhook delivery and token expiry warnings.
+    pub webhooks: crate::webhook_worker::WebhookSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +75,7 @@ pub struct Application {
     port: u16,
     server: Server,
     metrics: Option<(u16, Server)>,
+    webhooks: crate::webhook_worker::WebhookWorker,
 }
 
 impl Application {
@@ -99,6 +102,8 @@ impl Application {
                 .with_wait_observer(move |w| metrics.observe_pool_wait(w))
         };
         prune_events_in_background(db.clone(), settings.audit_retention_days);
+        warn_expiring_tokens_in_background(db.clone(), settings.webhooks.token_check_every);
+        let webhooks = crate::webhook_worker::WebhookWorker::spawn(db.clone(), settings.webhooks.clone());
         let metrics_server = match &settings.metrics_bind {
             Some(bind) => Some(metrics_server(
                 bind,
@@ -160,6 +165,7 @@ impl Application {
             port,
             server: server.run(),
             metrics: metrics_server,
+            webhooks,
         })
     }
 
@@ -170,6 +176,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The webhook worker: graceful shutdown calls its `release_claims` after draining.
+    pub fn webhook_worker(&self) -> crate::webhook_worker::WebhookWorker {
+        self.webhooks.clone()
     }
 
     /// Stops the server from elsewhere (tests; an embedding program).
@@ -239,6 +250,28 @@ fn prune_events_in_background(db: Database, retention_days: u32) {
     });
 }
 
+/// Writes the `api_token.expiring` events that are due, at start and then every `every`;
+/// several instances may run it at once (each warning is written once).
+fn warn_expiring_tokens_in_background(db: Database, every: Duration) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(every.max(Duration::from_millis(100)));
+        loop {
+            ticks.tick().await;
+            let db = db.clone();
+            let warned = web::block(move || {
+                db.write(|conn| hamkari_app::token_expiry::warn_due(conn, hamkari_app::now()))
+            })
+            .await;
+            match warned {
+                Ok(Ok(0)) => {}
+                Ok(Ok(count)) => tracing::info!(count, "wrote API token expiry warnings"),
+                Ok(Err(error)) => tracing::warn!(%error, "writing API token expiry warnings failed"),
+                Err(error) => tracing::warn!(%error, "writing API token expiry warnings failed"),
+            }
+        }
+    });
+}
+
 /// Keys, the password hasher and the first administrator: everything the handlers share.
 async fn prepare_state(db: Database, settings: &Settings, metrics: Arc<Metrics>) -> Result<AppState, BuildError> {
     let (jwt_secret, token_key, admin, concurrency) = (
@@ -269,6 +302,7 @@ async fn prepare_state(db: Database, settings: &Settings, metrics: Arc<Metrics>)
         login_limits: settings.login_limits,
         sessions: Sessions::default(),
         metrics,
+        webhooks: settings.webhooks.clone(),
     })
 }
 

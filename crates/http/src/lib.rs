@@ -6,6 +6,7 @@ mod bodies;
 mod db;
 pub mod error;
 mod extract;
+mod feed_render;
 mod messages;
 mod metrics;
 mod middleware;
@@ -16,6 +17,7 @@ mod preconditions;
 mod roster;
 mod routes;
 mod state;
+pub mod webhook_worker;
 
 pub use app::{Application, BuildError, Settings};
 pub use auth::AdminBootstrap;

@@ -14,6 +14,7 @@ pub struct AppState {
     /// Credentials recently confirmed against the database.
     pub sessions: Sessions,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    pub webhooks: crate::webhook_worker::WebhookSettings,
 }
 
 /// How many failed logins in 15 minutes block further attempts for 15 minutes.

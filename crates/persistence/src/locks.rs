@@ -17,6 +17,7 @@ pub enum Locked {
     WorkingGroups,
     Users,
     ApiTokens,
+    Webhooks,
 }
 
 impl Locked {
@@ -29,6 +30,7 @@ impl Locked {
             Self::WorkingGroups => "working_groups",
             Self::Users => "users",
             Self::ApiTokens => "api_tokens",
+            Self::Webhooks => "webhooks",
         }
     }
 }

@@ -57,6 +57,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("validation_failed", "The request has invalid fields."),
     ("invalid_header", "A request header is malformed."),
     ("malformed_json", "The request body is not valid JSON."),
+    (
+        "cursor_expired",
+        "Events after this cursor were deleted by retention; resynchronize, then follow the feed from its start.",
+    ),
     // Field codes.
     ("before_start", "must not be before the start"),
     ("in_future", "must not be in the future"),
@@ -87,4 +91,8 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("without_end", "can be given only with an end date"),
     ("empty", "must not be empty; omit the parameter instead"),
     ("incorrect", "is not correct"),
+    ("unknown_event_type", "is not a known event type"),
+    ("url_credentials", "must not contain a user name or password"),
+    ("refused_address", "resolves to an address webhooks may not reach"),
+    ("unresolvable_host", "names a host that does not resolve"),
 ];

@@ -3,6 +3,7 @@
 pub mod api_tokens;
 pub mod audit_events;
 pub mod auth;
+pub mod events_feed;
 pub mod health;
 pub mod members;
 pub mod memberships;
@@ -11,6 +12,7 @@ pub mod project_parts;
 pub mod projects;
 pub mod shared_members;
 pub mod users;
+pub mod webhooks;
 pub mod working_groups;
 
 use utoipa_actix_web::scope;
@@ -29,7 +31,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(working_groups::configure)
             .configure(users::configure)
             .configure(api_tokens::configure)
-            .configure(audit_events::configure),
+            .configure(audit_events::configure)
+            .configure(events_feed::configure)
+            .configure(webhooks::configure),
     );
     cfg.service(scope::scope("/health").configure(health::configure));
 }
