@@ -20,7 +20,10 @@ fn items(page: &Value) -> Vec<Value> {
 }
 
 fn types(page: &Value) -> Vec<String> {
-    items(page).iter().map(|i| i["type"].as_str().unwrap().to_owned()).collect()
+    items(page)
+        .iter()
+        .map(|i| i["type"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -34,7 +37,9 @@ async fn a_reader_sees_every_commit_of_eight_writers_once_and_in_order() {
             let mut mine = Vec::new();
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(3) {
-                let member = app.create_member(person(&format!("نویسنده {w} شماره {}", mine.len()))).await;
+                let member = app
+                    .create_member(person(&format!("نویسنده {w} شماره {}", mine.len())))
+                    .await;
                 mine.push(member["id"].as_str().unwrap().to_owned());
             }
             mine
@@ -49,10 +54,16 @@ async fn a_reader_sees_every_commit_of_eight_writers_once_and_in_order() {
                 let finished = done.load(Ordering::SeqCst);
                 let after = cursor.as_ref().map(|c| format!("&after={c}")).unwrap_or_default();
                 let page = app
-                    .get_json(&format!("/api/v1/events?types=member.created&limit=37&wait=1{after}"), StatusCode::OK)
+                    .get_json(
+                        &format!("/api/v1/events?types=member.created&limit=37&wait=1{after}"),
+                        StatusCode::OK,
+                    )
                     .await;
                 for item in items(&page) {
-                    seen.push((item["id"].as_str().unwrap().to_owned(), item["resource_id"].as_str().unwrap().to_owned()));
+                    seen.push((
+                        item["id"].as_str().unwrap().to_owned(),
+                        item["resource_id"].as_str().unwrap().to_owned(),
+                    ));
                 }
                 cursor = Some(page["next_cursor"].as_str().unwrap().to_owned());
                 if finished && items(&page).is_empty() {
@@ -87,15 +98,33 @@ async fn items_show_the_current_representation_and_deletions_show_id_and_kind() 
     let app = TestApp::spawn().await;
     let organization = app.create_org(org("انجمن نخست")).await;
     let path = format!("/api/v1/organizations/{}", organization["id"].as_str().unwrap());
-    let renamed = app.patch_json(&path, &json!({"name": "انجمن دیگر"})).await.json::<Value>().await.unwrap();
+    let renamed = app
+        .patch_json(&path, &json!({"name": "انجمن دیگر"}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
     let member = app.create_member(person("عضو رفتنی")).await;
-    let gone = app.delete(&format!("/api/v1/members/{}", member["id"].as_str().unwrap())).await;
+    let gone = app
+        .delete(&format!("/api/v1/members/{}", member["id"].as_str().unwrap()))
+        .await;
     assert_eq!(gone.status(), StatusCode::NO_CONTENT);
 
     let page = app
-        .get_json("/api/v1/events?types=organization.*,member.created,member.deleted", StatusCode::OK)
+        .get_json(
+            "/api/v1/events?types=organization.*,member.created,member.deleted",
+            StatusCode::OK,
+        )
         .await;
-    assert_eq!(types(&page), ["organization.created", "organization.updated", "member.created", "member.deleted"]);
+    assert_eq!(
+        types(&page),
+        [
+            "organization.created",
+            "organization.updated",
+            "member.created",
+            "member.deleted"
+        ]
+    );
     let list = items(&page);
     assert_eq!(list[0]["data"], renamed, "the organization as GET shows it now");
     assert_eq!(list[1]["data"], renamed);
@@ -106,11 +135,16 @@ async fn items_show_the_current_representation_and_deletions_show_id_and_kind() 
     // Following the cursor from the middle gives the rest, then nothing.
     let middle = list[1]["cursor"].as_str().unwrap();
     let rest = app
-        .get_json(&format!("/api/v1/events?types=organization.*,member.*&after={middle}"), StatusCode::OK)
+        .get_json(
+            &format!("/api/v1/events?types=organization.*,member.*&after={middle}"),
+            StatusCode::OK,
+        )
         .await;
     assert_eq!(types(&rest), ["member.created", "member.deleted"]);
     let end = rest["next_cursor"].as_str().unwrap();
-    let empty = app.get_json(&format!("/api/v1/events?after={end}"), StatusCode::OK).await;
+    let empty = app
+        .get_json(&format!("/api/v1/events?after={end}"), StatusCode::OK)
+        .await;
     assert!(items(&empty).is_empty());
     assert_eq!(empty["next_cursor"], end);
 }
@@ -126,17 +160,42 @@ async fn callers_see_their_organizations_events_and_tokens_their_scopes() {
     app.add_membership_ok(&b, &member, "member", "2024-01-01", None).await;
 
     let editor = app.login_as("editor", &[a_id]).await;
-    let page = app.with_token(&editor).get("/api/v1/events").await.json::<Value>().await.unwrap();
+    let page = app
+        .with_token(&editor)
+        .get("/api/v1/events")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
     let concerned: Vec<Value> = items(&page).iter().map(|i| i["organization_ids"].clone()).collect();
     assert!(!concerned.is_empty());
-    assert!(concerned.iter().all(|o| o.as_array().unwrap().iter().any(|id| id == a_id)), "{page}");
-    assert!(!types(&page).iter().any(|t| t.starts_with("user.")), "user events are for administrators");
+    assert!(
+        concerned
+            .iter()
+            .all(|o| o.as_array().unwrap().iter().any(|id| id == a_id)),
+        "{page}"
+    );
+    assert!(
+        !types(&page).iter().any(|t| t.starts_with("user.")),
+        "user events are for administrators"
+    );
 
     let members_only = app.with_api_token(&["members:read"], None).await;
-    let page = app.with_token(&members_only).get("/api/v1/events").await.json::<Value>().await.unwrap();
-    assert_eq!(types(&page), ["member.created", "membership.created", "membership.created"]);
+    let page = app
+        .with_token(&members_only)
+        .get("/api/v1/events")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        types(&page),
+        ["member.created", "membership.created", "membership.created"]
+    );
 
-    let page = app.get_json(&format!("/api/v1/events?organization_id={b_id}"), StatusCode::OK).await;
+    let page = app
+        .get_json(&format!("/api/v1/events?organization_id={b_id}"), StatusCode::OK)
+        .await;
     assert_eq!(types(&page), ["organization.created", "membership.created"]);
 }
 
@@ -150,7 +209,11 @@ async fn bad_feed_requests_are_refused() {
     let response = app.get("/api/v1/events?types=agreement.signed").await;
     let problem = assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
     assert_eq!(problem["errors"][0]["code"], "unknown_event_type");
-    for cursor in ["garbage!".to_owned(), "bm90IGEgY3Vyc29y".to_owned(), URL_SAFE_NO_PAD.encode("hkf1.999999")] {
+    for cursor in [
+        "garbage!".to_owned(),
+        "bm90IGEgY3Vyc29y".to_owned(),
+        URL_SAFE_NO_PAD.encode("hkf1.999999"),
+    ] {
         let response = app.get(&format!("/api/v1/events?after={cursor}")).await;
         let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(problem["errors"][0]["code"], "invalid_cursor", "{cursor}");
@@ -162,11 +225,15 @@ async fn a_cursor_past_retention_answers_410() {
     let app = TestApp::spawn().await;
     let first = app.create_org(org("انجمن کهنه")).await;
     app.create_org(org("انجمن نو")).await;
-    let page = app.get_json("/api/v1/events?types=organization.created", StatusCode::OK).await;
+    let page = app
+        .get_json("/api/v1/events?types=organization.created", StatusCode::OK)
+        .await;
     let old = items(&page)[0]["cursor"].as_str().unwrap().to_owned();
     assert_eq!(items(&page)[0]["resource_id"], first["id"]);
     // What the retention task does to old events, done here for everything up to the second.
-    let position: i64 = String::from_utf8(URL_SAFE_NO_PAD.decode(&old).unwrap()).unwrap()[5..].parse().unwrap();
+    let position: i64 = String::from_utf8(URL_SAFE_NO_PAD.decode(&old).unwrap()).unwrap()[5..]
+        .parse()
+        .unwrap();
     let mut conn = app.db.connect();
     conn.batch_execute(&format!(
         "DELETE FROM event_organizations WHERE event_id IN (SELECT id FROM events WHERE position <= {});
@@ -188,7 +255,10 @@ async fn a_long_poll_answers_when_an_event_commits() {
         .to_owned();
     let waiting = {
         let app = app.clone();
-        tokio::spawn(async move { app.get_json(&format!("/api/v1/events?after={end}&wait=20"), StatusCode::OK).await })
+        tokio::spawn(async move {
+            app.get_json(&format!("/api/v1/events?after={end}&wait=20"), StatusCode::OK)
+                .await
+        })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let organization = app.create_org(org("انجمن منتظر")).await;
@@ -204,7 +274,11 @@ async fn expiring_tokens_are_announced_once_in_the_feed_and_by_webhook() {
     let check_often = |s: &mut hamkari_http::Settings| s.webhooks.token_check_every = Duration::from_millis(200);
     let one = TestApp::spawn_with(TestDb::create(), url.clone(), check_often).await;
     let receiver = Receiver::start(&[], 200).await;
-    let hook = created(&one, json!({"url": receiver.url, "event_types": ["api_token.expiring"]})).await;
+    let hook = created(
+        &one,
+        json!({"url": receiver.url, "event_types": ["api_token.expiring"]}),
+    )
+    .await;
     let expires_at = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
     let response = one
         .post_json(
@@ -217,7 +291,9 @@ async fn expiring_tokens_are_announced_once_in_the_feed_and_by_webhook() {
     let two = TestApp::spawn_with(TestDb::create(), url, check_often).await;
     let got = receiver.until("the warning", |got| !got.is_empty()).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    let page = two.get_json("/api/v1/events?types=api_token.expiring", StatusCode::OK).await;
+    let page = two
+        .get_json("/api/v1/events?types=api_token.expiring", StatusCode::OK)
+        .await;
     assert_eq!(types(&page), ["api_token.expiring"], "written once by two instances");
     assert_eq!(items(&page)[0]["resource_id"], token["id"]);
     assert_eq!(items(&page)[0]["data"]["expires_at"], token["expires_at"]);

@@ -64,7 +64,9 @@ impl Receiver {
                             return;
                         }
                         buf.extend_from_slice(&chunk[..n]);
-                        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                            continue;
+                        };
                         let head = String::from_utf8_lossy(&buf[..end]).to_string();
                         let length: usize = header(&head, "content-length").parse().unwrap_or(0);
                         if buf.len() < end + 4 + length {
@@ -72,7 +74,12 @@ impl Receiver {
                         }
                         let body = String::from_utf8_lossy(&buf[end + 4..end + 4 + length]).to_string();
                         buf.drain(..end + 4 + length);
-                        let status = r.script.lock().unwrap().pop_front().unwrap_or(*r.otherwise.lock().unwrap());
+                        let status = r
+                            .script
+                            .lock()
+                            .unwrap()
+                            .pop_front()
+                            .unwrap_or(*r.otherwise.lock().unwrap());
                         r.got.lock().unwrap().push(Received {
                             id: header(&head, "webhook-id").to_owned(),
                             timestamp: header(&head, "webhook-timestamp").to_owned(),
@@ -148,7 +155,12 @@ pub async fn matrix_request(app: &TestApp, a: &str, operation: &str) -> (Method,
         "webhook.rotate" => (Method::POST, format!("{path}/rotate-secret"), None),
         "webhook.deliveries" => (Method::GET, format!("{path}/deliveries"), None),
         _ => {
-            let response = app.patch_json(&format!("/api/v1/organizations/{a}"), &json!({"description": "تازه"})).await;
+            let response = app
+                .patch_json(
+                    &format!("/api/v1/organizations/{a}"),
+                    &json!({"description": format!("تازه {}", uuid::Uuid::now_v7())}),
+                )
+                .await;
             assert_eq!(response.status(), StatusCode::OK);
             let deliveries = app.get_json(&format!("{path}/deliveries"), StatusCode::OK).await;
             let delivery = deliveries["items"][0]["id"].as_str().unwrap().to_owned();
@@ -182,14 +194,25 @@ fn fast(s: &mut hamkari_http::Settings) {
 async fn messages_are_signed_retried_with_the_same_id_and_never_repeated_after_2xx() {
     let receiver = Receiver::start(&[500], 200).await;
     let app = TestApp::spawn().await;
-    let hook = created(&app, json!({"url": receiver.url, "event_types": ["organization.created"]})).await;
+    let hook = created(
+        &app,
+        json!({"url": receiver.url, "event_types": ["organization.created"]}),
+    )
+    .await;
     let secret = hook["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_") && STANDARD.decode(&secret[6..]).is_ok_and(|k| k.len() >= 24));
-    let shown = app.get_json(&format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap()), StatusCode::OK).await;
+    let shown = app
+        .get_json(
+            &format!("/api/v1/webhooks/{}", hook["id"].as_str().unwrap()),
+            StatusCode::OK,
+        )
+        .await;
     assert!(shown.get("secret").is_none(), "the secret is shown once: {shown}");
 
     let organization = app.create_org(org("انجمن پیام‌رسان")).await;
-    let got = receiver.until("a retry answered 200", |got| got.iter().any(|r| r.answered == 200)).await;
+    let got = receiver
+        .until("a retry answered 200", |got| got.iter().any(|r| r.answered == 200))
+        .await;
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(got[0].id, got[1].id, "a retry repeats the webhook-id");
     assert_eq!(got[0].body, got[1].body, "a retry repeats the body");
@@ -206,7 +229,10 @@ async fn messages_are_signed_retried_with_the_same_id_and_never_repeated_after_2
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.received().len(), 2);
     let deliveries = app
-        .get_json(&format!("/api/v1/webhooks/{}/deliveries", hook["id"].as_str().unwrap()), StatusCode::OK)
+        .get_json(
+            &format!("/api/v1/webhooks/{}/deliveries", hook["id"].as_str().unwrap()),
+            StatusCode::OK,
+        )
         .await;
     let delivery = &deliveries["items"][0];
     assert_eq!(deliveries["items"].as_array().unwrap().len(), 1);
@@ -218,12 +244,22 @@ async fn messages_are_signed_retried_with_the_same_id_and_never_repeated_after_2
 
     // A manual retry sends the same message again; a rotated secret signs it.
     let rotated = app
-        .post_json(&format!("/api/v1/webhooks/{}/rotate-secret", hook["id"].as_str().unwrap()), &json!({}))
+        .post_json(
+            &format!("/api/v1/webhooks/{}/rotate-secret", hook["id"].as_str().unwrap()),
+            &json!({}),
+        )
         .await;
     assert_eq!(rotated.status(), StatusCode::OK);
-    let new_secret = rotated.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+    let new_secret = rotated.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_ne!(new_secret, secret);
-    let path = format!("/api/v1/webhooks/{}/deliveries/{}/retry", hook["id"].as_str().unwrap(), got[0].id);
+    let path = format!(
+        "/api/v1/webhooks/{}/deliveries/{}/retry",
+        hook["id"].as_str().unwrap(),
+        got[0].id
+    );
     assert_eq!(app.post_json(&path, &json!({})).await.status(), StatusCode::ACCEPTED);
     let got = receiver.until("the manual retry", |got| got.len() == 3).await;
     assert_eq!(got[2].id, got[0].id);
@@ -234,13 +270,34 @@ async fn messages_are_signed_retried_with_the_same_id_and_never_repeated_after_2
 async fn bad_webhooks_are_refused_and_nothing_is_stored() {
     let app = configured(|s| s.webhooks.allow_private = false).await;
     let cases = [
-        (json!({"url": "ftp://example.org/hooks", "event_types": ["member.*"]}), "invalid_url"),
-        (json!({"url": "https://user:pw@example.org/hooks", "event_types": ["member.*"]}), "url_credentials"),
-        (json!({"url": "http://127.0.0.1:8080/hooks", "event_types": ["member.*"]}), "refused_address"),
-        (json!({"url": "http://169.254.169.254/latest", "event_types": ["member.*"]}), "refused_address"),
-        (json!({"url": "http://10.0.0.7/hooks", "event_types": ["member.*"]}), "refused_address"),
-        (json!({"url": "https://example.org/hooks", "event_types": ["agreement.signed"]}), "unknown_event_type"),
-        (json!({"url": "https://example.org/hooks", "event_types": []}), "required"),
+        (
+            json!({"url": "ftp://example.org/hooks", "event_types": ["member.*"]}),
+            "invalid_url",
+        ),
+        (
+            json!({"url": "https://user:pw@example.org/hooks", "event_types": ["member.*"]}),
+            "url_credentials",
+        ),
+        (
+            json!({"url": "http://127.0.0.1:8080/hooks", "event_types": ["member.*"]}),
+            "refused_address",
+        ),
+        (
+            json!({"url": "http://169.254.169.254/latest", "event_types": ["member.*"]}),
+            "refused_address",
+        ),
+        (
+            json!({"url": "http://10.0.0.7/hooks", "event_types": ["member.*"]}),
+            "refused_address",
+        ),
+        (
+            json!({"url": "https://example.org/hooks", "event_types": ["agreement.signed"]}),
+            "unknown_event_type",
+        ),
+        (
+            json!({"url": "https://example.org/hooks", "event_types": []}),
+            "required",
+        ),
     ];
     for (body, code) in cases {
         let response = app.post_json("/api/v1/webhooks", &body).await;
@@ -259,7 +316,11 @@ async fn a_restart_loses_no_message() {
     let url = db.url().to_owned();
     let receiver = Receiver::start(&[], 503).await;
     let first = TestApp::spawn_with(TestDb::create(), url.clone(), fast).await;
-    let hook = created(&first, json!({"url": receiver.url, "event_types": ["organization.created"]})).await;
+    let hook = created(
+        &first,
+        json!({"url": receiver.url, "event_types": ["organization.created"]}),
+    )
+    .await;
     let secret = hook["secret"].as_str().unwrap().to_owned();
     let mut expected = Vec::new();
     for n in 0..5 {
@@ -278,7 +339,11 @@ async fn a_restart_loses_no_message() {
     for r in got.iter().filter(|r| r.answered == 200) {
         assert!(verify(&secret, r));
         let body: Value = serde_json::from_str(&r.body).unwrap();
-        assert!(delivered.insert(r.id.clone(), body["data"]["id"].clone()).is_none(), "{} twice", r.id);
+        assert!(
+            delivered.insert(r.id.clone(), body["data"]["id"].clone()).is_none(),
+            "{} twice",
+            r.id
+        );
     }
     let mut ids: Vec<String> = delivered.values().map(|v| v.as_str().unwrap().to_owned()).collect();
     let mut want: Vec<String> = expected.iter().map(|v| v.as_str().unwrap().to_owned()).collect();
@@ -295,7 +360,11 @@ async fn two_instances_deliver_each_message_once() {
     let receiver = Receiver::start(&[], 200).await;
     let one = TestApp::spawn_with(TestDb::create(), url.clone(), fast).await;
     let two = TestApp::spawn_with(TestDb::create(), url, fast).await;
-    created(&one, json!({"url": receiver.url, "event_types": ["organization.created"]})).await;
+    created(
+        &one,
+        json!({"url": receiver.url, "event_types": ["organization.created"]}),
+    )
+    .await;
     let mut writes = Vec::new();
     for n in 0..20 {
         let app = if n % 2 == 0 { &one } else { &two };
@@ -334,13 +403,21 @@ async fn an_endpoint_failing_every_attempt_is_disabled_with_the_reason() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(shown["enabled"], false, "{shown}");
-    assert!(shown["disabled_reason"].as_str().unwrap().contains("HTTP 500"), "{shown}");
+    assert!(
+        shown["disabled_reason"].as_str().unwrap().contains("HTTP 500"),
+        "{shown}"
+    );
     let deliveries = app.get_json(&format!("{path}/deliveries"), StatusCode::OK).await;
     assert_eq!(deliveries["items"][0]["status"], "failed");
     assert_eq!(deliveries["items"][0]["attempts"], 3);
     assert_eq!(receiver.received().len(), 3, "no attempt after the last");
     // Turned on again by a person: the reason goes.
-    let on = app.patch_json(&path, &json!({"enabled": true})).await.json::<Value>().await.unwrap();
+    let on = app
+        .patch_json(&path, &json!({"enabled": true}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
     assert_eq!(on["enabled"], true);
     assert!(on["disabled_reason"].is_null());
 }

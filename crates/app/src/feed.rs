@@ -1,10 +1,10 @@
 //! The change feed: committed events after a position, in commit order, narrowed to what
 //! the caller may see (the one policy) and to the types asked for.
 
+use hamkari_domain::webhook::EventTypes;
 pub use hamkari_persistence::feed::FeedEvent;
 use hamkari_persistence::feed::{self as store, FeedFilter};
 use hamkari_persistence::DbConnection;
-use hamkari_domain::webhook::EventTypes;
 use uuid::Uuid;
 
 use crate::caller::Caller;
@@ -73,7 +73,10 @@ pub fn page(conn: &mut DbConnection, caller: &Caller, query: &FeedQuery) -> Resu
             position = event.position;
             scanned += 1;
             let e = &event.event;
-            let wanted = query.types.as_ref().is_none_or(|t| t.matches(&e.resource_type, &e.action));
+            let wanted = query
+                .types
+                .as_ref()
+                .is_none_or(|t| t.matches(&e.resource_type, &e.action));
             if wanted && policy::may_see_event(&caller.principal, &e.resource_type, &e.organization_ids) {
                 items.push(event);
                 if items.len() >= query.limit {

@@ -33,7 +33,10 @@ pub fn warn_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, Ap
                 }
             }
             let concerned: Vec<Uuid> = token.organization_id.into_iter().collect();
-            record_system(conn, Change::new("api_token", id, "expiring", &concerned).after(&token)?)?;
+            record_system(
+                conn,
+                Change::new("api_token", id, "expiring", &concerned).after(&token)?,
+            )?;
             written += 1;
         }
     }

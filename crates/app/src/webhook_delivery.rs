@@ -26,7 +26,13 @@ pub struct RetryPolicy {
     pub lease: Duration,
 }
 
-pub fn claim(conn: &mut DbConnection, instance: &str, now: NaiveDateTime, policy: &RetryPolicy, limit: i64) -> Result<Vec<Claimed>, AppError> {
+pub fn claim(
+    conn: &mut DbConnection,
+    instance: &str,
+    now: NaiveDateTime,
+    policy: &RetryPolicy,
+    limit: i64,
+) -> Result<Vec<Claimed>, AppError> {
     Ok(store::claim(conn, instance, now, now + policy.lease, limit)?)
 }
 
@@ -125,7 +131,9 @@ fn disable(
     let concerned: Vec<Uuid> = after.organization_id.into_iter().collect();
     record_system(
         conn,
-        Change::new("webhook", after.id, "updated", &concerned).before(&before)?.after(&after)?,
+        Change::new("webhook", after.id, "updated", &concerned)
+            .before(&before)?
+            .after(&after)?,
     )
 }
 

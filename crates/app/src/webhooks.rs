@@ -21,11 +21,20 @@ pub fn authorize(caller: &Caller) -> Result<(), AppError> {
     policy::webhook_scope(&caller.principal).map(|_| ())
 }
 
-pub fn create(conn: &mut DbConnection, caller: &Caller, valid: ValidWebhook, secret: &str) -> Result<Webhook, AppError> {
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    valid: ValidWebhook,
+    secret: &str,
+) -> Result<Webhook, AppError> {
     policy::create_webhook(&caller.principal, valid.organization_id)?;
     if let Some(organization) = valid.organization_id {
         if !organizations::missing_organizations(conn, &[organization])?.is_empty() {
-            return Err(AppError::invalid("organization_id", "not_found", "no organization has this id"));
+            return Err(AppError::invalid(
+                "organization_id",
+                "not_found",
+                "no organization has this id",
+            ));
         }
     }
     let at = now();
@@ -44,7 +53,11 @@ pub fn create(conn: &mut DbConnection, caller: &Caller, valid: ValidWebhook, sec
     };
     store::insert(conn, &webhook, secret)?;
     let concerned: Vec<Uuid> = webhook.organization_id.into_iter().collect();
-    record(conn, caller, Change::new(KIND, webhook.id, "created", &concerned).after(&webhook)?)?;
+    record(
+        conn,
+        caller,
+        Change::new(KIND, webhook.id, "created", &concerned).after(&webhook)?,
+    )?;
     Ok(webhook)
 }
 
@@ -99,7 +112,9 @@ pub fn update(
     record(
         conn,
         caller,
-        Change::new(KIND, id, "updated", &allowed.owners).before(&before)?.after(&after)?,
+        Change::new(KIND, id, "updated", &allowed.owners)
+            .before(&before)?
+            .after(&after)?,
     )?;
     Ok(after)
 }
@@ -117,7 +132,9 @@ pub fn rotate_secret(conn: &mut DbConnection, caller: &Caller, id: Uuid, secret:
     record(
         conn,
         caller,
-        Change::new(KIND, id, "secret_rotated", &allowed.owners).before(&before)?.after(&after)?,
+        Change::new(KIND, id, "secret_rotated", &allowed.owners)
+            .before(&before)?
+            .after(&after)?,
     )?;
     Ok(after)
 }
@@ -164,7 +181,14 @@ pub(crate) fn enqueue(conn: &mut DbConnection, event: &EventRecord) -> Result<()
         if webhook.event_types.matches(&event.resource_type, &event.action)
             && policy::may_see_event(&audience, &event.resource_type, &event.organization_ids)
         {
-            deliveries::enqueue(conn, hamkari_domain::new_id(), webhook.id, event.id, &event_type, event.at)?;
+            deliveries::enqueue(
+                conn,
+                hamkari_domain::new_id(),
+                webhook.id,
+                event.id,
+                &event_type,
+                event.at,
+            )?;
         }
     }
     Ok(())

@@ -31,7 +31,14 @@ pub const EVENT_TYPES: &[(&str, &[&str])] = &[
     ),
     (
         "working_group",
-        &["created", "updated", "deleted", "member_added", "member_updated", "member_removed"],
+        &[
+            "created",
+            "updated",
+            "deleted",
+            "member_added",
+            "member_updated",
+            "member_removed",
+        ],
     ),
     ("user", &["created", "updated", "password_changed", "deleted"]),
     ("api_token", &["created", "rotated", "revoked", "expiring"]),
@@ -84,7 +91,10 @@ impl EventTypes {
             return Err(FieldProblem::new("required", "must name at least one event type"));
         }
         if raw.len() > Self::MAX {
-            return Err(FieldProblem::new("too_long", format!("must name at most {} event types", Self::MAX)));
+            return Err(FieldProblem::new(
+                "too_long",
+                format!("must name at most {} event types", Self::MAX),
+            ));
         }
         let mut patterns: Vec<EventTypePattern> = Vec::new();
         for pattern in raw.iter().map(|r| EventTypePattern::parse(r.as_ref().trim())) {
@@ -273,7 +283,11 @@ mod tests {
         assert!(types.matches("project", "transitioned"));
         assert_eq!(EventTypes::from_stored(&types.to_stored()).unwrap(), types);
         for bad in ["member", "member.exploded", "agreement.*", "*", ".updated", ""] {
-            assert_eq!(EventTypePattern::parse(bad).unwrap_err().code, "unknown_event_type", "{bad:?}");
+            assert_eq!(
+                EventTypePattern::parse(bad).unwrap_err().code,
+                "unknown_event_type",
+                "{bad:?}"
+            );
         }
         assert!(EventTypes::parse::<&str>(&[]).is_err());
     }
@@ -282,7 +296,12 @@ mod tests {
     fn urls() {
         assert!(WebhookUrl::parse("https://example.org/hooks?x=1").is_ok());
         assert!(WebhookUrl::parse("http://127.0.0.1:8080/").is_ok());
-        for bad in ["ftp://example.org/", "example.org", "file:///etc/passwd", "javascript:alert(1)"] {
+        for bad in [
+            "ftp://example.org/",
+            "example.org",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+        ] {
             assert_eq!(WebhookUrl::parse(bad).unwrap_err().code, "invalid_url", "{bad}");
         }
         for bad in ["https://user:pw@example.org/", "https://user@example.org/"] {

@@ -258,10 +258,9 @@ fn warn_expiring_tokens_in_background(db: Database, every: Duration) {
         loop {
             ticks.tick().await;
             let db = db.clone();
-            let warned = web::block(move || {
-                db.write(|conn| hamkari_app::token_expiry::warn_due(conn, hamkari_app::now()))
-            })
-            .await;
+            let warned =
+                web::block(move || db.write(|conn| hamkari_app::token_expiry::warn_due(conn, hamkari_app::now())))
+                    .await;
             match warned {
                 Ok(Ok(0)) => {}
                 Ok(Ok(count)) => tracing::info!(count, "wrote API token expiry warnings"),

@@ -21,34 +21,55 @@ fn to_json<T: Serialize>(body: T) -> Result<Value, AppError> {
 
 const RENDERERS: &[(&str, Render)] = &[
     ("organization", |conn, caller, id, _| {
-        to_json(routes::organizations::OrganizationBody::from(hamkari_app::organizations::get(conn, caller, id)?))
+        to_json(routes::organizations::OrganizationBody::from(
+            hamkari_app::organizations::get(conn, caller, id)?,
+        ))
     }),
     ("member", |conn, caller, id, _| {
-        to_json(routes::members::MemberBody::from(hamkari_app::members::get(conn, caller, id)?))
+        to_json(routes::members::MemberBody::from(hamkari_app::members::get(
+            conn, caller, id,
+        )?))
     }),
     ("membership", |conn, caller, id, now| {
         let view = hamkari_app::memberships::get(conn, caller, id)?;
         to_json(routes::memberships::MembershipBody::new(view, now.date()))
     }),
     ("project", |conn, caller, id, _| {
-        to_json(crate::bodies::ProjectBody::from(hamkari_app::projects::get(conn, caller, id)?))
+        to_json(crate::bodies::ProjectBody::from(hamkari_app::projects::get(
+            conn, caller, id,
+        )?))
     }),
     ("working_group", |conn, caller, id, _| {
-        to_json(routes::working_groups::WorkingGroupBody::from(hamkari_app::working_groups::get(conn, caller, id)?))
+        to_json(routes::working_groups::WorkingGroupBody::from(
+            hamkari_app::working_groups::get(conn, caller, id)?,
+        ))
     }),
     ("user", |conn, caller, id, _| {
-        to_json(routes::users::UserBody::from(hamkari_app::users::get(conn, caller, id)?))
+        to_json(routes::users::UserBody::from(hamkari_app::users::get(
+            conn, caller, id,
+        )?))
     }),
     ("api_token", |conn, caller, id, now| {
-        to_json(routes::api_tokens::ApiTokenBody::new(hamkari_app::api_tokens::get(conn, caller, id)?, now))
+        to_json(routes::api_tokens::ApiTokenBody::new(
+            hamkari_app::api_tokens::get(conn, caller, id)?,
+            now,
+        ))
     }),
     ("webhook", |conn, caller, id, _| {
-        to_json(routes::webhooks::WebhookBody::from(hamkari_app::webhooks::get(conn, caller, id)?))
+        to_json(routes::webhooks::WebhookBody::from(hamkari_app::webhooks::get(
+            conn, caller, id,
+        )?))
     }),
 ];
 
 /// The resource as `caller` would `GET` it now, or `{id, kind}`.
-pub fn render(conn: &mut DbConnection, caller: &Caller, kind: &str, id: Uuid, now: NaiveDateTime) -> Result<Value, AppError> {
+pub fn render(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    kind: &str,
+    id: Uuid,
+    now: NaiveDateTime,
+) -> Result<Value, AppError> {
     let fallback = || json!({ "id": id, "kind": kind });
     let Some((_, render)) = RENDERERS.iter().find(|(k, _)| *k == kind) else {
         return Ok(fallback());

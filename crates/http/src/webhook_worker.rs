@@ -175,10 +175,9 @@ impl WebhookWorker {
         let client = Sender::new(&settings);
         while !self.stopped.load(Ordering::SeqCst) {
             let (db, instance) = (self.db.clone(), self.instance.clone());
-            let claimed = web::block(move || {
-                db.write(|conn| use_case::claim(conn, &instance, hamkari_app::now(), &policy, 16))
-            })
-            .await;
+            let claimed =
+                web::block(move || db.write(|conn| use_case::claim(conn, &instance, hamkari_app::now(), &policy, 16)))
+                    .await;
             let claimed = match claimed {
                 Ok(Ok(claimed)) => claimed,
                 Ok(Err(error)) => {
@@ -231,7 +230,8 @@ impl WebhookWorker {
                     return Ok(None);
                 };
                 let e = &event.event;
-                let data = crate::feed_render::render(conn, &audience, &e.resource_type, e.resource_id, hamkari_app::now())?;
+                let data =
+                    crate::feed_render::render(conn, &audience, &e.resource_type, e.resource_id, hamkari_app::now())?;
                 let payload = json!({
                     "type": claimed.event_type,
                     "timestamp": utc(e.at),
@@ -329,7 +329,19 @@ mod tests {
 
     #[test]
     fn refused_addresses() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "100.64.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "100.64.0.1",
+        ] {
             assert!(refused(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "1.1.1.1"] {
@@ -346,6 +358,9 @@ mod tests {
             1614265330,
             br#"{"test": 2432232314}"#,
         );
-        assert_eq!(signature.as_deref(), Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="));
+        assert_eq!(
+            signature.as_deref(),
+            Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        );
     }
 }

@@ -71,7 +71,12 @@ pub struct FeedFilter {
 }
 
 /// Up to `limit` events after `position`, oldest first, with their organizations.
-pub fn after(conn: &mut DbConnection, position: i64, filter: &FeedFilter, limit: i64) -> Result<Vec<FeedEvent>, DbError> {
+pub fn after(
+    conn: &mut DbConnection,
+    position: i64,
+    filter: &FeedFilter,
+    limit: i64,
+) -> Result<Vec<FeedEvent>, DbError> {
     let mut query = events::table
         .select((
             events::position,

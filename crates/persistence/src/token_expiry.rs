@@ -10,7 +10,12 @@ use crate::schema::{api_token_expiry_notices as notices, api_tokens};
 use crate::sql_types::Id;
 
 /// Live tokens expiring by `by` that have no notice for `days_before` yet.
-pub fn due(conn: &mut DbConnection, now: NaiveDateTime, by: NaiveDateTime, days_before: i32) -> Result<Vec<Uuid>, DbError> {
+pub fn due(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    by: NaiveDateTime,
+    days_before: i32,
+) -> Result<Vec<Uuid>, DbError> {
     let warned = notices::table
         .filter(notices::days_before.eq(days_before))
         .select(notices::token_id);

@@ -81,7 +81,14 @@ impl TryFrom<DeliveryRow> for WebhookDelivery {
 }
 
 /// Queues one message, due at once.
-pub fn enqueue(conn: &mut DbConnection, id: Uuid, webhook_id: Uuid, event_id: Uuid, event_type: &str, at: NaiveDateTime) -> Result<(), DbError> {
+pub fn enqueue(
+    conn: &mut DbConnection,
+    id: Uuid,
+    webhook_id: Uuid,
+    event_id: Uuid,
+    event_type: &str,
+    at: NaiveDateTime,
+) -> Result<(), DbError> {
     diesel::insert_into(d::table)
         .values((
             d::id.eq(Id(id)),
@@ -123,7 +130,11 @@ pub fn list(
         .load(conn)?;
     let page = Page::from_rows(rows, limit);
     Ok(Page {
-        items: page.items.into_iter().map(WebhookDelivery::try_from).collect::<Result<_, _>>()?,
+        items: page
+            .items
+            .into_iter()
+            .map(WebhookDelivery::try_from)
+            .collect::<Result<_, _>>()?,
         has_more: page.has_more,
     })
 }
@@ -166,6 +177,19 @@ pub struct Claimed {
     pub payload: Option<String>,
     pub url: String,
     pub secret: String,
+}
+
+#[derive(Queryable)]
+#[diesel(check_for_backend(MultiBackend))]
+struct ClaimRow {
+    id: Id,
+    webhook_id: Id,
+    event_id: Id,
+    event_type: String,
+    attempts: i32,
+    payload: Option<String>,
+    url: String,
+    secret: String,
 }
 
 #[derive(QueryableByName)]
@@ -224,7 +248,7 @@ pub fn claim(
     )
     .set((d::claimed_by.eq(instance), d::claimed_until.eq(lease_until)))
     .execute(conn)?;
-    let rows: Vec<(Id, Id, Id, String, i32, Option<String>, String, String)> = d::table
+    let rows: Vec<ClaimRow> = d::table
         .inner_join(webhooks::table)
         .filter(d::id.eq_any(ids))
         .filter(d::claimed_by.eq(instance))
@@ -242,15 +266,15 @@ pub fn claim(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, webhook_id, event_id, event_type, attempts, payload, url, secret)| Claimed {
-            id: id.0,
-            webhook_id: webhook_id.0,
-            event_id: event_id.0,
-            event_type,
-            attempts,
-            payload,
-            url,
-            secret,
+        .map(|r| Claimed {
+            id: r.id.0,
+            webhook_id: r.webhook_id.0,
+            event_id: r.event_id.0,
+            event_type: r.event_type,
+            attempts: r.attempts,
+            payload: r.payload,
+            url: r.url,
+            secret: r.secret,
         })
         .collect())
 }
@@ -301,7 +325,10 @@ pub fn finish(conn: &mut DbConnection, claimed: &Claimed, instance: &str, attemp
 /// Gives back every claim `instance` holds (at shutdown), so others need not wait out the lease.
 pub fn release(conn: &mut DbConnection, instance: &str) -> Result<usize, DbError> {
     Ok(diesel::update(d::table.filter(d::claimed_by.eq(instance)))
-        .set((d::claimed_by.eq(None::<String>), d::claimed_until.eq(None::<NaiveDateTime>)))
+        .set((
+            d::claimed_by.eq(None::<String>),
+            d::claimed_until.eq(None::<NaiveDateTime>),
+        ))
         .execute(conn)?)
 }
 

@@ -167,8 +167,10 @@ pub fn replace_secret(conn: &mut DbConnection, id: Uuid, secret: &str) -> Result
 
 /// Deletes the endpoint and, by cascade, its queued messages.
 pub fn delete(conn: &mut DbConnection, id: Uuid) -> Result<bool, DbError> {
-    diesel::delete(crate::schema::webhook_deliveries::table.filter(crate::schema::webhook_deliveries::webhook_id.eq(Id(id))))
-        .execute(conn)?;
+    diesel::delete(
+        crate::schema::webhook_deliveries::table.filter(crate::schema::webhook_deliveries::webhook_id.eq(Id(id))),
+    )
+    .execute(conn)?;
     Ok(diesel::delete(webhooks::table.filter(webhooks::id.eq(Id(id)))).execute(conn)? > 0)
 }
 

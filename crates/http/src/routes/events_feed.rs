@@ -179,7 +179,11 @@ pub async fn list(
     let q = query.0;
     let wait = q.wait.unwrap_or(0);
     if wait > MAX_WAIT_SECS {
-        return Err(query_error("wait", "out_of_range", format!("must be at most {MAX_WAIT_SECS} seconds")));
+        return Err(query_error(
+            "wait",
+            "out_of_range",
+            format!("must be at most {MAX_WAIT_SECS} seconds"),
+        ));
     }
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {

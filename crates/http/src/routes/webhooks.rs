@@ -152,7 +152,6 @@ async fn destination(state: &AppState, url: &WebhookUrl) -> Result<(), ApiError>
         .map_err(|p| ValidationErrors::single("url", p.code, p.message).into())
 }
 
-
 /// Create a webhook endpoint. Administrators; editors for one of their organizations.
 /// The signing secret is in this response and nowhere else.
 #[utoipa::path(
@@ -169,7 +168,11 @@ async fn destination(state: &AppState, url: &WebhookUrl) -> Result<(), ApiError>
     )
 )]
 #[post("/webhooks")]
-pub async fn create(state: web::Data<AppState>, caller: Caller, body: JsonBody<CreateWebhook>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<CreateWebhook>,
+) -> Result<HttpResponse, ApiError> {
     use_case::authorize(&caller.0)?;
     let b = body.value()?;
     let valid = WebhookInput {
@@ -273,7 +276,10 @@ pub async fn update(
         enabled: b.enabled,
     };
     let if_match = if_match(&req)?;
-    let webhook = db::write(&state.db, move |conn| use_case::update(conn, &caller.0, id, &if_match, changes)).await?;
+    let webhook = db::write(&state.db, move |conn| {
+        use_case::update(conn, &caller.0, id, &if_match, changes)
+    })
+    .await?;
     Ok(with_etag(HttpResponse::Ok(), webhook.version).json(WebhookBody::from(webhook)))
 }
 
@@ -310,11 +316,18 @@ pub async fn remove(state: web::Data<AppState>, caller: Caller, id: web::Path<Uu
     )
 )]
 #[post("/webhooks/{id}/rotate-secret")]
-pub async fn rotate_secret(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let secret = new_secret();
     let shown = secret.clone();
-    let webhook = db::write(&state.db, move |conn| use_case::rotate_secret(conn, &caller.0, id, &secret)).await?;
+    let webhook = db::write(&state.db, move |conn| {
+        use_case::rotate_secret(conn, &caller.0, id, &secret)
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(WebhookWithSecret {
