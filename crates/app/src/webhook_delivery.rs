@@ -26,6 +26,11 @@ pub struct RetryPolicy {
     pub lease: Duration,
 }
 
+/// Whether `claim` would find anything (read-only).
+pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, AppError> {
+    Ok(store::any_due(conn, now)?)
+}
+
 pub fn claim(
     conn: &mut DbConnection,
     instance: &str,

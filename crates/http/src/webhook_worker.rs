@@ -174,6 +174,12 @@ impl WebhookWorker {
         let policy = settings.retry_policy();
         let client = Sender::new(&settings);
         while !self.stopped.load(Ordering::SeqCst) {
+            let db = self.db.clone();
+            let due = web::block(move || db.run(|conn| use_case::any_due(conn, hamkari_app::now()))).await;
+            if !matches!(due, Ok(Ok(true))) {
+                crate::routes::events_feed::next_commit(settings.poll).await;
+                continue;
+            }
             let (db, instance) = (self.db.clone(), self.instance.clone());
             let claimed =
                 web::block(move || db.write(|conn| use_case::claim(conn, &instance, hamkari_app::now(), &policy, 16)))

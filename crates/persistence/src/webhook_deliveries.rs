@@ -225,6 +225,18 @@ fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<Vec<Id
         .load(conn)?)
 }
 
+/// Whether any message is due: a plain read, so an idle queue costs no write transaction.
+pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, DbError> {
+    let due: Vec<Id> = d::table
+        .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(d::next_attempt_at.le(now))
+        .filter(d::claimed_until.is_null().or(d::claimed_until.lt(now)))
+        .select(d::id)
+        .limit(1)
+        .load(conn)?;
+    Ok(!due.is_empty())
+}
+
 /// Takes the lease on up to `limit` due messages for `instance` until `lease_until`.
 /// Run inside a write transaction.
 pub fn claim(
