@@ -227,7 +227,9 @@ fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<Vec<Id
 
 /// Whether any message is due: a plain read, so an idle queue costs no write transaction.
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, DbError> {
+    let enabled = webhooks::table.filter(webhooks::enabled.eq(true)).select(webhooks::id);
     let due: Vec<Id> = d::table
+        .filter(d::webhook_id.eq_any(enabled))
         .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
         .filter(d::next_attempt_at.le(now))
         .filter(d::claimed_until.is_null().or(d::claimed_until.lt(now)))

@@ -165,7 +165,7 @@ pub fn replace_secret(conn: &mut DbConnection, id: Uuid, secret: &str) -> Result
     Ok(())
 }
 
-/// Deletes the endpoint and, by cascade, its queued messages.
+/// Deletes the endpoint and its queued messages.
 pub fn delete(conn: &mut DbConnection, id: Uuid) -> Result<bool, DbError> {
     diesel::delete(
         crate::schema::webhook_deliveries::table.filter(crate::schema::webhook_deliveries::webhook_id.eq(Id(id))),

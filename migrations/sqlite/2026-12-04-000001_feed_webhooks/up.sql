@@ -35,10 +35,13 @@ CREATE INDEX webhooks_organization_idx ON webhooks (organization_id);
 
 -- One message per (webhook, event), queued in the event's transaction. Its id is the
 -- `webhook-id` every attempt repeats; a claim (claimed_by until claimed_until) is a lease,
--- so a crashed instance's messages are picked up again once it runs out.
+-- so a crashed instance's messages are picked up again once it runs out. No foreign key to
+-- webhooks: queuing runs in every event's transaction, after that transaction holds the
+-- event_sequence lock, and a key-share lock on the webhook row there could deadlock with a
+-- change to the webhook waiting for event_sequence. Deleting a webhook deletes its rows.
 CREATE TABLE webhook_deliveries (
     id text PRIMARY KEY,
-    webhook_id text NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    webhook_id text NOT NULL,
     event_id text NOT NULL,
     event_type text NOT NULL,
     status text NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
