@@ -100,6 +100,21 @@ struct Cli {
     /// Most data rows in one import (422 past them).
     #[arg(long, env = "HAMKARI_IMPORT_MAX_ROWS", default_value_t = ImportLimits::default().max_rows, global = true)]
     import_max_rows: usize,
+    /// Let webhook endpoints resolve to loopback, private and link-local addresses.
+    #[arg(long, env = "HAMKARI_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, global = true)]
+    webhook_allow_private: bool,
+
+    /// Milliseconds before a failed webhook message is first retried; each retry doubles it, up to a day.
+    #[arg(long, env = "HAMKARI_WEBHOOK_RETRY_BASE_MS", default_value_t = 5000, global = true)]
+    webhook_retry_base_ms: u64,
+
+    /// Attempts before a webhook message counts as failed.
+    #[arg(long, env = "HAMKARI_WEBHOOK_MAX_ATTEMPTS", default_value_t = 16, global = true)]
+    webhook_max_attempts: i32,
+
+    /// Seconds a webhook receiver may take to answer.
+    #[arg(long, env = "HAMKARI_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    webhook_timeout_secs: u64,
 
     /// Log line format.
     #[arg(long, env = "HAMKARI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -342,6 +357,13 @@ fn settings(cli: &Cli, bind: String, admin: AdminBootstrap) -> Settings {
         import_limits: ImportLimits {
             max_bytes: cli.import_max_bytes.max(1),
             max_rows: cli.import_max_rows.max(1),
+        },
+        webhooks: hamkari_http::webhook_worker::WebhookSettings {
+            allow_private: cli.webhook_allow_private,
+            retry_base: Duration::from_millis(cli.webhook_retry_base_ms.max(1)),
+            max_attempts: cli.webhook_max_attempts.max(1),
+            timeout: Duration::from_secs(cli.webhook_timeout_secs.max(1)),
+            ..Default::default()
         },
     }
 }

@@ -227,8 +227,9 @@ async fn events_past_the_retention_period_are_pruned() {
     };
     let insert = |id: uuid::Uuid, at: String| {
         format!(
-            "INSERT INTO events (id, at, actor_type, resource_type, resource_id, action) \
-             VALUES ('{id}', '{at}', 'system', 'member', '{id}', 'created');"
+            "UPDATE event_sequence SET last_position = last_position + 1; \
+             INSERT INTO events (id, at, actor_type, resource_type, resource_id, action, position) \
+             VALUES ('{id}', '{at}', 'system', 'member', '{id}', 'created', (SELECT last_position FROM event_sequence));"
         )
     };
     first

@@ -417,6 +417,15 @@ async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, 
             format!("/api/v1/organizations/{a}/imports"),
             Some(Value::String(format!("full_name\n{}\n", unique("عضو وارده")))),
         ),
+        "event.list" => (Method::GET, "/api/v1/events?limit=1".into(), None),
+        "webhook.list" => (Method::GET, "/api/v1/webhooks".into(), None),
+        "webhook.create" => (
+            Method::POST,
+            "/api/v1/webhooks".into(),
+            Some(crate::webhooks::endpoint_of(a)),
+        ),
+        "webhook.read" | "webhook.update" | "webhook.delete" | "webhook.rotate" | "webhook.deliveries"
+        | "webhook.retry" => crate::webhooks::matrix_request(app, a, operation).await,
         other => panic!("the table names an operation this test does not know: {other}"),
     }
 }

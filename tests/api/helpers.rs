@@ -224,6 +224,12 @@ impl TestApp {
             },
             shutdown_grace: Duration::from_secs(5),
             import_limits: hamkari_http::ImportLimits::default(),
+            webhooks: hamkari_http::webhook_worker::WebhookSettings {
+                allow_private: true,
+                retry_base: Duration::from_millis(200),
+                poll: Duration::from_millis(100),
+                ..Default::default()
+            },
         };
         configure(&mut settings);
         let migrate = settings.migrate && !matches!(settings.admin, AdminBootstrap::Skip);

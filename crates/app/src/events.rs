@@ -64,6 +64,14 @@ struct Actor<'a> {
 }
 
 fn write(conn: &mut hamkari_persistence::DbConnection, actor: Actor<'_>, change: Change) -> Result<(), AppError> {
+    // A kind of event clients cannot subscribe to is a forgotten line in EVENT_TYPES: every
+    // black-box test that makes the change catches it.
+    debug_assert!(
+        hamkari_domain::webhook::is_known_event(change.resource_type, change.action),
+        "{}.{} is missing from hamkari_domain::webhook::EVENT_TYPES",
+        change.resource_type,
+        change.action
+    );
     let record = EventRecord {
         id: hamkari_domain::new_id(),
         at: now(),
@@ -78,6 +86,7 @@ fn write(conn: &mut hamkari_persistence::DbConnection, actor: Actor<'_>, change:
         after: change.after.map(|v| v.to_string()),
     };
     store::insert(conn, &record)?;
+    crate::webhooks::enqueue(conn, &record)?;
     Ok(())
 }
 

@@ -23,6 +23,11 @@
 //!     memberships unless the caller may write for B too.
 //! - Creating and deleting organizations, and everything about users, API tokens and the
 //!   whole audit log: administrators (never a token).
+//! - The change feed: administrators and unbound tokens follow every organization's events,
+//!   other users and bound tokens those concerning their organizations; a token sees an
+//!   event only with the read scope of its resource; events about users, API tokens and
+//!   webhooks reach administrators only. Webhooks receive what their audience would.
+//! - Webhooks: administrators manage all; an editor those of their organizations.
 
 use hamkari_domain::agreement::Agreement;
 use hamkari_domain::auth::{Principal, Resource, Role, Subject};
@@ -31,11 +36,12 @@ use hamkari_domain::member::Member;
 use hamkari_domain::organization::Organization;
 use hamkari_domain::project::Project;
 use hamkari_domain::resolution::ActionItem;
+use hamkari_domain::webhook::Webhook;
 use hamkari_domain::working_group::WorkingGroup;
 use hamkari_persistence::locks::{lock_row, Locked};
 use hamkari_persistence::memberships::MembershipView;
 use hamkari_persistence::{agreements, meetings, resolutions};
-use hamkari_persistence::{members, memberships, organizations, projects, working_groups, DbConnection};
+use hamkari_persistence::{members, memberships, organizations, projects, webhooks, working_groups, DbConnection};
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -326,4 +332,90 @@ pub fn approve_for(principal: &Principal, scope: Resource, organization: Uuid) -
     principal
         .require_write_for(scope, organization)
         .map_err(|_| AppError::Forbidden("You may approve only for an organization you act for.".into()))
+}
+
+/// The organizations whose events the caller follows in the change feed: `None` for all.
+pub fn feed_scope(principal: &Principal) -> Option<Vec<Uuid>> {
+    if principal.role == Role::Admin {
+        None
+    } else {
+        Some(principal.organizations.clone())
+    }
+}
+
+/// The token scope that reads events about `resource_type`; `None` for the kinds only
+/// administrators manage (users, API tokens, webhooks) and for kinds this table does not
+/// know yet. A branch recording events about a new kind adds its line here.
+pub fn event_scope(resource_type: &str) -> Option<Resource> {
+    match resource_type {
+        "organization" => Some(Resource::Organizations),
+        "member" | "membership" => Some(Resource::Members),
+        "project" => Some(Resource::Projects),
+        "working_group" => Some(Resource::WorkingGroups),
+        "agreement" => Some(Resource::Agreements),
+        "meeting" | "resolution" | "action_item" => Some(Resource::Meetings),
+        _ => None,
+    }
+}
+
+/// Whether the caller may see an event about `resource_type` that concerns `organizations`.
+pub fn may_see_event(principal: &Principal, resource_type: &str, organizations: &[Uuid]) -> bool {
+    let kind = match event_scope(resource_type) {
+        Some(scope) => principal.require_read(scope).is_ok(),
+        None => principal.require_admin().is_ok(),
+    };
+    kind && feed_scope(principal).is_none_or(|mine| organizations.iter().any(|o| mine.contains(o)))
+}
+
+/// Whose webhooks the caller manages: `None` for all (administrators), an editor's
+/// organizations; viewers and tokens are refused.
+pub fn webhook_scope(principal: &Principal) -> Result<Option<Vec<Uuid>>, AppError> {
+    match (principal.subject, principal.role) {
+        (Subject::User(_), Role::Admin) => Ok(None),
+        (Subject::User(_), Role::Editor) => Ok(Some(principal.organizations.clone())),
+        _ => Err(AppError::Forbidden(
+            "Only administrators and editors may manage webhooks.".into(),
+        )),
+    }
+}
+
+/// Creating a webhook for `organization` (none: every organization's events).
+pub fn create_webhook(principal: &Principal, organization: Option<Uuid>) -> Result<(), AppError> {
+    match (webhook_scope(principal)?, organization) {
+        (None, _) => Ok(()),
+        (Some(mine), Some(organization)) if mine.contains(&organization) => Ok(()),
+        (Some(_), _) => Err(AppError::Forbidden(
+            "Editors create webhooks for one of their own organizations: give its organization_id.".into(),
+        )),
+    }
+}
+
+pub fn webhook(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    action: Action,
+    id: Uuid,
+) -> Result<Allowed<Webhook>, AppError> {
+    let scope = webhook_scope(principal)?;
+    lock_for(conn, action, Locked::Webhooks, id)?;
+    let found = webhooks::find(conn, id)?.ok_or_else(|| not_found("webhook"))?;
+    let owners: Vec<Uuid> = found.organization_id.into_iter().collect();
+    if let Some(mine) = scope {
+        if !owners.iter().any(|o| mine.contains(o)) {
+            return Err(not_found("webhook"));
+        }
+    }
+    Ok(Allowed {
+        resource: found,
+        owners,
+    })
+}
+
+/// Who a webhook receives events as: an administrator for an endpoint of every
+/// organization, an editor of its organization otherwise. Only ever used to read.
+pub fn webhook_audience(webhook: &Webhook) -> Principal {
+    match webhook.organization_id {
+        None => Principal::user(webhook.id, Role::Admin, Vec::new()),
+        Some(organization) => Principal::user(webhook.id, Role::Editor, vec![organization]),
+    }
 }

@@ -23,6 +23,7 @@ pub mod resolution;
 pub mod text;
 pub mod user;
 pub mod validation;
+pub mod webhook;
 pub mod working_group;
 
 pub use actor::ActorRef;

@@ -58,6 +58,8 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// How large an import may be.
     pub import_limits: crate::import_file::ImportLimits,
+    /// Webhook delivery and token expiry warnings.
+    pub webhooks: crate::webhook_worker::WebhookSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +87,7 @@ pub struct Application {
     metrics: Option<(u16, Server)>,
     hooks: ShutdownHooks,
     grace: Duration,
+    webhooks: crate::webhook_worker::WebhookWorker,
 }
 
 impl Application {
@@ -114,6 +117,16 @@ impl Application {
         let hooks = ShutdownHooks::default();
         prune_events_in_background(db.clone(), settings.audit_retention_days);
         crate::idempotency::prune_in_background(db.clone());
+        warn_expiring_tokens_in_background(db.clone(), settings.webhooks.token_check_every);
+        let webhooks = crate::webhook_worker::WebhookWorker::spawn(db.clone(), settings.webhooks.clone());
+        {
+            // Another instance may send what this one had claimed at once, not after the lease.
+            let webhooks = webhooks.clone();
+            hooks.add("release webhook claims", move || async move {
+                let released = webhooks.release_claims().await;
+                tracing::info!(released, "webhook claims released");
+            });
+        }
         let metrics_server = match &settings.metrics_bind {
             Some(bind) => Some(metrics_server(
                 bind,
@@ -183,6 +196,7 @@ impl Application {
             metrics: metrics_server,
             hooks,
             grace: settings.shutdown_grace.max(Duration::from_secs(1)),
+            webhooks,
         })
     }
 
@@ -193,6 +207,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The webhook worker: graceful shutdown calls its `release_claims` after draining.
+    pub fn webhook_worker(&self) -> crate::webhook_worker::WebhookWorker {
+        self.webhooks.clone()
     }
 
     /// Stops the server from elsewhere (tests; an embedding program).
@@ -275,6 +294,27 @@ fn prune_events_in_background(db: Database, retention_days: u32) {
     });
 }
 
+/// Writes the `api_token.expiring` events that are due, at start and then every `every`;
+/// several instances may run it at once (each warning is written once).
+fn warn_expiring_tokens_in_background(db: Database, every: Duration) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(every.max(Duration::from_millis(100)));
+        loop {
+            ticks.tick().await;
+            let db = db.clone();
+            let warned =
+                web::block(move || db.write(|conn| hamkari_app::token_expiry::warn_due(conn, hamkari_app::now())))
+                    .await;
+            match warned {
+                Ok(Ok(0)) => {}
+                Ok(Ok(count)) => tracing::info!(count, "wrote API token expiry warnings"),
+                Ok(Err(error)) => tracing::warn!(%error, "writing API token expiry warnings failed"),
+                Err(error) => tracing::warn!(%error, "writing API token expiry warnings failed"),
+            }
+        }
+    });
+}
+
 /// Keys, the password hasher and the first administrator: everything the handlers share.
 async fn prepare_state(db: Database, settings: &Settings, metrics: Arc<Metrics>) -> Result<AppState, BuildError> {
     let (jwt_secret, token_key, admin, concurrency) = (
@@ -306,6 +346,7 @@ async fn prepare_state(db: Database, settings: &Settings, metrics: Arc<Metrics>)
         sessions: Sessions::default(),
         metrics,
         rate_limiter: crate::rate_limit::RateLimiter::new(settings.rate_limit),
+        webhooks: settings.webhooks.clone(),
     })
 }
 

@@ -43,5 +43,9 @@ where
     E: From<DbError> + Send + 'static,
     ApiError: From<E>,
 {
-    on_blocking_pool(db, move |db| db.write(body)).await
+    let written = on_blocking_pool(db, move |db| db.write(body)).await;
+    if written.is_ok() {
+        crate::routes::events_feed::wake();
+    }
+    written
 }

@@ -91,6 +91,9 @@ pub enum ApiError {
     ApprovalsPending { detail: String, pending: Vec<uuid::Uuid> },
     #[error("the resource has changed: its current version is {current}")]
     PreconditionFailed { current: i64 },
+    /// What the client refers to existed once and is gone for good (a pruned feed cursor).
+    #[error("{detail}")]
+    Gone { code: &'static str, detail: String },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -137,7 +140,10 @@ impl ApiError {
 
     fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. } | Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. }
+            | Self::Gone { code, .. } => code,
             Self::Unauthorized { .. } => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
@@ -250,6 +256,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } | Self::ApprovalsPending { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            Self::Gone { .. } => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -9,6 +9,7 @@ pub mod error;
 mod export;
 mod export_lines;
 mod extract;
+mod feed_render;
 mod ics;
 mod idempotency;
 mod import_file;
@@ -26,6 +27,7 @@ mod routes;
 pub mod shutdown;
 mod state;
 mod token_expiry;
+pub mod webhook_worker;
 
 pub use app::{Application, BuildError, Settings};
 pub use auth::AdminBootstrap;

@@ -15,6 +15,7 @@ pub struct AppState {
     pub sessions: Sessions,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     pub rate_limiter: crate::rate_limit::RateLimiter,
+    pub webhooks: crate::webhook_worker::WebhookSettings,
 }
 
 /// How many failed logins in 15 minutes block further attempts for 15 minutes.

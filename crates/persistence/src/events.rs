@@ -67,6 +67,7 @@ const COLUMNS: (
 );
 
 pub fn insert(conn: &mut DbConnection, e: &EventRecord) -> Result<(), DbError> {
+    let position = crate::feed::next_position(conn)?;
     diesel::insert_into(events::table)
         .values((
             events::id.eq(Id(e.id)),
@@ -79,6 +80,7 @@ pub fn insert(conn: &mut DbConnection, e: &EventRecord) -> Result<(), DbError> {
             events::action.eq(&e.action),
             events::before_json.eq(&e.before),
             events::after_json.eq(&e.after),
+            events::position.eq(position),
         ))
         .execute(conn)?;
     // One row at a time: multi-row inserts do not compile for the multi-backend connection.

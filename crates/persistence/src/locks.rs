@@ -20,6 +20,7 @@ pub enum Locked {
     Agreements,
     Users,
     ApiTokens,
+    Webhooks,
 }
 
 impl Locked {
@@ -35,6 +36,7 @@ impl Locked {
             Self::Agreements => "agreements",
             Self::Users => "users",
             Self::ApiTokens => "api_tokens",
+            Self::Webhooks => "webhooks",
         }
     }
 }

@@ -306,6 +306,7 @@ diesel::table! {
         action -> Text,
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
+        position -> BigInt,
     }
 }
 
@@ -519,3 +520,67 @@ diesel::table! {
 diesel::joinable!(agreement_parties -> organizations (organization_id));
 diesel::allow_tables_to_appear_in_same_query!(agreement_parties, organizations);
 diesel::allow_tables_to_appear_in_same_query!(agreement_parties, agreements);
+
+diesel::table! {
+    event_sequence (id) {
+        id -> Integer,
+        last_position -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    webhooks (id) {
+        id -> DbUuid,
+        url -> Text,
+        event_types -> Text,
+        organization_id -> Nullable<DbUuid>,
+        secret -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    webhook_deliveries (id) {
+        id -> DbUuid,
+        webhook_id -> DbUuid,
+        event_id -> DbUuid,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        response_status -> Nullable<Integer>,
+        duration_ms -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        payload -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    api_token_expiry_notices (token_id, days_before) {
+        token_id -> DbUuid,
+        days_before -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, api_token_expiry_notices);

@@ -101,6 +101,10 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ),
     ("malformed_multipart", "The multipart body is malformed."),
     ("import_refused", "The import has rows in error; nothing was written."),
+    (
+        "cursor_expired",
+        "Events after this cursor were deleted by retention; resynchronize, then follow the feed from its start.",
+    ),
     // Field codes.
     ("before_start", "must not be before the start"),
     ("in_future", "must not be in the future"),
@@ -157,11 +161,14 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("invalid_sha256", "must be 64 hexadecimal digits"),
     ("missing_column", "no column holds this field"),
     ("duplicate_column", "more than one column holds this field"),
-    ("invalid_date", "must be a date such as 2026-03-21"),
     ("not_text", "is not text in UTF-8 or UTF-16"),
     ("malformed_csv", "is not valid CSV"),
     ("not_a_workbook", "is not an XLSX workbook"),
     ("unpacks_too_large", "unpacks to more than an import may hold"),
     ("too_many_rows", "has more rows than an import takes"),
     ("empty_file", "has no header row"),
+    ("unknown_event_type", "is not a known event type"),
+    ("url_credentials", "must not contain a user name or password"),
+    ("refused_address", "resolves to an address webhooks may not reach"),
+    ("unresolvable_host", "names a host that does not resolve"),
 ];

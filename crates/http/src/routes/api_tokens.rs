@@ -67,7 +67,7 @@ pub struct ApiTokenBody {
 }
 
 impl ApiTokenBody {
-    fn new(t: ApiToken, now: NaiveDateTime) -> Self {
+    pub(crate) fn new(t: ApiToken, now: NaiveDateTime) -> Self {
         let state = t.state(now);
         Self {
             id: t.id,

@@ -8,6 +8,7 @@ pub mod audit_events;
 pub mod auth;
 pub mod auth_me;
 pub mod calendars;
+pub mod events_feed;
 pub mod group_transitions;
 pub mod health;
 pub mod imports;
@@ -21,6 +22,7 @@ pub mod projects;
 pub mod resolutions;
 pub mod shared_members;
 pub mod users;
+pub mod webhooks;
 pub mod working_groups;
 
 use utoipa_actix_web::scope;
@@ -48,7 +50,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(users::configure)
             .configure(api_tokens::configure)
             .configure(audit_events::configure)
-            .configure(imports::configure),
+            .configure(imports::configure)
+            .configure(events_feed::configure)
+            .configure(webhooks::configure),
     );
     cfg.service(scope::scope("/health").configure(health::configure));
 }

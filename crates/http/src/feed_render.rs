@@ -1,0 +1,97 @@
+//! How the change feed and webhook messages show a resource: as its `GET` returns it now.
+//!
+//! One line per kind of resource in [`RENDERERS`]. A kind without a line, and a resource
+//! that is gone (deleted since) or hidden from the reader, shows as `{id, kind}`. A branch
+//! adding a resource registers it by adding a line that calls its `get` use case and
+//! serializes its response body.
+
+use chrono::NaiveDateTime;
+use hamkari_app::{AppError, Caller, DbConnection};
+use serde::Serialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::routes;
+
+type Render = fn(&mut DbConnection, &Caller, Uuid, NaiveDateTime) -> Result<Value, AppError>;
+
+fn to_json<T: Serialize>(body: T) -> Result<Value, AppError> {
+    serde_json::to_value(body).map_err(AppError::internal)
+}
+
+const RENDERERS: &[(&str, Render)] = &[
+    ("organization", |conn, caller, id, _| {
+        to_json(routes::organizations::OrganizationBody::from(
+            hamkari_app::organizations::get(conn, caller, id)?,
+        ))
+    }),
+    ("member", |conn, caller, id, _| {
+        to_json(routes::members::MemberBody::from(hamkari_app::members::get(
+            conn, caller, id,
+        )?))
+    }),
+    ("membership", |conn, caller, id, now| {
+        let view = hamkari_app::memberships::get(conn, caller, id)?;
+        to_json(routes::memberships::MembershipBody::new(view, now.date()))
+    }),
+    ("project", |conn, caller, id, _| {
+        to_json(crate::bodies::ProjectBody::from(hamkari_app::projects::get(
+            conn, caller, id,
+        )?))
+    }),
+    ("working_group", |conn, caller, id, _| {
+        to_json(routes::working_groups::WorkingGroupBody::from(
+            hamkari_app::working_groups::get(conn, caller, id)?,
+        ))
+    }),
+    ("user", |conn, caller, id, _| {
+        to_json(routes::users::UserBody::from(hamkari_app::users::get(
+            conn, caller, id,
+        )?))
+    }),
+    ("api_token", |conn, caller, id, now| {
+        to_json(routes::api_tokens::ApiTokenBody::new(
+            hamkari_app::api_tokens::get(conn, caller, id)?,
+            now,
+        ))
+    }),
+    ("agreement", |conn, caller, id, _| {
+        to_json(routes::agreements::AgreementBody::from(hamkari_app::agreements::get(
+            conn, caller, id,
+        )?))
+    }),
+    ("meeting", |conn, caller, id, _| {
+        to_json(routes::meetings::MeetingBody::from(hamkari_app::meetings::get(
+            conn, caller, id,
+        )?))
+    }),
+    ("action_item", |conn, caller, id, _| {
+        to_json(routes::resolutions::ActionItemBody::from(
+            hamkari_app::resolutions::get_item(conn, caller, id)?,
+        ))
+    }),
+    ("webhook", |conn, caller, id, _| {
+        to_json(routes::webhooks::WebhookBody::from(hamkari_app::webhooks::get(
+            conn, caller, id,
+        )?))
+    }),
+];
+
+/// The resource as `caller` would `GET` it now, or `{id, kind}`.
+pub fn render(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    kind: &str,
+    id: Uuid,
+    now: NaiveDateTime,
+) -> Result<Value, AppError> {
+    let fallback = || json!({ "id": id, "kind": kind });
+    let Some((_, render)) = RENDERERS.iter().find(|(k, _)| *k == kind) else {
+        return Ok(fallback());
+    };
+    match render(conn, caller, id, now) {
+        Ok(value) => Ok(value),
+        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Ok(fallback()),
+        Err(other) => Err(other),
+    }
+}
