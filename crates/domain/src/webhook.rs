@@ -328,7 +328,7 @@ mod tests {
         assert!(!types.matches("member", "created"));
         assert!(types.matches("project", "transitioned"));
         assert_eq!(EventTypes::from_stored(&types.to_stored()).unwrap(), types);
-        for bad in ["member", "member.exploded", "agreement.*", "*", ".updated", ""] {
+        for bad in ["member", "member.exploded", "capacity.*", "*", ".updated", ""] {
             assert_eq!(
                 EventTypePattern::parse(bad).unwrap_err().code,
                 "unknown_event_type",
@@ -361,7 +361,9 @@ mod tests {
         assert_eq!(next_attempt(1, base, 16), Some(Duration::seconds(5)));
         assert_eq!(next_attempt(2, base, 16), Some(Duration::seconds(10)));
         assert_eq!(next_attempt(5, base, 16), Some(Duration::seconds(80)));
-        assert_eq!(next_attempt(15, base, 16), Some(Duration::days(1)));
+        // 5 s · 2¹⁴ is 22.8 hours; one more doubling would pass a day, so it stops there.
+        assert_eq!(next_attempt(15, base, 16), Some(Duration::seconds(81_920)));
+        assert_eq!(next_attempt(17, base, 20), Some(Duration::days(1)));
         assert_eq!(next_attempt(16, base, 16), None);
         let total: Duration = (1..16).filter_map(|n| next_attempt(n, base, 16)).sum();
         assert!(total > Duration::days(1) && total < Duration::days(3), "{total}");

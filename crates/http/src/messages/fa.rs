@@ -155,7 +155,6 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("invalid_sha256", "باید ۶۴ رقم شانزده‌شانزدهی باشد"),
     ("missing_column", "هیچ ستونی این فیلد را ندارد"),
     ("duplicate_column", "بیش از یک ستون این فیلد را دارد"),
-    ("invalid_date", "باید تاریخی مانند 2026-03-21 باشد"),
     ("not_text", "متن UTF-8 یا UTF-16 نیست"),
     ("malformed_csv", "CSV معتبر نیست"),
     ("not_a_workbook", "کارپوشهٔ XLSX نیست"),
