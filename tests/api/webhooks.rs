@@ -328,6 +328,9 @@ async fn a_restart_loses_no_message() {
     }
     receiver.until("a first failed attempt", |got| !got.is_empty()).await;
     drop(first);
+    // The receiver runs on this test's runtime, which the drop blocked: let it answer (503)
+    // what the stopping instance sent and gave up on, before it starts accepting.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     receiver.answer(200);
     let second = TestApp::spawn_with(TestDb::create(), url, fast).await;
     let got = receiver

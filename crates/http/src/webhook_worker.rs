@@ -136,26 +136,44 @@ pub struct WebhookWorker {
     instance: Arc<str>,
     db: Database,
     stopped: Arc<AtomicBool>,
+    /// Becomes true when the delivery loop has ended, with no attempt in flight.
+    idle: tokio::sync::watch::Receiver<bool>,
+    /// How long an attempt may take: what a shutdown waits for at most.
+    attempt_timeout: Duration,
 }
 
 impl WebhookWorker {
     /// Starts delivering on the current actix runtime.
     pub fn spawn(db: Database, settings: WebhookSettings) -> Self {
+        let (ended, idle) = tokio::sync::watch::channel(false);
         let worker = Self {
             instance: Arc::from(format!("hamkari-{}", uuid::Uuid::now_v7())),
             db,
             stopped: Arc::new(AtomicBool::new(false)),
+            idle,
+            attempt_timeout: settings.timeout,
         };
-        actix_web::rt::spawn(worker.clone().run(settings));
+        let running = worker.clone();
+        actix_web::rt::spawn(async move {
+            running.run(settings).await;
+            let _ = ended.send(true);
+        });
         worker
     }
 
     /// Stops claiming and gives back every message this instance holds, so other instances
-    /// send them at once instead of after the lease. Call it from graceful shutdown, after
-    /// the HTTP server has drained; an attempt still running may then be sent twice, which
-    /// at-least-once delivery allows.
+    /// send them at once instead of after the lease. Graceful shutdown calls it after the
+    /// HTTP server has drained; attempts in flight are waited for (up to the receiver
+    /// timeout), so a message is not sent from here and from another instance at once.
     pub async fn release_claims(&self) -> usize {
         self.stopped.store(true, Ordering::SeqCst);
+        // Attempts in flight finish first: released while still sending, a message could
+        // reach its receiver twice (once from here, once from the instance that takes it).
+        let mut idle = self.idle.clone();
+        let wait = self.attempt_timeout + Duration::from_secs(2);
+        if tokio::time::timeout(wait, idle.wait_for(|ended| *ended)).await.is_err() {
+            tracing::warn!("webhook attempts still running at shutdown; releasing their messages anyway");
+        }
         let (db, instance) = (self.db.clone(), self.instance.clone());
         match web::block(move || db.write(|conn| use_case::release(conn, &instance))).await {
             Ok(Ok(count)) => count,

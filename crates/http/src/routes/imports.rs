@@ -146,7 +146,6 @@ pub struct ImportRefused {
 #[post("/organizations/{id}/imports")]
 pub async fn create(
     state: web::Data<AppState>,
-    limits: web::Data<ImportLimits>,
     caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
@@ -156,7 +155,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let q = query.0;
-    let limits = **limits;
+    let limits = req
+        .app_data::<web::Data<ImportLimits>>()
+        .map(|limits| ***limits)
+        .unwrap_or_default();
     check_declared_length(&req, limits.max_bytes)?;
     {
         let caller = caller.0.clone();
