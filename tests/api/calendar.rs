@@ -259,9 +259,9 @@ async fn list_filters_take_jalali() {
         let list = json_ok(send(&app, Method::GET, &on(day), calendar, None).await, StatusCode::OK).await;
         assert_eq!(names(&list), [who], "on={day} ({calendar:?})");
     }
-    // A day the calendar lacks is a query problem naming the parameter.
+    // A day the calendar lacks is well formed but unusable: 422 naming the parameter.
     let response = send(&app, Method::GET, &on("1402-12-30"), Some(PERSIAN), None).await;
-    let problem = assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["on"]);
     assert_eq!(problem["errors"][0]["code"], "invalid_date");
 }

@@ -6,14 +6,10 @@ fn read(name: &str) -> String {
     std::fs::read_to_string(format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-/// The Compose specification's schema: the shared copy when the checkout sits beside
-/// `shared/`, else the copy committed under tests/data (Apache-2.0, compose-spec project).
+/// The Compose specification's schema, committed under tests/data (Apache-2.0,
+/// compose-spec project).
 fn compose_schema() -> Value {
-    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/compose-spec.json");
-    let local = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/compose-spec.json");
-    let text = std::fs::read_to_string(shared)
-        .or_else(|_| std::fs::read_to_string(local))
-        .unwrap();
+    let text = read("tests/data/compose-spec.json");
     let mut schema: Value = serde_json::from_str(&text).unwrap();
     // It names draft 7 as `https://…/draft-07/schema`, without the `#` of the canonical
     // id that validators carry built in; point it at that one instead of the network.

@@ -207,7 +207,7 @@ async fn bad_feed_requests_are_refused() {
     let problem = assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
     assert_eq!(error_fields(&problem), ["wait"]);
     let response = app.get("/api/v1/events?types=agreement.signed").await;
-    let problem = assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "unknown_event_type");
     for cursor in [
         "garbage!".to_owned(),

@@ -185,6 +185,11 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         if let Some(refusal) = crate::dates::implausible(&error) {
             return refusal;
         }
+        // Shaped like a day but none of the calendar's (1403-12-30 in a common year): well
+        // formed, unusable, as the same value in a body is.
+        if error.code == "invalid_date" {
+            return ApiError::Validation(hamkari_domain::ValidationErrors(vec![error]));
+        }
         if error.code == "required" {
             error.message = "is a required query parameter".into();
         }

@@ -61,7 +61,7 @@ fn idempotency_key(op: &mut Operation) {
     let mut schema = Object::with_type(Type::String);
     schema.min_length = Some(1);
     schema.max_length = Some(257);
-    schema.pattern = Some(r#"^"?[\x21\x23-\x5B\x5D-\x7E]{1,255}"?$"#.to_owned());
+    schema.pattern = Some(r#"^("[\x21\x23-\x5B\x5D-\x7E]{1,255}"|[\x21\x23-\x5B\x5D-\x7E]{1,255})$"#.to_owned());
     schema.examples = vec![serde_json::json!("\"019ab1c2-7d44-7c1e-9b1a-5f0e0c6f4a21\"")];
     let parameter = ParameterBuilder::new()
         .name("Idempotency-Key")

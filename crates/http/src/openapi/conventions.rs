@@ -189,7 +189,11 @@ pub struct Exact;
 /// Response properties that serde leaves out when empty (`skip_serializing_if`): the only
 /// properties of response-only schemas that stay optional. utoipa's output cannot tell them
 /// from `Option` fields, which serde always writes.
-const SOMETIMES_ABSENT: &[(&str, &str)] = &[("Problem", "errors")];
+const SOMETIMES_ABSENT: &[(&str, &str)] = &[
+    ("Problem", "errors"),
+    ("Problem", "pending_organization_ids"),
+    ("Problem", "existing_id"),
+];
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
 

@@ -145,7 +145,9 @@ fn body(page: FeedPage, data: Vec<Value>) -> FeedPageBody {
 fn parse_types(raw: Option<String>) -> Result<Option<EventTypes>, ApiError> {
     raw.map(|raw| {
         let names: Vec<&str> = raw.split(',').collect();
-        EventTypes::parse(&names).map_err(|p| query_error("types", p.code, p.message))
+        // Well formed (a list of names) but naming no event type: unusable, like a bad body field.
+        EventTypes::parse(&names)
+            .map_err(|p| ApiError::Validation(ValidationErrors(vec![FieldError::new("types", p.code, p.message)])))
     })
     .transpose()
 }
