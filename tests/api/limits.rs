@@ -48,3 +48,26 @@ async fn an_invalid_change_is_422_even_with_a_stale_if_match() {
     assert_eq!(unchanged["expertise"], json!(null));
     assert_eq!(unchanged["version"], member["version"]);
 }
+
+#[tokio::test]
+async fn a_method_no_operation_takes_is_405_whatever_idempotency_key_it_carries() {
+    let app = TestApp::spawn().await;
+    let key = "\"limits-405-key\"";
+    let created = app
+        .request(Method::POST, "/api/v1/members")
+        .header("Idempotency-Key", key)
+        .json(&person("عضو کلیددار"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let patched = app
+        .request(Method::PATCH, "/api/v1/members")
+        .header("Idempotency-Key", key)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.headers()["allow"], "GET, HEAD, POST");
+    assert_problem(patched, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+}

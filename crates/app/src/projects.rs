@@ -161,9 +161,11 @@ pub fn update(
 ) -> Result<ProjectView, AppError> {
     let allowed = policy::project(conn, &caller.principal, Action::Update, id)?;
     let before = allowed.resource;
-    check_if_match(if_match, before.version)?;
     let mut project = before.clone();
-    if project.apply(changes, now())? {
+    // An invalid body is refused whatever the version: 422 before 412.
+    let changed = project.apply(changes, now())?;
+    check_if_match(if_match, before.version)?;
+    if changed {
         if project.agreement_id != before.agreement_id {
             crate::agreements::check_falls_under(conn, project.agreement_id, &allowed.owners)?;
         }

@@ -126,9 +126,10 @@ pub fn update(
         .transpose()?;
     let allowed = policy::working_group(conn, &caller.principal, Action::Update, id)?;
     let before = allowed.resource;
-    check_if_match(if_match, before.version)?;
     let mut group = before.clone();
+    // An invalid body is refused whatever the version: 422 before 412.
     let mut changed = group.apply(changes, now())?;
+    check_if_match(if_match, before.version)?;
     crate::group_transitions::check_activation(conn, id, before.status, group.status, &allowed.owners)?;
     check_refs(conn, organizations.as_deref().unwrap_or(&[]), group.project_id)?;
     let members_after = organizations.clone().unwrap_or_else(|| allowed.owners.clone());

@@ -30,7 +30,9 @@ pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let applies = matches!(*req.method(), Method::POST | Method::PATCH) && req.headers().contains_key(IDEMPOTENCY_KEY);
+    let applies = matches!(*req.method(), Method::POST | Method::PATCH)
+        && req.headers().contains_key(IDEMPOTENCY_KEY)
+        && routed(&req);
     // Public endpoints (login, refresh) have no credential to keep keys under: the header is ignored there.
     let principal = req.extensions().get::<Principal>().cloned();
     let (Some(principal), Some(state), true) = (principal, req.app_data::<web::Data<AppState>>().cloned(), applies)
@@ -192,4 +194,16 @@ pub fn prune_in_background(db: hamkari_app::Database) {
             }
         }
     });
+}
+
+/// Whether an operation takes this method at this path: anything else is the fallback's 404
+/// or 405, whatever key it carries.
+fn routed(req: &ServiceRequest) -> bool {
+    req.app_data::<web::Data<crate::openapi::MethodTable>>()
+        .and_then(|table| {
+            table
+                .allowed(req.path())
+                .map(|allow| allow.split(", ").any(|m| m == req.method().as_str()))
+        })
+        .unwrap_or(false)
 }

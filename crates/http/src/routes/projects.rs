@@ -35,15 +35,19 @@ use crate::state::AppState;
     "starts_on": "2027-01-01"
 }))]
 pub struct CreateProject {
+    #[schema(max_length = 300)]
     pub title: String,
+    #[schema(max_length = 300)]
     pub title_en: Option<String>,
     pub kind: ProjectKind,
+    #[schema(max_length = 10000)]
     pub summary: Option<String>,
     pub starts_on: Option<ApiDate>,
     pub ends_on: Option<ApiDate>,
     /// The lead organization; it takes part whether or not `organization_ids` repeats it.
     pub lead_organization_id: Uuid,
     /// The organizations taking part: at least two with the lead. Others join as partners.
+    #[schema(min_items = 1)]
     pub organization_ids: Vec<Uuid>,
     /// The cooperation agreement the project falls under; its parties include every
     /// organization taking part.
@@ -56,16 +60,16 @@ pub struct CreateProject {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, max_length = 300)]
     pub title: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 300)]
     pub title_en: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = ProjectKind)]
     pub kind: Patch<ProjectKind>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 10000)]
     pub summary: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<ApiDate>)]
