@@ -171,8 +171,9 @@ impl Application {
                     async move { HttpResponse::Ok().content_type(ContentType::json()).body(document) }
                 })))
                 .default_service(web::to(fallback))
-                .wrap(from_fn(crate::dates::calendar))
+                // Idempotency inside the calendar: a replayed answer still needs a valid header.
                 .wrap(from_fn(crate::idempotency::idempotency))
+                .wrap(from_fn(crate::dates::calendar))
                 .wrap(from_fn(limit))
                 .wrap(from_fn(authenticate))
                 .wrap(from_fn(observe))

@@ -18,7 +18,7 @@ use crate::auth::Caller;
 use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::{query_error, JsonBody, QueryParams};
+use crate::extract::{JsonBody, QueryParams};
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::state::AppState;
@@ -303,12 +303,15 @@ pub async fn list_items(
     let overdue_on = match q.overdue {
         Some(true) => Some(today()),
         None => None,
+        // Well formed, but not a filter this list has: unusable, so 422 as in a body.
         Some(false) => {
-            return Err(query_error(
-                "overdue",
-                "invalid_value",
-                "only overdue=true filters; leave it out for every item",
-            ))
+            return Err(ApiError::Validation(hamkari_domain::ValidationErrors(vec![
+                hamkari_domain::FieldError::new(
+                    "overdue",
+                    "invalid_value",
+                    "only overdue=true filters; leave it out for every item",
+                ),
+            ])))
         }
     };
     let filter = ActionItemFilter {
