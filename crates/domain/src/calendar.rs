@@ -133,11 +133,16 @@ impl Calendar {
     }
 }
 
+const NO_SUCH_DAY: &str = "is not a day of the";
+
 fn no_such_day(calendar: Calendar) -> FieldProblem {
-    FieldProblem::new(
-        "invalid_date",
-        format!("is not a day of the {} calendar", calendar.name()),
-    )
+    FieldProblem::new("invalid_date", format!("{NO_SUCH_DAY} {} calendar", calendar.name()))
+}
+
+/// Whether an `invalid_date` problem is about a well-formed `YYYY-MM-DD` that names no day of
+/// the calendar (1403-12-30), rather than text that is not shaped like a day at all.
+pub fn names_no_day(message: &str) -> bool {
+    message.starts_with(NO_SUCH_DAY)
 }
 
 /// `YYYY-MM-DD` with ASCII digits and nothing else.

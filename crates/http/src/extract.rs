@@ -186,8 +186,8 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             return refusal;
         }
         // Shaped like a day but none of the calendar's (1403-12-30 in a common year): well
-        // formed, unusable, as the same value in a body is.
-        if error.code == "invalid_date" {
+        // formed, unusable, as the same value in a body is. Text not shaped like a day stays 400.
+        if error.code == "invalid_date" && hamkari_domain::calendar::names_no_day(&error.message) {
             return ApiError::Validation(hamkari_domain::ValidationErrors(vec![error]));
         }
         if error.code == "required" {
