@@ -118,7 +118,40 @@ pub fn spec() -> Spec {
     clients::ClientConventions.modify(&mut spec);
     Exact.modify(&mut spec);
     links::Links.modify(&mut spec);
+    name_the_callers(&mut spec);
     spec
+}
+
+/// `MeBody` as two named variants told apart by a discriminator, instead of the inline
+/// `allOf`s utoipa derives for a tagged enum: client generators (openapi-python-client)
+/// cannot name those, and dropped the whole response.
+fn name_the_callers(spec: &mut Spec) {
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    let variant = |body: &str, kind: &str| {
+        serde_json::json!({"allOf": [
+            {"$ref": format!("#/components/schemas/{body}")},
+            {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": [kind]}}}
+        ]})
+    };
+    let me = serde_json::json!({
+        "description": "The caller, told apart by `kind`: a user's session (`user`, with the user's fields as `GET /api/v1/users/{id}` shows them) or an API token (`api_token`).",
+        "oneOf": [{"$ref": "#/components/schemas/UserMe"}, {"$ref": "#/components/schemas/TokenMe"}],
+        "discriminator": {"propertyName": "kind", "mapping": {
+            "user": "#/components/schemas/UserMe",
+            "api_token": "#/components/schemas/TokenMe"
+        }}
+    });
+    for (name, schema) in [
+        ("UserMe", variant("UserBody", "user")),
+        ("TokenMe", variant("TokenSelfBody", "api_token")),
+        ("MeBody", me),
+    ] {
+        if let Ok(schema) = serde_json::from_value(schema) {
+            components.schemas.insert(name.to_owned(), schema);
+        }
+    }
 }
 
 /// Path templates and the methods each allows, read off the document.
