@@ -72,7 +72,7 @@ impl Calendar {
         let (year, month, day) = split(text).ok_or_else(|| {
             FieldProblem::new(
                 "invalid_date",
-                format!("must be a date written YYYY-MM-DD in the {} calendar", self.name()),
+                format!("{NOT_SHAPED} YYYY-MM-DD in the {} calendar", self.name()),
             )
         })?;
         let gregorian = match self {
@@ -133,16 +133,19 @@ impl Calendar {
     }
 }
 
-const NO_SUCH_DAY: &str = "is not a day of the";
+const NOT_SHAPED: &str = "must be a date written";
 
 fn no_such_day(calendar: Calendar) -> FieldProblem {
-    FieldProblem::new("invalid_date", format!("{NO_SUCH_DAY} {} calendar", calendar.name()))
+    FieldProblem::new(
+        "invalid_date",
+        format!("is not a day of the {} calendar", calendar.name()),
+    )
 }
 
-/// Whether an `invalid_date` problem is about a well-formed `YYYY-MM-DD` that names no day of
-/// the calendar (1403-12-30), rather than text that is not shaped like a day at all.
+/// Whether an `invalid_date` problem is about a well-formed `YYYY-MM-DD` the calendar cannot
+/// use (no such day, or before the earliest day), rather than text not shaped like a day.
 pub fn names_no_day(message: &str) -> bool {
-    message.starts_with(NO_SUCH_DAY)
+    !message.starts_with(NOT_SHAPED)
 }
 
 /// `YYYY-MM-DD` with ASCII digits and nothing else.
