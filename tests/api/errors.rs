@@ -23,10 +23,30 @@ async fn malformed_json_is_400() {
 }
 
 #[tokio::test]
-async fn a_body_that_is_not_an_object_is_422() {
+async fn a_body_that_is_not_an_object_is_422_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let response = app.post_json("/api/v1/organizations", &json!(["a"])).await;
     assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    // serde would read `[]` as a struct whose fields are all optional: a PATCH of nothing.
+    let org = app.create_org(json!({"name": "انجمن نخست", "kind": "other"})).await;
+    let path = format!("/api/v1/organizations/{}", org["id"].as_str().unwrap());
+    for body in [
+        json!([]),
+        json!([{"name": "دیگر"}]),
+        json!("name"),
+        json!(7),
+        json!(null),
+        json!(true),
+    ] {
+        let response = app.patch_json(&path, &body).await;
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(error_fields(&problem), vec![String::new()], "{body}: {problem}");
+        assert_eq!(problem["errors"][0]["code"], "invalid_type", "{body}: {problem}");
+    }
+    let after = app.get_json(&path, StatusCode::OK).await;
+    assert_eq!(after["version"], org["version"]);
+    assert_eq!(after["name"], "انجمن نخست");
 }
 
 #[tokio::test]

@@ -107,6 +107,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             ),
         });
     }
+    // Every body this API takes is an object. serde reads a struct from an array too
+    // (`[]` would be a PATCH that changes nothing), so anything else is refused by name.
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(ApiError::Validation(hamkari_domain::ValidationErrors(vec![
+            FieldError::new("", "invalid_type", "the request body must be a JSON object"),
+        ])));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let result = serde_path_to_error::deserialize(&mut de)
         .map_err(|err| (err.path().to_string(), err.into_inner()))

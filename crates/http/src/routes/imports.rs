@@ -104,6 +104,34 @@ impl From<ImportReport> for ImportReportBody {
     }
 }
 
+/// A file's bytes, sent as the whole body.
+pub struct FileBytes;
+
+impl utoipa::PartialSchema for FileBytes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for FileBytes {}
+
+/// An import sent as a form: the file and, optionally, how its columns map to fields.
+// Only documents the body; `import_multipart` reads the parts as they stream in.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportForm {
+    /// The CSV or XLSX file, told apart by the part's media type or its file name.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The same JSON object as the `mapping` query parameter.
+    #[schema(nullable = false)]
+    mapping: Option<String>,
+}
+
 /// The 422 of an all-or-nothing import with rows in error: the problem and the report.
 #[derive(Serialize)]
 pub struct ImportRefused {
@@ -129,8 +157,8 @@ pub struct ImportRefused {
     params(("id" = Uuid, Path), ImportParams),
     request_body(content(
         (String = "text/csv"),
-        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (Vec<u8> = "multipart/form-data"),
+        (inline(FileBytes) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (inline(ImportForm) = "multipart/form-data"),
     )),
     responses(
         (status = 200, description = "The report (a dry run's, or the rows written).", body = ImportReportBody),

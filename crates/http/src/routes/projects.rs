@@ -116,15 +116,28 @@ pub struct TransitionRequest {
     pub reason: Option<String>,
 }
 
-fn actor_kind() -> utoipa::openapi::Object {
-    crate::openapi::string_enum(["user", "api_token"])
+/// Who can change a project's status: a user or an API token (never the server itself).
+#[derive(Serialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum StepActorKind {
+    User,
+    ApiToken,
+}
+
+impl StepActorKind {
+    fn of(kind: &str) -> Self {
+        if kind == "api_token" {
+            Self::ApiToken
+        } else {
+            Self::User
+        }
+    }
 }
 
 /// Who made a change.
 #[derive(Serialize, ToSchema)]
 pub struct Actor {
-    #[schema(schema_with = actor_kind)]
-    pub kind: &'static str,
+    pub kind: StepActorKind,
     pub id: Uuid,
 }
 
@@ -132,8 +145,7 @@ pub struct Actor {
 #[derive(Serialize, ToSchema)]
 pub struct NamedActor {
     #[serde(rename = "type")]
-    #[schema(schema_with = actor_kind)]
-    pub kind: &'static str,
+    pub kind: StepActorKind,
     pub id: Uuid,
     /// The user's display name or the token's name.
     #[schema(example = "مدیر سامانه")]
@@ -164,9 +176,12 @@ impl From<TransitionView> for TransitionBody {
             from: v.from,
             to: v.to,
             reason: v.reason,
-            by: v.actor.as_ref().map(|a| Actor { kind: a.kind, id: a.id }),
+            by: v.actor.as_ref().map(|a| Actor {
+                kind: StepActorKind::of(a.kind),
+                id: a.id,
+            }),
             actor: v.actor.map(|a| NamedActor {
-                kind: a.kind,
+                kind: StepActorKind::of(a.kind),
                 id: a.id,
                 name: a.name,
             }),
