@@ -1,12 +1,13 @@
 //! `GET /metrics`: Prometheus text on a listener of its own, labelled by route pattern.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use hamkari_http::LoginLimits;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestDb, ADMIN_EMAIL};
+use crate::helpers::{org, TestApp, TestDb, ADMIN_EMAIL};
 
 /// One sample line of the text exposition format.
 #[derive(Debug)]
@@ -178,4 +179,78 @@ async fn metrics_count_requests_by_route_pattern_on_their_own_listener() {
     assert_eq!(value(&after, "hamkari_db_pool_max_connections", &[]), 4.0);
     assert!(value(&after, "hamkari_db_pool_connections", &[]) >= 1.0);
     assert!(value(&after, "hamkari_db_pool_wait_seconds_count", &[]) > 0.0);
+}
+
+/// Scrapes until `done` holds (up to 20 s).
+async fn scrape_until(app: &TestApp, what: &str, done: impl Fn(&[Sample]) -> bool) -> Vec<Sample> {
+    for _ in 0..200 {
+        let samples = scrape(app).await;
+        if done(&samples) {
+            return samples;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the metrics never showed {what}: {:?}", scrape(app).await);
+}
+
+#[tokio::test]
+async fn metrics_show_the_webhook_queue_its_failures_and_the_feed_position() {
+    const TIMEOUT: Duration = Duration::from_secs(4);
+    // A port nobody listens on (refused at once), and a listener that never answers.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let app = crate::webhooks::configured(|s| {
+        s.metrics_bind = Some("127.0.0.1:0".into());
+        s.webhooks.timeout = TIMEOUT;
+        // One attempt each within the test: a failed message waits an hour for its retry.
+        s.webhooks.retry_base = Duration::from_secs(3600);
+    })
+    .await;
+    for port in [closed, silent_port] {
+        crate::webhooks::created(
+            &app,
+            json!({"url": format!("http://127.0.0.1:{port}/hooks"), "event_types": ["organization.created"]}),
+        )
+        .await;
+    }
+    let before = scrape(&app).await;
+    assert_eq!(value(&before, "hamkari_webhook_queue_pending", &[]), 0.0);
+    assert_eq!(value(&before, "hamkari_webhook_queue_due", &[]), 0.0);
+    assert_eq!(value(&before, "hamkari_webhook_oldest_due_age_seconds", &[]), 0.0);
+    let failures = "hamkari_webhook_delivery_failures_total";
+    assert_eq!(value(&before, failures, &[]), 0.0);
+    let position = value(&before, "hamkari_events_last_position", &[]);
+    assert!(position >= 2.0, "the webhooks' own events: {position}");
+
+    app.create_org(org("انجمن سنجه‌ها")).await;
+    let refused = scrape_until(&app, "a refused connection", |s| {
+        value(s, failures, &[("outcome", "connection")]) >= 1.0
+    })
+    .await;
+    // One message waits for its retry, the other is still with the silent receiver.
+    assert_eq!(value(&refused, "hamkari_webhook_queue_pending", &[]), 2.0);
+    assert_eq!(value(&refused, "hamkari_webhook_queue_due", &[]), 1.0);
+    assert_eq!(value(&refused, failures, &[("outcome", "connection")]), 1.0);
+    assert_eq!(value(&refused, failures, &[("outcome", "timeout")]), 0.0);
+    assert_eq!(value(&refused, "hamkari_events_last_position", &[]), position + 1.0);
+
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let waiting = scrape(&app).await;
+    let age = value(&waiting, "hamkari_webhook_oldest_due_age_seconds", &[]);
+    assert!(age >= 1.0 && age < TIMEOUT.as_secs_f64() + 5.0, "{age}");
+
+    let timed_out = scrape_until(&app, "a timeout", |s| {
+        value(s, failures, &[("outcome", "timeout")]) >= 1.0
+    })
+    .await;
+    assert_eq!(value(&timed_out, "hamkari_webhook_queue_pending", &[]), 2.0);
+    assert_eq!(value(&timed_out, "hamkari_webhook_queue_due", &[]), 0.0);
+    assert_eq!(value(&timed_out, "hamkari_webhook_oldest_due_age_seconds", &[]), 0.0);
+    assert_eq!(value(&timed_out, "hamkari_webhook_delivered_total", &[]), 0.0);
+    drop(silent);
 }

@@ -4,8 +4,8 @@
 
 use chrono::{Duration, NaiveDateTime};
 use hamkari_domain::webhook::{next_attempt, DeliveryStatus};
-pub use hamkari_persistence::webhook_deliveries::Claimed;
 use hamkari_persistence::webhook_deliveries::{self as store, Attempt};
+pub use hamkari_persistence::webhook_deliveries::{Claimed, QueueStats};
 use hamkari_persistence::{feed, webhooks, DbConnection};
 use uuid::Uuid;
 
@@ -147,7 +147,7 @@ pub fn release(conn: &mut DbConnection, instance: &str) -> Result<usize, AppErro
     Ok(store::release(conn, instance)?)
 }
 
-/// Messages not yet delivered (for the metrics).
-pub fn queue_depth(conn: &mut DbConnection) -> Result<i64, AppError> {
-    Ok(store::pending_count(conn)?)
+/// The queue's depth and lag and the feed's last position, for the metrics.
+pub fn queue_stats(conn: &mut DbConnection, now: NaiveDateTime) -> Result<QueueStats, AppError> {
+    Ok(store::queue_stats(conn, now)?)
 }

@@ -118,7 +118,8 @@ impl Application {
         prune_events_in_background(db.clone(), settings.audit_retention_days);
         crate::idempotency::prune_in_background(db.clone());
         warn_expiring_tokens_in_background(db.clone(), settings.webhooks.token_check_every);
-        let webhooks = crate::webhook_worker::WebhookWorker::spawn(db.clone(), settings.webhooks.clone());
+        let webhooks =
+            crate::webhook_worker::WebhookWorker::spawn(db.clone(), settings.webhooks.clone(), metrics.clone());
         {
             // Another instance may send what this one had claimed at once, not after the lease.
             let webhooks = webhooks.clone();

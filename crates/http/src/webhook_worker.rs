@@ -17,6 +17,7 @@ use hamkari_domain::validation::FieldProblem;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 
+use crate::metrics::{DeliveryFailure, Metrics};
 use crate::pagination::utc;
 
 /// How webhooks are delivered; see the README for the environment variables.
@@ -140,11 +141,12 @@ pub struct WebhookWorker {
     idle: tokio::sync::watch::Receiver<bool>,
     /// How long an attempt may take: what a shutdown waits for at most.
     attempt_timeout: Duration,
+    metrics: Arc<Metrics>,
 }
 
 impl WebhookWorker {
     /// Starts delivering on the current actix runtime.
-    pub fn spawn(db: Database, settings: WebhookSettings) -> Self {
+    pub fn spawn(db: Database, settings: WebhookSettings, metrics: Arc<Metrics>) -> Self {
         let (ended, idle) = tokio::sync::watch::channel(false);
         let worker = Self {
             instance: Arc::from(format!("hamkari-{}", uuid::Uuid::now_v7())),
@@ -152,6 +154,7 @@ impl WebhookWorker {
             stopped: Arc::new(AtomicBool::new(false)),
             idle,
             attempt_timeout: settings.timeout,
+            metrics,
         };
         let running = worker.clone();
         actix_web::rt::spawn(async move {
@@ -223,15 +226,19 @@ impl WebhookWorker {
     }
 
     async fn deliver(&self, claimed: Claimed, client: &Sender, policy: RetryPolicy) {
-        let outcome = match self.payload(&claimed).await {
+        let (outcome, failure) = match self.payload(&claimed).await {
             Ok(payload) => client.send(&claimed, &payload).await,
-            Err(error) => Outcome {
-                delivered: false,
-                response_status: None,
-                duration_ms: 0,
-                error: Some(error),
-            },
+            Err(error) => (
+                Outcome {
+                    delivered: false,
+                    response_status: None,
+                    duration_ms: 0,
+                    error: Some(error),
+                },
+                Some(DeliveryFailure::Payload),
+            ),
         };
+        self.metrics.webhook_attempt(failure);
         let (db, instance) = (self.db.clone(), self.instance.clone());
         let finished = web::block(move || {
             db.write(|conn| use_case::finish(conn, &claimed, &instance, &outcome, &policy, hamkari_app::now()))
@@ -292,20 +299,33 @@ impl Sender {
         }
     }
 
-    async fn send(&self, claimed: &Claimed, payload: &str) -> Outcome {
+    /// The attempt's outcome, and why it failed when it did.
+    async fn send(&self, claimed: &Claimed, payload: &str) -> (Outcome, Option<DeliveryFailure>) {
         let started = Instant::now();
-        let failed = |error: String, status: Option<i32>| Outcome {
-            delivered: false,
-            response_status: status,
-            duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
-            error: Some(error),
+        let failed = |why: DeliveryFailure, error: String| {
+            let status = match why {
+                DeliveryFailure::Status(status) => Some(i32::from(status)),
+                _ => None,
+            };
+            let outcome = Outcome {
+                delivered: false,
+                response_status: status,
+                duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+                error: Some(error),
+            };
+            (outcome, Some(why))
         };
         let Ok(url) = url::Url::parse(&claimed.url) else {
-            return failed("the endpoint's URL does not parse".into(), None);
+            return failed(DeliveryFailure::Destination, "the endpoint's URL does not parse".into());
         };
         let addresses = match resolve(&url, self.allow_private).await {
             Ok(addresses) => addresses,
-            Err(problem) => return failed(format!("the endpoint's host {}", problem.message), None),
+            Err(problem) => {
+                return failed(
+                    DeliveryFailure::Destination,
+                    format!("the endpoint's host {}", problem.message),
+                )
+            }
         };
         let host = url.host_str().unwrap_or_default().to_owned();
         let client = reqwest::Client::builder()
@@ -314,12 +334,12 @@ impl Sender {
             .resolve_to_addrs(&host, &addresses)
             .build();
         let Ok(client) = client else {
-            return failed("no HTTP client".into(), None);
+            return failed(DeliveryFailure::Destination, "no HTTP client".into());
         };
         let id = claimed.id.to_string();
         let timestamp = chrono::Utc::now().timestamp();
         let Some(signature) = sign(&claimed.secret, &id, timestamp, payload.as_bytes()) else {
-            return failed("the endpoint's secret is unusable".into(), None);
+            return failed(DeliveryFailure::Destination, "the endpoint's secret is unusable".into());
         };
         let response = client
             .post(url)
@@ -331,18 +351,23 @@ impl Sender {
             .send()
             .await;
         match response {
-            Ok(response) if response.status().is_success() => Outcome {
-                delivered: true,
-                response_status: Some(i32::from(response.status().as_u16())),
-                duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
-                error: None,
-            },
-            Ok(response) => failed(
-                format!("HTTP {}", response.status().as_u16()),
-                Some(i32::from(response.status().as_u16())),
+            Ok(response) if response.status().is_success() => (
+                Outcome {
+                    delivered: true,
+                    response_status: Some(i32::from(response.status().as_u16())),
+                    duration_ms: i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX),
+                    error: None,
+                },
+                None,
             ),
-            Err(error) if error.is_timeout() => failed(format!("no answer within {:?}", self.timeout), None),
-            Err(error) => failed(format!("not delivered: {error}"), None),
+            Ok(response) => {
+                let status = response.status().as_u16();
+                failed(DeliveryFailure::Status(status), format!("HTTP {status}"))
+            }
+            Err(error) if error.is_timeout() => {
+                failed(DeliveryFailure::Timeout, format!("no answer within {:?}", self.timeout))
+            }
+            Err(error) => failed(DeliveryFailure::Connection, format!("not delivered: {error}")),
         }
     }
 }

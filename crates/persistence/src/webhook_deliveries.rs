@@ -346,12 +346,40 @@ pub fn release(conn: &mut DbConnection, instance: &str) -> Result<usize, DbError
         .execute(conn)?)
 }
 
-/// Messages not yet delivered.
-pub fn pending_count(conn: &mut DbConnection) -> Result<i64, DbError> {
-    Ok(d::table
-        .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
-        .count()
-        .get_result(conn)?)
+/// The queue as the metrics show it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct QueueStats {
+    /// Messages not yet delivered nor given up on, disabled endpoints' included.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub pending: i64,
+    /// Pending messages of enabled endpoints whose attempt time has come (in flight or waiting).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub due: i64,
+    /// When the oldest of the due messages was queued.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub oldest_due: Option<NaiveDateTime>,
+    /// The feed's last position handed out.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub last_position: i64,
+}
+
+/// One statement read at every scrape. Each part stays within the pending range of
+/// `webhook_deliveries_due_idx` (status, next_attempt_at), so its cost follows the queue,
+/// never the table's history of delivered messages. (`$1` is also SQLite's syntax.)
+const QUEUE_STATS: &str = "SELECT \
+    (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending, \
+    due.due, due.oldest_due, \
+    (SELECT last_position FROM event_sequence WHERE id = 1) AS last_position \
+    FROM (SELECT count(*) AS due, min(d.created_at) AS oldest_due \
+          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.enabled) AS due";
+
+pub fn queue_stats(conn: &mut DbConnection, now: NaiveDateTime) -> Result<QueueStats, DbError> {
+    let query = diesel::sql_query(QUEUE_STATS).bind::<diesel::sql_types::Timestamp, _>(now);
+    Ok(match conn {
+        DbConnection::Pg(pg) => query.get_result(pg)?,
+        DbConnection::Sqlite(sqlite) => query.get_result(sqlite)?,
+    })
 }
 
 /// Whether any message to this endpoint succeeded since `since`.
