@@ -66,11 +66,11 @@ fn table() -> Table {
 }
 
 /// What every operation starts from.
-struct World {
-    a: String,
-    b: String,
+pub struct World {
+    pub a: String,
+    pub b: String,
     /// A third organization, A's partner in joint projects (one needs two organizations).
-    c: String,
+    pub c: String,
 }
 
 fn id(v: &Value) -> String {
@@ -132,7 +132,7 @@ async fn agreement_of(app: &TestApp, parties: &[&str]) -> String {
 }
 
 /// Prepares what `operation` needs (as the administrator) and returns the request to make.
-async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, String, Option<Value>) {
+pub async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Method, String, Option<Value>) {
     let a = world.a.as_str();
     match operation {
         "organization.list" => (Method::GET, "/api/v1/organizations".into(), None),

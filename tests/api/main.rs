@@ -39,6 +39,7 @@ mod outage;
 mod persian_text;
 mod projects;
 mod schema;
+mod schema_limits;
 mod shared_members;
 mod shutdown;
 mod tls;

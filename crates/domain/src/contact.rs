@@ -136,11 +136,11 @@ impl WebsiteUrl {
                 "must be an http or https address such as https://example.org",
             )
         };
-        let trimmed = raw.trim();
-        if trimmed.len() > 2048 {
+        // Characters as sent, as the schema's `maxLength` counts them (not UTF-8 bytes).
+        if raw.chars().count() > 2048 {
             return Err(FieldProblem::new("too_long", "must be at most 2048 characters"));
         }
-        let url = url::Url::parse(trimmed).map_err(|_| invalid())?;
+        let url = url::Url::parse(raw.trim()).map_err(|_| invalid())?;
         let host_ok = url.host_str().is_some_and(|h| !h.is_empty());
         if matches!(url.scheme(), "http" | "https") && host_ok && url.username().is_empty() && url.password().is_none()
         {
@@ -278,5 +278,16 @@ mod tests {
         ] {
             assert!(WebsiteUrl::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn website_length_counts_characters_as_sent() {
+        let url = |chars: usize| format!("https://iacl.ir/{}", "ک".repeat(chars - 16));
+        assert!(WebsiteUrl::parse(&url(2048)).is_ok());
+        assert_eq!(WebsiteUrl::parse(&url(2049)).unwrap_err().code, "too_long");
+        assert_eq!(
+            WebsiteUrl::parse(&format!(" {} ", url(2047))).unwrap_err().code,
+            "too_long"
+        );
     }
 }

@@ -183,7 +183,8 @@ pub struct WebhookUrl(url::Url);
 
 impl WebhookUrl {
     pub fn parse(raw: &str) -> Result<Self, FieldProblem> {
-        if raw.len() > 2000 {
+        // Characters as sent, as the schema's `maxLength` counts them (not UTF-8 bytes).
+        if raw.chars().count() > 2000 {
             return Err(FieldProblem::new("too_long", "must be at most 2000 characters"));
         }
         let url = url::Url::parse(raw.trim())

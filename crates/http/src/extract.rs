@@ -13,26 +13,32 @@ use crate::error::ApiError;
 /// The largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// A JSON request body: `application/json` (or any `+json` type), at most
-/// [`MAX_BODY_BYTES`], deserialized with the path of any field that does not fit.
+/// The body limit of a route whose one text field may be long (minutes: 100 000 characters),
+/// so that the schema's `maxLength` is reachable even when every character is sent as a
+/// six-byte `\uXXXX` escape.
+pub const LONG_TEXT_BODY_BYTES: usize = 1024 * 1024;
+
+/// A JSON request body: `application/json` (or any `+json` type), at most `LIMIT` bytes
+/// ([`MAX_BODY_BYTES`] unless the route says otherwise), deserialized with the path of any
+/// field that does not fit.
 ///
 /// Reading never fails the request by itself: the handler calls [`JsonBody::value`] after
 /// its permission checks, so a caller who may not do something learns that (403) before
 /// anything about the body.
-pub struct JsonBody<T>(Result<T, ApiError>);
+pub struct JsonBody<T, const LIMIT: usize = MAX_BODY_BYTES>(Result<T, ApiError>);
 
-impl<T> JsonBody<T> {
+impl<T, const LIMIT: usize> JsonBody<T, LIMIT> {
     pub fn value(self) -> Result<T, ApiError> {
         self.0
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody<T, LIMIT> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let checked = check_content_type(req).and_then(|()| check_declared_length(req));
+        let checked = check_content_type(req).and_then(|()| check_declared_length(req, LIMIT));
         let mut payload = payload.take();
         Box::pin(async move {
             if let Err(err) = checked {
@@ -47,8 +53,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                         return Ok(JsonBody(Err(ApiError::bad_request("unreadable_body", detail))));
                     }
                 };
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Ok(JsonBody(Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES })));
+                if body.len() + chunk.len() > LIMIT {
+                    return Ok(JsonBody(Err(ApiError::PayloadTooLarge { limit: LIMIT })));
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -77,14 +83,14 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-fn check_declared_length(req: &HttpRequest) -> Result<(), ApiError> {
+fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     match declared {
-        Some(len) if len > MAX_BODY_BYTES => Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }),
+        Some(len) if len > limit => Err(ApiError::PayloadTooLarge { limit }),
         _ => Ok(()),
     }
 }

@@ -107,15 +107,20 @@ impl From<AgreementView> for AgreementBody {
     "document_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 }))]
 pub struct CreateAgreement {
+    #[schema(min_length = 2, max_length = 300)]
     pub title: String,
     /// The parties: at least two organizations.
     pub organization_ids: Vec<Uuid>,
+    #[schema(min_length = 1, max_length = 10000)]
     pub summary: Option<String>,
+    #[schema(min_length = 1, max_length = 10000)]
     pub scope: Option<String>,
     pub valid_from: Option<ApiDate>,
     pub valid_until: Option<ApiDate>,
     /// Either this, or `document_name` with `document_sha256`.
+    #[schema(max_length = 2048)]
     pub document_url: Option<String>,
+    #[schema(min_length = 1, max_length = 300)]
     pub document_name: Option<String>,
     pub document_sha256: Option<String>,
 }
@@ -127,13 +132,13 @@ pub struct CreateAgreement {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAgreement {
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 2, max_length = 300)]
     pub title: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 10000)]
     pub summary: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 10000)]
     pub scope: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<ApiDate>)]
@@ -142,10 +147,10 @@ pub struct UpdateAgreement {
     #[schema(value_type = Option<ApiDate>)]
     pub valid_until: Patch<ApiDate>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     pub document_url: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
     pub document_name: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<String>)]
@@ -173,6 +178,7 @@ pub struct ListAgreements {
 pub struct AgreementTransitionRequest {
     pub to: AgreementStatus,
     /// Up to 1000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 

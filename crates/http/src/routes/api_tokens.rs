@@ -105,7 +105,7 @@ pub struct IssuedApiToken {
     "expires_at": "2027-06-01T00:00:00Z"
 }))]
 pub struct CreateApiToken {
-    #[schema(max_length = 100)]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// One or more; a write scope includes reading the same resource.
     #[schema(schema_with = scope_list)]

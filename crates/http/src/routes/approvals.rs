@@ -30,6 +30,7 @@ pub struct ApproveRequest {
     /// The organization approving; the caller must act for it.
     pub organization_id: Uuid,
     /// Up to 2000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
     pub note: Option<String>,
     /// The meeting resolution that decided the approval.
     pub resolution_id: Option<Uuid>,

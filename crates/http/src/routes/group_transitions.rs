@@ -23,6 +23,7 @@ use crate::state::AppState;
 pub struct GroupTransitionRequest {
     pub to: GroupStatus,
     /// Up to 1000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 

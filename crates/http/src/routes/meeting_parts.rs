@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, LONG_TEXT_BODY_BYTES};
 use crate::preconditions::{if_match, with_etag};
 use crate::routes::meetings::MeetingBody;
 use crate::state::AppState;
@@ -22,8 +22,9 @@ use crate::state::AppState;
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgendaItemBody {
-    #[schema(example = "تشکیل کارگروه‌های تخصصی")]
+    #[schema(example = "تشکیل کارگروه‌های تخصصی", min_length = 1, max_length = 300)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 5000)]
     pub notes: Option<String>,
 }
 
@@ -32,6 +33,7 @@ pub struct AgendaItemBody {
 #[serde(deny_unknown_fields)]
 pub struct AgendaBody {
     /// At most 100 items.
+    #[schema(max_items = 100)]
     pub items: Vec<AgendaItemBody>,
 }
 
@@ -86,6 +88,7 @@ pub struct SetAttendee {
 #[serde(deny_unknown_fields)]
 pub struct MinutesDraft {
     /// Up to 100 000 characters.
+    #[schema(min_length = 1, max_length = 100000)]
     pub text: String,
 }
 
@@ -270,7 +273,7 @@ pub async fn draft_minutes(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: JsonBody<MinutesDraft>,
+    body: JsonBody<MinutesDraft, LONG_TEXT_BODY_BYTES>,
 ) -> Result<HttpResponse, ApiError> {
     policy::precheck_write(&caller.0, Resource::Meetings)?;
     let id = id.into_inner();

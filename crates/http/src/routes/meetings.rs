@@ -109,6 +109,7 @@ impl From<MeetingView> for MeetingBody {
     "organization_ids": ["019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b", "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5c"]
 }))]
 pub struct CreateMeeting {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     pub kind: MeetingKind,
     /// With an offset; stored in UTC.
@@ -117,7 +118,9 @@ pub struct CreateMeeting {
     pub ends_at: DateTime<FixedOffset>,
     /// An IANA zone name; `Asia/Tehran` when absent.
     pub time_zone: Option<String>,
+    #[schema(min_length = 1, max_length = 300)]
     pub place: Option<String>,
+    #[schema(min_length = 1, max_length = 2000)]
     pub online_url: Option<String>,
     pub working_group_id: Option<Uuid>,
     pub project_id: Option<Uuid>,
@@ -130,7 +133,7 @@ pub struct CreateMeeting {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeeting {
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 300)]
     pub title: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = MeetingKind)]
@@ -145,10 +148,10 @@ pub struct UpdateMeeting {
     #[schema(value_type = String)]
     pub time_zone: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
     pub place: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 2000)]
     pub online_url: Patch<String>,
 }
 
@@ -179,6 +182,7 @@ pub struct ListMeetings {
 pub struct MeetingTransition {
     pub to: MeetingStatus,
     /// Up to 1000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 

@@ -94,7 +94,7 @@ impl From<Member> for MemberBody {
 pub struct CreateMember {
     #[schema(min_length = 2, max_length = 200)]
     pub full_name: String,
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name_en: Option<String>,
     /// Ten digits (Persian or Arabic digits accepted); unique.
     pub national_id: Option<String>,
@@ -102,7 +102,7 @@ pub struct CreateMember {
     pub email: Option<String>,
     /// Iranian forms (`0912…`, `+98 …`, Persian digits) or any E.164 number.
     pub phone: Option<String>,
-    #[schema(max_length = 2000)]
+    #[schema(min_length = 1, max_length = 2000)]
     pub expertise: Option<String>,
 }
 
@@ -114,7 +114,7 @@ pub struct UpdateMember {
     #[schema(value_type = String, min_length = 2, max_length = 200)]
     pub full_name: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub full_name_en: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<String>)]
@@ -126,7 +126,7 @@ pub struct UpdateMember {
     #[schema(value_type = Option<String>)]
     pub phone: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>, max_length = 2000)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 2000)]
     pub expertise: Patch<String>,
 }
 

@@ -100,6 +100,7 @@ pub struct CreateMembership {
     /// On or after `starts_on`; omit while the membership is open.
     pub ends_on: Option<ApiDate>,
     /// Only with `ends_on`.
+    #[schema(min_length = 1, max_length = 500)]
     pub end_reason: Option<String>,
 }
 
@@ -118,7 +119,7 @@ pub struct UpdateMembership {
     #[schema(value_type = Option<ApiDate>)]
     pub ends_on: Patch<ApiDate>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500)]
     pub end_reason: Patch<String>,
 }
 

@@ -110,14 +110,16 @@ pub struct CreateOrganization {
     /// Unique after Persian normalization ("علي" and "علی" clash).
     #[schema(min_length = 2, max_length = 200)]
     pub name: String,
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200)]
     pub name_en: Option<String>,
     /// 2 to 64 lower-case letters, digits and hyphens; unique.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", min_length = 2, max_length = 64)]
     pub slug: Option<String>,
     pub kind: OrganizationKind,
-    #[schema(max_length = 5000)]
+    #[schema(min_length = 1, max_length = 5000)]
     pub description: Option<String>,
     /// An http or https address.
+    #[schema(max_length = 2048)]
     pub website: Option<String>,
     pub email: Option<String>,
     /// Iranian forms (`0912…`, `+98 …`, Persian digits) or any E.164 number.
@@ -135,19 +137,19 @@ pub struct UpdateOrganization {
     #[schema(value_type = String, min_length = 2, max_length = 200)]
     pub name: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name_en: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", min_length = 2, max_length = 64)]
     pub slug: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = OrganizationKind)]
     pub kind: Patch<OrganizationKind>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>, max_length = 5000)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
     pub description: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2048)]
     pub website: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<String>)]

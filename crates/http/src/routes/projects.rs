@@ -35,12 +35,12 @@ use crate::state::AppState;
     "starts_on": "2027-01-01"
 }))]
 pub struct CreateProject {
-    #[schema(max_length = 300)]
+    #[schema(min_length = 2, max_length = 300)]
     pub title: String,
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300)]
     pub title_en: Option<String>,
     pub kind: ProjectKind,
-    #[schema(max_length = 10000)]
+    #[schema(min_length = 1, max_length = 10000)]
     pub summary: Option<String>,
     pub starts_on: Option<ApiDate>,
     pub ends_on: Option<ApiDate>,
@@ -60,16 +60,16 @@ pub struct CreateProject {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = String, max_length = 300)]
+    #[schema(value_type = String, min_length = 2, max_length = 300)]
     pub title: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>, max_length = 300)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
     pub title_en: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = ProjectKind)]
     pub kind: Patch<ProjectKind>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>, max_length = 10000)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 10000)]
     pub summary: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<ApiDate>)]
@@ -113,6 +113,7 @@ pub struct ListProjects {
 pub struct TransitionRequest {
     pub to: ProjectStatus,
     /// Up to 1000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 

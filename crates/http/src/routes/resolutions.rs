@@ -124,6 +124,7 @@ pub struct ResolutionList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"text": "تشکیل کارگروه‌های تخصصی مشترک", "outcome": "adopted"}))]
 pub struct CreateResolution {
+    #[schema(min_length = 1, max_length = 10000)]
     pub text: String,
     pub outcome: ResolutionOutcome,
     /// At most one per organization taking part in the meeting.
@@ -134,6 +135,7 @@ pub struct CreateResolution {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateActionItem {
+    #[schema(min_length = 1, max_length = 2000)]
     pub what: String,
     /// A member of one of the meeting's organizations.
     pub owner_id: Uuid,
@@ -148,6 +150,7 @@ pub struct CreateActionItem {
 pub struct ActionItemTransition {
     pub to: ActionItemStatus,
     /// Up to 1000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: Option<String>,
 }
 

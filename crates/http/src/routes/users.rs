@@ -70,6 +70,7 @@ impl From<User> for UserBody {
 pub struct CreateUser {
     /// Unique, compared case-insensitively.
     pub email: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
     pub role: Role,
     #[serde(default)]
@@ -83,6 +84,7 @@ pub struct CreateUser {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     pub role: Option<Role>,
     pub organization_ids: Option<Vec<Uuid>>,

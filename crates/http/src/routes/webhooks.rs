@@ -75,8 +75,10 @@ pub struct WebhookWithSecret {
 pub struct CreateWebhook {
     /// `http` or `https`, without credentials, not resolving to a loopback, private or
     /// link-local address.
+    #[schema(max_length = 2000)]
     pub url: String,
     /// `<resource>.<action>` or `<resource>.*`.
+    #[schema(min_items = 1, max_items = 50)]
     pub event_types: Vec<String>,
     /// Required for editors: one of their organizations.
     pub organization_id: Option<Uuid>,
@@ -86,7 +88,9 @@ pub struct CreateWebhook {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"enabled": true}))]
 pub struct UpdateWebhook {
+    #[schema(max_length = 2000)]
     pub url: Option<String>,
+    #[schema(min_items = 1, max_items = 50)]
     pub event_types: Option<Vec<String>>,
     /// `true` turns a disabled endpoint on again (and clears `disabled_reason`).
     pub enabled: Option<bool>,

@@ -98,14 +98,14 @@ impl From<GroupView> for WorkingGroupBody {
     "organization_ids": ["019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5b", "019ab1c2-3d4e-7f60-8a9b-0c1d2e3f4a5c"]
 }))]
 pub struct CreateWorkingGroup {
-    #[schema(max_length = 200)]
+    #[schema(min_length = 2, max_length = 200)]
     pub name: String,
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200)]
     pub name_en: Option<String>,
     pub scope: GroupScope,
-    #[schema(max_length = 300)]
+    #[schema(min_length = 1, max_length = 300)]
     pub topic: Option<String>,
-    #[schema(max_length = 10000)]
+    #[schema(min_length = 1, max_length = 10000)]
     pub mandate: Option<String>,
     pub established_on: Option<ApiDate>,
     /// At least one.
@@ -123,19 +123,19 @@ pub struct CreateWorkingGroup {
 #[serde(deny_unknown_fields)]
 pub struct UpdateWorkingGroup {
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = String, max_length = 200)]
+    #[schema(value_type = String, min_length = 2, max_length = 200)]
     pub name: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name_en: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = GroupScope)]
     pub scope: Patch<GroupScope>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>, max_length = 300)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
     pub topic: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>, max_length = 10000)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 10000)]
     pub mandate: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = GroupStatus)]
