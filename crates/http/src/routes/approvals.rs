@@ -130,211 +130,146 @@ async fn withdraw(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Approve a joint project for one organization taking part.
-///
-/// By an administrator, an editor of that organization, or a token bound to it. The item
-/// must still be proposed (409 `not_pending`); an organization approves once (409
-/// `already_approved`); only a party approves (422 `not_a_party`). Scope: `projects:write`.
-#[utoipa::path(
-    tag = "projects",
-    operation_id = "approve_project",
-    params(("id" = Uuid, Path)),
-    request_body = ApproveRequest,
-    responses(
-        (status = 201, description = "The recorded approval.", body = ApprovalBody),
-        (status = 403, description = "You do not act for this organization.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Approved already, or no longer pending.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or not a party.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/projects/{id}/approvals")]
-pub async fn approve_project(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<ApproveRequest>,
-) -> Result<HttpResponse, ApiError> {
-    approve(state, caller, Approvable::Project, id.into_inner(), body).await
+/// The three operations of one kind of item, each a thin handler over the shared ones
+/// above. Only what differs between kinds is given (paths, names, tag, and the summary and
+/// description as doc comments); the responses, parameters and bodies are written once here.
+macro_rules! approval_routes {
+    (
+        kind: $kind:expr,
+        tag: $tag:literal,
+        approvals: $approvals:literal,
+        one: $one:literal,
+        $(#[doc = $approve_doc:literal])*
+        approve: $approve:ident,
+        $(#[doc = $list_doc:literal])*
+        list: $list:ident,
+        $(#[doc = $withdraw_doc:literal])*
+        withdraw: $withdraw:ident $(,)?
+    ) => {
+        $(#[doc = $approve_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = stringify!($approve),
+            params(("id" = Uuid, Path)),
+            request_body = ApproveRequest,
+            responses(
+                (status = 201, description = "The recorded approval.", body = ApprovalBody),
+                (status = 403, description = "You do not act for this organization.", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Approved already, or no longer pending.", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields, or not a party.", body = Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[post($approvals)]
+        pub async fn $approve(
+            state: web::Data<AppState>,
+            caller: Caller,
+            id: web::Path<Uuid>,
+            body: JsonBody<ApproveRequest>,
+        ) -> Result<HttpResponse, ApiError> {
+            approve(state, caller, $kind, id.into_inner(), body).await
+        }
+
+        $(#[doc = $list_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = stringify!($list),
+            params(("id" = Uuid, Path)),
+            responses(
+                (status = 200, description = "Its approvals.", body = ApprovalsBody),
+            )
+        )]
+        #[get($approvals)]
+        pub async fn $list(
+            state: web::Data<AppState>,
+            caller: Caller,
+            id: web::Path<Uuid>,
+        ) -> Result<HttpResponse, ApiError> {
+            list(state, caller, $kind, id.into_inner()).await
+        }
+
+        $(#[doc = $withdraw_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            operation_id = stringify!($withdraw),
+            params(("id" = Uuid, Path), ("organization_id" = Uuid, Path)),
+            responses(
+                (status = 204, description = "Withdrawn."),
+                (status = 409, description = "No longer pending.", body = Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[delete($one)]
+        pub async fn $withdraw(
+            state: web::Data<AppState>,
+            caller: Caller,
+            path: web::Path<(Uuid, Uuid)>,
+        ) -> Result<HttpResponse, ApiError> {
+            let (id, organization) = path.into_inner();
+            withdraw(state, caller, $kind, id, organization).await
+        }
+    };
 }
 
-/// The approvals of a joint project, and the organizations still to approve.
-///
-/// Scope: `projects:read`.
-#[utoipa::path(
-    tag = "projects",
-    operation_id = "list_project_approvals",
-    params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "Its approvals.", body = ApprovalsBody),
-    )
-)]
-#[get("/projects/{id}/approvals")]
-pub async fn list_project_approvals(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    list(state, caller, Approvable::Project, id.into_inner()).await
+approval_routes! {
+    kind: Approvable::Project,
+    tag: "projects",
+    approvals: "/projects/{id}/approvals",
+    one: "/projects/{id}/approvals/{organization_id}",
+    /// Approve a joint project for one organization taking part.
+    ///
+    /// By an administrator, an editor of that organization, or a token bound to it. The item
+    /// must still be proposed (409 `not_pending`); an organization approves once (409
+    /// `already_approved`); only a party approves (422 `not_a_party`). Scope: `projects:write`.
+    approve: approve_project,
+    /// The approvals of a joint project, and the organizations still to approve.
+    ///
+    /// Scope: `projects:read`.
+    list: list_project_approvals,
+    /// Withdraw an organization's approval of a joint project while it is still proposed.
+    ///
+    /// 409 `not_pending` once it moved on. Scope: `projects:write`, acting for that organization.
+    withdraw: withdraw_project_approval,
 }
 
-/// Withdraw an organization's approval of a joint project while it is still proposed.
-///
-/// 409 `not_pending` once it moved on. Scope: `projects:write`, acting for that organization.
-#[utoipa::path(
-    tag = "projects",
-    operation_id = "withdraw_project_approval",
-    params(("id" = Uuid, Path), ("organization_id" = Uuid, Path)),
-    responses(
-        (status = 204, description = "Withdrawn."),
-        (status = 409, description = "No longer pending.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/projects/{id}/approvals/{organization_id}")]
-pub async fn withdraw_project_approval(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, organization) = path.into_inner();
-    withdraw(state, caller, Approvable::Project, id, organization).await
+approval_routes! {
+    kind: Approvable::WorkingGroup,
+    tag: "working-groups",
+    approvals: "/working-groups/{id}/approvals",
+    one: "/working-groups/{id}/approvals/{organization_id}",
+    /// Approve a working group for one organization taking part.
+    ///
+    /// By an administrator, an editor of that organization, or a token bound to it. The item
+    /// must still be proposed (409 `not_pending`); an organization approves once (409
+    /// `already_approved`); only a party approves (422 `not_a_party`). Scope: `working_groups:write`.
+    approve: approve_working_group,
+    /// The approvals of a working group, and the organizations still to approve.
+    ///
+    /// Scope: `working_groups:read`.
+    list: list_working_group_approvals,
+    /// Withdraw an organization's approval of a working group while it is still proposed.
+    ///
+    /// 409 `not_pending` once it moved on. Scope: `working_groups:write`, acting for that organization.
+    withdraw: withdraw_working_group_approval,
 }
 
-/// Approve a working group for one organization taking part.
-///
-/// By an administrator, an editor of that organization, or a token bound to it. The item
-/// must still be proposed (409 `not_pending`); an organization approves once (409
-/// `already_approved`); only a party approves (422 `not_a_party`). Scope: `working_groups:write`.
-#[utoipa::path(
-    tag = "working-groups",
-    operation_id = "approve_working_group",
-    params(("id" = Uuid, Path)),
-    request_body = ApproveRequest,
-    responses(
-        (status = 201, description = "The recorded approval.", body = ApprovalBody),
-        (status = 403, description = "You do not act for this organization.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Approved already, or no longer pending.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or not a party.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/working-groups/{id}/approvals")]
-pub async fn approve_working_group(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<ApproveRequest>,
-) -> Result<HttpResponse, ApiError> {
-    approve(state, caller, Approvable::WorkingGroup, id.into_inner(), body).await
-}
-
-/// The approvals of a working group, and the organizations still to approve.
-///
-/// Scope: `working_groups:read`.
-#[utoipa::path(
-    tag = "working-groups",
-    operation_id = "list_working_group_approvals",
-    params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "Its approvals.", body = ApprovalsBody),
-    )
-)]
-#[get("/working-groups/{id}/approvals")]
-pub async fn list_working_group_approvals(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    list(state, caller, Approvable::WorkingGroup, id.into_inner()).await
-}
-
-/// Withdraw an organization's approval of a working group while it is still proposed.
-///
-/// 409 `not_pending` once it moved on. Scope: `working_groups:write`, acting for that organization.
-#[utoipa::path(
-    tag = "working-groups",
-    operation_id = "withdraw_working_group_approval",
-    params(("id" = Uuid, Path), ("organization_id" = Uuid, Path)),
-    responses(
-        (status = 204, description = "Withdrawn."),
-        (status = 409, description = "No longer pending.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/working-groups/{id}/approvals/{organization_id}")]
-pub async fn withdraw_working_group_approval(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, organization) = path.into_inner();
-    withdraw(state, caller, Approvable::WorkingGroup, id, organization).await
-}
-
-/// Approve an agreement for one organization taking part.
-///
-/// By an administrator, an editor of that organization, or a token bound to it. The item
-/// must still be a draft (409 `not_pending`); an organization approves once (409
-/// `already_approved`); only a party approves (422 `not_a_party`). Scope: `agreements:write`.
-#[utoipa::path(
-    tag = "agreements",
-    operation_id = "approve_agreement",
-    params(("id" = Uuid, Path)),
-    request_body = ApproveRequest,
-    responses(
-        (status = 201, description = "The recorded approval.", body = ApprovalBody),
-        (status = 403, description = "You do not act for this organization.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Approved already, or no longer pending.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or not a party.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/agreements/{id}/approvals")]
-pub async fn approve_agreement(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<ApproveRequest>,
-) -> Result<HttpResponse, ApiError> {
-    approve(state, caller, Approvable::Agreement, id.into_inner(), body).await
-}
-
-/// The approvals of an agreement, and the organizations still to approve.
-///
-/// Scope: `agreements:read`.
-#[utoipa::path(
-    tag = "agreements",
-    operation_id = "list_agreement_approvals",
-    params(("id" = Uuid, Path)),
-    responses(
-        (status = 200, description = "Its approvals.", body = ApprovalsBody),
-    )
-)]
-#[get("/agreements/{id}/approvals")]
-pub async fn list_agreement_approvals(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    list(state, caller, Approvable::Agreement, id.into_inner()).await
-}
-
-/// Withdraw an organization's approval of an agreement while it is still a draft.
-///
-/// 409 `not_pending` once it moved on. Scope: `agreements:write`, acting for that organization.
-#[utoipa::path(
-    tag = "agreements",
-    operation_id = "withdraw_agreement_approval",
-    params(("id" = Uuid, Path), ("organization_id" = Uuid, Path)),
-    responses(
-        (status = 204, description = "Withdrawn."),
-        (status = 409, description = "No longer pending.", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/agreements/{id}/approvals/{organization_id}")]
-pub async fn withdraw_agreement_approval(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, organization) = path.into_inner();
-    withdraw(state, caller, Approvable::Agreement, id, organization).await
+approval_routes! {
+    kind: Approvable::Agreement,
+    tag: "agreements",
+    approvals: "/agreements/{id}/approvals",
+    one: "/agreements/{id}/approvals/{organization_id}",
+    /// Approve an agreement for one organization taking part.
+    ///
+    /// By an administrator, an editor of that organization, or a token bound to it. The item
+    /// must still be a draft (409 `not_pending`); an organization approves once (409
+    /// `already_approved`); only a party approves (422 `not_a_party`). Scope: `agreements:write`.
+    approve: approve_agreement,
+    /// The approvals of an agreement, and the organizations still to approve.
+    ///
+    /// Scope: `agreements:read`.
+    list: list_agreement_approvals,
+    /// Withdraw an organization's approval of an agreement while it is still a draft.
+    ///
+    /// 409 `not_pending` once it moved on. Scope: `agreements:write`, acting for that organization.
+    withdraw: withdraw_agreement_approval,
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
