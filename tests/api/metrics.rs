@@ -195,7 +195,9 @@ async fn scrape_until(app: &TestApp, what: &str, done: impl Fn(&[Sample]) -> boo
 
 #[tokio::test]
 async fn metrics_show_the_webhook_queue_its_failures_and_the_feed_position() {
-    const TIMEOUT: Duration = Duration::from_secs(4);
+    // Long enough that the silent receiver's attempt is still running when the refused one
+    // has been recorded, even on a loaded machine.
+    const TIMEOUT: Duration = Duration::from_secs(8);
     // A port nobody listens on (refused at once), and a listener that never answers.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -238,7 +238,6 @@ impl WebhookWorker {
                 Some(DeliveryFailure::Payload),
             ),
         };
-        self.metrics.webhook_attempt(failure);
         let (db, instance) = (self.db.clone(), self.instance.clone());
         let finished = web::block(move || {
             db.write(|conn| use_case::finish(conn, &claimed, &instance, &outcome, &policy, hamkari_app::now()))
@@ -247,6 +246,8 @@ impl WebhookWorker {
         if !matches!(finished, Ok(Ok(_))) {
             tracing::warn!("recording a webhook attempt failed; the lease will bring the message back");
         }
+        // Counted once recorded, so a scrape that shows the attempt also shows the queue after it.
+        self.metrics.webhook_attempt(failure);
     }
 
     /// The body: rendered on the first attempt and kept, so every retry sends the same bytes.
