@@ -2,7 +2,7 @@
 //! part approves the item before it leaves its proposed or draft state. One set of handlers
 //! serves the three kinds through one use case.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use hamkari_app::approvals::{self as use_case, ApprovalsView, NewApproval};
 use hamkari_app::policy;
@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Representation};
 use crate::extract::JsonBody;
 use crate::pagination::utc;
 use crate::state::AppState;
@@ -105,12 +106,23 @@ async fn approve(
     Ok(HttpResponse::Created().json(ApprovalBody::from(approval)))
 }
 
+/// The approvals as JSON (with who is still to approve), or as CSV or NDJSON lines.
 async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     kind: Approvable,
     id: Uuid,
 ) -> Result<HttpResponse, ApiError> {
+    let representation = Representation::negotiate(&req)?;
+    if representation != Representation::Json {
+        let caller = caller.0;
+        return export::whole(state, representation, move |conn| {
+            let view = use_case::list(conn, &caller, kind, id)?;
+            Ok(view.approvals.into_iter().map(ApprovalBody::from).collect())
+        })
+        .await;
+    }
     let view = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, kind, id)).await?;
     Ok(HttpResponse::Ok().json(ApprovalsBody::from(view)))
 }
@@ -164,16 +176,23 @@ pub async fn approve_project(
     operation_id = "list_project_approvals",
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, description = "Its approvals.", body = ApprovalsBody),
+        (status = 200, description = "Its approvals and who is still to approve; as CSV or NDJSON, one line per approval.",
+            content(
+                (ApprovalsBody = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/projects/{id}/approvals")]
 pub async fn list_project_approvals(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    list(state, caller, Approvable::Project, id.into_inner()).await
+    list(state, caller, req, Approvable::Project, id.into_inner()).await
 }
 
 /// Withdraw an organization's approval of a joint project while it is still proposed.
@@ -233,16 +252,23 @@ pub async fn approve_working_group(
     operation_id = "list_working_group_approvals",
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, description = "Its approvals.", body = ApprovalsBody),
+        (status = 200, description = "Its approvals and who is still to approve; as CSV or NDJSON, one line per approval.",
+            content(
+                (ApprovalsBody = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/working-groups/{id}/approvals")]
 pub async fn list_working_group_approvals(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    list(state, caller, Approvable::WorkingGroup, id.into_inner()).await
+    list(state, caller, req, Approvable::WorkingGroup, id.into_inner()).await
 }
 
 /// Withdraw an organization's approval of a working group while it is still proposed.
@@ -302,16 +328,23 @@ pub async fn approve_agreement(
     operation_id = "list_agreement_approvals",
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, description = "Its approvals.", body = ApprovalsBody),
+        (status = 200, description = "Its approvals and who is still to approve; as CSV or NDJSON, one line per approval.",
+            content(
+                (ApprovalsBody = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/agreements/{id}/approvals")]
 pub async fn list_agreement_approvals(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    list(state, caller, Approvable::Agreement, id.into_inner()).await
+    list(state, caller, req, Approvable::Agreement, id.into_inner()).await
 }
 
 /// Withdraw an organization's approval of an agreement while it is still a draft.
