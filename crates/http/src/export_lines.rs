@@ -138,7 +138,10 @@ mod tests {
     /// Whether `path` names a field of `schema` (through references, nullable wrappers and
     /// lists), so no column silently stays empty after a body's field is renamed.
     fn has_path(spec: &Value, schema: &Value, path: &[&str]) -> bool {
-        if let Some(name) = schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        if let Some(name) = schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
             return has_path(spec, &spec["components"]["schemas"][name], path);
         }
         for branches in ["allOf", "oneOf", "anyOf"] {
@@ -194,7 +197,10 @@ mod tests {
                 let path: Vec<&str> = column.split('.').collect();
                 assert!(has_path(&spec, schema, &path), "{name} has no field {column}");
             }
-            assert!(!has_path(&spec, schema, &["no_such_field"]), "{name}: the check can fail");
+            assert!(
+                !has_path(&spec, schema, &["no_such_field"]),
+                "{name}: the check can fail"
+            );
         }
     }
 }
