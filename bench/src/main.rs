@@ -4,6 +4,7 @@
 
 mod ceiling;
 mod database;
+mod export;
 mod report;
 mod run;
 mod seed;
@@ -58,6 +59,19 @@ enum Command {
         #[arg(long)]
         url: String,
     },
+    /// A full CSV export of every member at each scale (time to first byte, the server's
+    /// peak memory); writes `<out>/export-<backend>.json` and `.md`.
+    Export {
+        /// Repeat for more scales (`--scale 10k --scale 100k`); their runs take turns.
+        #[arg(long = "scale", default_values_t = ["10k".to_owned(), "100k".to_owned()])]
+        scales: Vec<String>,
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        #[arg(long, default_value = "bench/results")]
+        out: PathBuf,
+    },
     /// Compares two reports of one backend at two scales: how each scenario's cost grew.
     Compare { small: PathBuf, large: PathBuf },
     /// The no-database ceiling server (started by `run`).
@@ -86,6 +100,24 @@ fn main() -> anyhow::Result<()> {
                 duration: Duration::from_secs(seconds.max(1)),
                 repeat: repeat.max(1),
                 login_connections: login_connections.max(1),
+                out_dir: out,
+            })?;
+            println!("{}", report.markdown());
+        }
+        Command::Export {
+            scales,
+            postgres,
+            repeat,
+            out,
+        } => {
+            let report = export::run(&export::Options {
+                scales: scales
+                    .iter()
+                    .map(|s| seed::Scale::parse(s))
+                    .collect::<Result<_, _>>()
+                    .map_err(anyhow::Error::msg)?,
+                postgres,
+                repeat: repeat.max(1),
                 out_dir: out,
             })?;
             println!("{}", report.markdown());

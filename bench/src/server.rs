@@ -104,13 +104,22 @@ impl Server {
 
     /// Peak resident memory so far (`VmHWM`), in MiB.
     pub fn peak_rss_mib(&self) -> anyhow::Result<f64> {
+        self.memory_mib("VmHWM:")
+    }
+
+    /// Resident memory now (`VmRSS`), in MiB.
+    pub fn rss_mib(&self) -> anyhow::Result<f64> {
+        self.memory_mib("VmRSS:")
+    }
+
+    fn memory_mib(&self, field: &str) -> anyhow::Result<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         let kib: u64 = status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(field))
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|kib| kib.parse().ok())
-            .context("no VmHWM in /proc/<pid>/status")?;
+            .with_context(|| format!("no {field} in /proc/<pid>/status"))?;
         Ok(kib as f64 / 1024.0)
     }
 }

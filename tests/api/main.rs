@@ -20,6 +20,8 @@ mod concurrency;
 mod deploy;
 mod errors;
 mod exports;
+mod exports_every_list;
+mod exports_lists;
 mod feed;
 mod governance;
 mod health;

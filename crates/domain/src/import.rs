@@ -141,7 +141,8 @@ impl ColumnMap {
             let (Some(field), Some(cell)) = (field, cells.get(column)) else {
                 continue;
             };
-            let value = cell.trim();
+            // An exported CSV quotes cells that would run as formulas; read the value back.
+            let value = crate::spreadsheet::unguard(cell.trim()).trim();
             if !value.is_empty() {
                 row.0.push((*field, value.to_owned()));
             }
@@ -287,6 +288,19 @@ mod tests {
             Some("مریم")
         );
         assert!(ColumnMap::from_mapping(&header, &[("C".into(), "full_name".into())]).is_err());
+    }
+
+    #[test]
+    fn cells_an_export_guarded_read_back_as_their_values() {
+        let map = ColumnMap::from_header(&strings(&["full_name", "phone", "email"])).unwrap();
+        let row = map.row(&strings(&["''-مریم", " '+989121234567 ", "'x@example.org"]));
+        assert_eq!(row.get(ImportField::FullName), Some("'-مریم"));
+        assert_eq!(row.get(ImportField::Phone), Some("+989121234567"));
+        assert_eq!(
+            row.get(ImportField::Email),
+            Some("'x@example.org"),
+            "no formula, no change"
+        );
     }
 
     #[test]

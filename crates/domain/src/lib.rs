@@ -20,6 +20,7 @@ pub mod page;
 pub mod precondition;
 pub mod project;
 pub mod resolution;
+pub mod spreadsheet;
 pub mod text;
 pub mod user;
 pub mod validation;

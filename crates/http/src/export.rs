@@ -6,16 +6,22 @@
 //! stays one page whatever the size, and the first bytes leave after the first page.
 //!
 //! CSV: UTF-8 with a byte-order mark (so spreadsheet programs read Persian text), a header
-//! row, one line per item. A nested list is flattened to its values joined by `;`, a nested
-//! object to its JSON text, absent values to an empty cell, times to RFC 3339.
+//! row, one line per item, nested values flattened as [`CsvLine`] says; a cell that a
+//! spreadsheet program would run as a formula gets a leading `'` (`spreadsheet::guard`,
+//! which the importer undoes). NDJSON: each item's JSON body on a line of its own.
+//!
+//! `listing::respond` answers a keyset list in any of the three forms; [`whole`] exports a
+//! list that is answered in one piece.
 
-use crate::dates::DateScope;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::stream;
 use hamkari_app::{AppError, DbConnection};
+use hamkari_domain::spreadsheet;
 use serde::Serialize;
+use serde_json::Value;
 
+use crate::dates::DateScope;
 use crate::db;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -71,20 +77,66 @@ impl Representation {
     }
 }
 
-/// An item as a CSV line: the header names its columns, `cells` gives them in that order.
-pub trait CsvLine {
-    const HEADER: &'static [&'static str];
-    fn cells(&self) -> Vec<String>;
+/// An exportable list item: which of its JSON fields are CSV columns, in order.
+///
+/// A column is a path into the item's JSON (`member.full_name`: field `full_name` of the
+/// object `member`); its header is the path with `_` for `.` (`member_full_name`). The
+/// flattening, the same for every list:
+/// - a string is written as it is, a number or boolean as JSON writes it, an absent or null
+///   value as an empty cell; days in the request's calendar, times in RFC 3339;
+/// - a list of values is one cell, the values joined by `;`;
+/// - a path through a list takes the field from every element, in order, joined by `;`
+///   (`organizations.id`: `id₁;id₂`), an element without it as an empty value, so two such
+///   columns of the same list line up;
+/// - a path that ends at an object, or a list of objects, is its JSON text.
+pub trait CsvLine: Serialize {
+    const COLUMNS: &'static [&'static str];
 }
 
-/// An optional value as a cell.
-pub fn cell<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
+/// The header row of `B`'s CSV.
+fn header_row<B: CsvLine>() -> Vec<String> {
+    B::COLUMNS.iter().map(|path| path.replace('.', "_")).collect()
 }
 
-/// A nested list as one cell: values joined by `;`.
-pub fn joined<T: ToString>(values: &[T]) -> String {
-    values.iter().map(ToString::to_string).collect::<Vec<_>>().join(";")
+/// An item's cells, in its columns' order.
+fn cells<B: CsvLine>(item: &B) -> Vec<String> {
+    let json = serde_json::to_value(item).unwrap_or(Value::Null);
+    B::COLUMNS.iter().map(|path| cell_at(&json, path)).collect()
+}
+
+/// The cell a column path reads from an item's JSON.
+fn cell_at(item: &Value, path: &str) -> String {
+    let mut found = vec![item];
+    for key in path.split('.') {
+        let mut next = Vec::with_capacity(found.len());
+        for value in found {
+            match value {
+                Value::Array(elements) => {
+                    next.extend(elements.iter().map(|e| e.get(key).unwrap_or(&Value::Null)));
+                }
+                other => next.push(other.get(key).unwrap_or(&Value::Null)),
+            }
+        }
+        found = next;
+    }
+    let mut parts = Vec::new();
+    for value in found {
+        match value {
+            Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+                parts.extend(items.iter().map(scalar));
+            }
+            other => parts.push(scalar(other)),
+        }
+    }
+    parts.join(";")
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// One page of an export: its items and the query for the page after it, if any.
@@ -102,7 +154,7 @@ pub async fn stream<Q, B, F>(
 ) -> Result<HttpResponse, ApiError>
 where
     Q: Send + 'static,
-    B: Serialize + CsvLine + Send + 'static,
+    B: CsvLine + Send + 'static,
     F: Fn(&mut DbConnection, Q) -> Result<Pages<Q, B>, AppError> + Clone + Send + 'static,
 {
     let read = {
@@ -114,7 +166,7 @@ where
     let mut head = Vec::new();
     if representation == Representation::Csv {
         head.extend_from_slice("\u{FEFF}".as_bytes());
-        write_csv(&mut head, &[B::HEADER.iter().map(|h| (*h).to_owned()).collect()]);
+        write_csv(&mut head, &[header_row::<B>()]);
     }
     head.extend(dates.run(|| render(representation, &items)));
     let first_chunk = stream::once(async move { Ok::<_, actix_web::Error>(web::Bytes::from(head)) });
@@ -147,10 +199,24 @@ where
         .streaming(futures_util::StreamExt::chain(first_chunk, rest)))
 }
 
-fn render<B: Serialize + CsvLine>(representation: Representation, items: &[B]) -> Vec<u8> {
+/// Exports a list that is read in one piece (a meeting's attendees, an item's approvals):
+/// `read` runs its use case once.
+pub async fn whole<B, F>(
+    state: web::Data<AppState>,
+    representation: Representation,
+    read: F,
+) -> Result<HttpResponse, ApiError>
+where
+    B: CsvLine + Send + 'static,
+    F: Fn(&mut DbConnection) -> Result<Vec<B>, AppError> + Clone + Send + 'static,
+{
+    stream(state, representation, (), move |conn, ()| Ok((read(conn)?, None))).await
+}
+
+fn render<B: CsvLine>(representation: Representation, items: &[B]) -> Vec<u8> {
     let mut out = Vec::new();
     match representation {
-        Representation::Csv => write_csv(&mut out, &items.iter().map(CsvLine::cells).collect::<Vec<_>>()),
+        Representation::Csv => write_csv(&mut out, &items.iter().map(cells).collect::<Vec<_>>()),
         _ => {
             for item in items {
                 if serde_json::to_writer(&mut out, item).is_ok() {
@@ -167,7 +233,7 @@ fn write_csv(out: &mut Vec<u8>, lines: &[Vec<String>]) {
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
     for line in lines {
-        if let Err(err) = writer.write_record(line) {
+        if let Err(err) = writer.write_record(line.iter().map(|cell| spreadsheet::guard(cell).into_owned())) {
             tracing::warn!(error = %err, "a CSV line could not be written");
         }
     }
@@ -200,5 +266,45 @@ mod tests {
         assert_eq!(negotiate("image/png"), None);
         assert_eq!(negotiate("text/csv;q=0"), None);
         assert_eq!(negotiate(""), Some(Representation::Json));
+    }
+
+    #[test]
+    fn nested_values_flatten_one_way() {
+        let item = serde_json::json!({
+            "id": 7,
+            "name": "انجمن",
+            "note": null,
+            "done": true,
+            "organization_ids": ["a", "b"],
+            "created_by": {"type": "user", "id": "u1"},
+            "organizations": [{"id": "a", "name": "اول"}, {"id": "b"}],
+            "memberships": [{"roles": ["x", "y"]}, {"roles": ["z"]}],
+            "before": {"k": 1},
+            "votes": [{"v": 1}],
+        });
+        let at = |path| cell_at(&item, path);
+        assert_eq!(at("id"), "7");
+        assert_eq!(at("name"), "انجمن");
+        assert_eq!(at("note"), "");
+        assert_eq!(at("absent"), "");
+        assert_eq!(at("done"), "true");
+        assert_eq!(at("organization_ids"), "a;b");
+        assert_eq!(at("created_by.type"), "user");
+        assert_eq!(at("organizations.id"), "a;b");
+        assert_eq!(
+            at("organizations.name"),
+            "اول;",
+            "positions line up with organizations.id"
+        );
+        assert_eq!(at("memberships.roles"), "x;y;z");
+        assert_eq!(at("before"), r#"{"k":1}"#);
+        assert_eq!(at("votes"), r#"[{"v":1}]"#);
+    }
+
+    #[test]
+    fn csv_cells_that_would_run_as_formulas_are_quoted() {
+        let mut out = Vec::new();
+        write_csv(&mut out, &[vec!["+989121234567".into(), "=1+1".into(), "علی".into()]]);
+        assert_eq!(String::from_utf8(out).unwrap(), "'+989121234567,'=1+1,علی\r\n");
     }
 }

@@ -1,179 +1,206 @@
-//! Each exportable list item as a CSV line (the columns are the JSON body's fields).
+//! Each exportable list item's CSV columns: paths into its JSON body, flattened the one way
+//! `export::CsvLine` describes. Who made a change is two columns, `…_type` and `…_id`.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::bodies::ActorBody;
-use crate::export::{cell, joined, CsvLine};
+use crate::bodies::ProjectBody;
+use crate::export::CsvLine;
+use crate::roster::RosterEntryBody;
+use crate::routes::agreements::AgreementBody;
+use crate::routes::api_tokens::ApiTokenBody;
+use crate::routes::approvals::ApprovalBody;
 use crate::routes::audit_events::AuditEventBody;
+use crate::routes::meeting_parts::AttendeeBody;
+use crate::routes::meetings::MeetingBody;
 use crate::routes::members::MemberBody;
 use crate::routes::memberships::MembershipBody;
 use crate::routes::organizations::OrganizationBody;
+use crate::routes::projects::TransitionBody;
+use crate::routes::resolutions::{ActionItemBody, ResolutionBody};
+use crate::routes::shared_members::SharedMemberBody;
+use crate::routes::users::UserBody;
+use crate::routes::webhooks::{DeliveryBody, WebhookBody};
+use crate::routes::working_groups::WorkingGroupBody;
 
-/// A value's JSON name (an enum's snake_case tag) or, for an object, its JSON text.
-fn json_cell<T: Serialize>(value: Option<&T>) -> String {
-    match value.map(serde_json::to_value) {
-        Some(Ok(serde_json::Value::String(text))) => text,
-        Some(Ok(serde_json::Value::Null)) | None | Some(Err(_)) => String::new(),
-        Some(Ok(other)) => other.to_string(),
-    }
+macro_rules! columns {
+    ($($body:ty => [$($path:literal),* $(,)?];)*) => {$(
+        impl CsvLine for $body {
+            const COLUMNS: &'static [&'static str] = &[$($path),*];
+        }
+    )*};
 }
 
-/// An actor as `type:id` (`user:0199…`), or `system`.
-fn actor_cell(actor: Option<&ActorBody>) -> String {
-    match actor.map(|a| (json_cell(Some(&a.kind)), a.id)) {
-        Some((kind, Some(id))) => format!("{kind}:{id}"),
-        Some((kind, None)) => kind,
-        None => String::new(),
-    }
+columns! {
+    MemberBody => [
+        "id", "full_name", "full_name_en", "national_id", "email", "phone", "phone_type",
+        "expertise", "created_at", "updated_at", "created_by.type", "created_by.id",
+        "updated_by.type", "updated_by.id", "version",
+    ];
+    OrganizationBody => [
+        "id", "name", "name_en", "slug", "kind", "description", "website", "email", "phone",
+        "phone_type", "founded_on", "created_at", "updated_at", "created_by.type",
+        "created_by.id", "updated_by.type", "updated_by.id", "version",
+    ];
+    MembershipBody => [
+        "id", "member_id", "member.full_name", "organization_id", "organization.name", "role",
+        "starts_on", "ends_on", "end_reason", "current", "created_at", "updated_at",
+        "created_by.type", "created_by.id", "updated_by.type", "updated_by.id", "version",
+    ];
+    AuditEventBody => [
+        "id", "at", "action", "resource_type", "resource_id", "actor_id", "actor_type",
+        "organization_ids", "before", "after", "request_id",
+    ];
+    SharedMemberBody => [
+        "member.id", "member.full_name", "member.full_name_en", "member.national_id",
+        "member.email", "member.phone", "memberships.organization_id",
+        "memberships.organization.name", "memberships.role", "memberships.starts_on",
+        "memberships.ends_on",
+    ];
+    ProjectBody => [
+        "id", "title", "title_en", "kind", "summary", "status", "lead_organization_id",
+        "organizations.organization_id", "organizations.name", "organizations.role",
+        "starts_on", "ends_on", "agreement_id", "created_at", "updated_at", "created_by.type",
+        "created_by.id", "updated_by.type", "updated_by.id", "version",
+    ];
+    TransitionBody => ["id", "from", "to", "reason", "actor.type", "actor.id", "actor.name", "at"];
+    WorkingGroupBody => [
+        "id", "name", "name_en", "scope", "topic", "mandate", "status", "established_on",
+        "dissolved_on", "organization_ids", "organizations.name", "project_id", "agreement_id",
+        "created_at", "updated_at", "created_by.type", "created_by.id", "updated_by.type",
+        "updated_by.id", "version",
+    ];
+    AgreementBody => [
+        "id", "title", "summary", "scope", "status", "parties.organization_id", "parties.name",
+        "parties.signed_on", "valid_from", "valid_until", "document_url", "document_name",
+        "document_sha256", "created_at", "updated_at", "created_by.type", "created_by.id",
+        "updated_by.type", "updated_by.id", "version",
+    ];
+    ApprovalBody => [
+        "organization_id", "note", "resolution_id", "approved_by.type", "approved_by.id",
+        "approved_at",
+    ];
+    MeetingBody => [
+        "id", "title", "kind", "status", "status_reason", "starts_at", "ends_at", "time_zone",
+        "place", "online_url", "working_group_id", "project_id", "organization_ids",
+        "organizations.name", "minutes", "minutes_finalized_at", "created_at", "updated_at",
+        "created_by.type", "created_by.id", "updated_by.type", "updated_by.id", "version",
+    ];
+    AttendeeBody => ["member_id", "full_name", "organization_id", "status"];
+    ResolutionBody => [
+        "id", "meeting_id", "number", "text", "outcome", "votes.organization_id", "votes.vote",
+        "action_items.id", "created_at", "created_by.type", "created_by.id",
+    ];
+    ActionItemBody => [
+        "id", "resolution_id", "meeting_id", "what", "owner_id", "organization_id", "due_on",
+        "status", "status_reason", "overdue", "created_at", "updated_at", "created_by.type",
+        "created_by.id", "updated_by.type", "updated_by.id", "version",
+    ];
+    UserBody => [
+        "id", "email", "display_name", "role", "organization_ids", "disabled", "created_at",
+        "updated_at", "created_by.type", "created_by.id", "updated_by.type", "updated_by.id",
+        "version",
+    ];
+    ApiTokenBody => [
+        "id", "name", "prefix", "scopes", "organization_id", "state", "created_at",
+        "expires_at", "revoked_at", "last_used_at", "created_by.type", "created_by.id",
+        "updated_by.type", "updated_by.id",
+    ];
+    WebhookBody => [
+        "id", "url", "event_types", "organization_id", "enabled", "disabled_reason",
+        "created_at", "updated_at", "created_by.type", "created_by.id", "updated_by.type",
+        "updated_by.id", "version",
+    ];
+    DeliveryBody => [
+        "id", "event_id", "event_type", "status", "attempts", "next_attempt_at",
+        "response_status", "duration_ms", "last_error", "created_at", "updated_at",
+    ];
 }
 
-impl CsvLine for MemberBody {
-    const HEADER: &'static [&'static str] = &[
-        "id",
+/// Both rosters (a project's team, a working group's members) list the same way.
+impl<R: ToSchema + Serialize> CsvLine for RosterEntryBody<R> {
+    const COLUMNS: &'static [&'static str] = &[
+        "member_id",
         "full_name",
         "full_name_en",
-        "national_id",
-        "email",
-        "phone",
-        "phone_type",
-        "expertise",
-        "created_at",
-        "updated_at",
-        "created_by",
-        "updated_by",
-        "version",
-    ];
-
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.full_name.clone(),
-            cell(self.full_name_en.as_ref()),
-            cell(self.national_id.as_ref()),
-            cell(self.email.as_ref()),
-            cell(self.phone.as_ref()),
-            json_cell(self.phone_type.as_ref()),
-            cell(self.expertise.as_ref()),
-            self.created_at.to_rfc3339(),
-            self.updated_at.to_rfc3339(),
-            actor_cell(self.created_by.as_ref()),
-            actor_cell(self.updated_by.as_ref()),
-            self.version.to_string(),
-        ]
-    }
-}
-
-impl CsvLine for AuditEventBody {
-    const HEADER: &'static [&'static str] = &[
-        "id",
-        "at",
-        "action",
-        "resource_type",
-        "resource_id",
-        "actor_id",
-        "actor_type",
-        "organization_ids",
-        "before",
-        "after",
-        "request_id",
-    ];
-
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.at.to_rfc3339(),
-            self.action.clone(),
-            self.resource_type.clone(),
-            self.resource_id.to_string(),
-            cell(self.actor_id),
-            self.actor_type.clone(),
-            joined(&self.organization_ids),
-            json_cell(self.before.as_ref()),
-            json_cell(self.after.as_ref()),
-            cell(self.request_id.as_ref()),
-        ]
-    }
-}
-
-impl CsvLine for OrganizationBody {
-    const HEADER: &'static [&'static str] = &[
-        "id",
-        "name",
-        "name_en",
-        "slug",
-        "kind",
-        "description",
-        "website",
-        "email",
-        "phone",
-        "phone_type",
-        "founded_on",
-        "created_at",
-        "updated_at",
-        "created_by",
-        "updated_by",
-        "version",
-    ];
-
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.name.clone(),
-            cell(self.name_en.as_ref()),
-            self.slug.clone(),
-            json_cell(Some(&self.kind)),
-            cell(self.description.as_ref()),
-            cell(self.website.as_ref()),
-            cell(self.email.as_ref()),
-            cell(self.phone.as_ref()),
-            json_cell(self.phone_type.as_ref()),
-            cell(self.founded_on),
-            self.created_at.to_rfc3339(),
-            self.updated_at.to_rfc3339(),
-            actor_cell(self.created_by.as_ref()),
-            actor_cell(self.updated_by.as_ref()),
-            self.version.to_string(),
-        ]
-    }
-}
-
-/// The member and the organization are flattened to their names beside their ids.
-impl CsvLine for MembershipBody {
-    const HEADER: &'static [&'static str] = &[
-        "id",
-        "member_id",
-        "member_full_name",
         "organization_id",
-        "organization_name",
         "role",
-        "starts_on",
-        "ends_on",
-        "end_reason",
-        "current",
-        "created_at",
-        "updated_at",
-        "created_by",
-        "updated_by",
-        "version",
+        "added_at",
     ];
+}
 
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.member_id.to_string(),
-            self.member.full_name.clone(),
-            self.organization_id.to_string(),
-            self.organization.name.clone(),
-            json_cell(Some(&self.role)),
-            self.starts_on.to_string(),
-            cell(self.ends_on),
-            cell(self.end_reason.as_ref()),
-            self.current.to_string(),
-            self.created_at.to_rfc3339(),
-            self.updated_at.to_rfc3339(),
-            actor_cell(self.created_by.as_ref()),
-            actor_cell(self.updated_by.as_ref()),
-            self.version.to_string(),
-        ]
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    /// Whether `path` names a field of `schema` (through references, nullable wrappers and
+    /// lists), so no column silently stays empty after a body's field is renamed.
+    fn has_path(spec: &Value, schema: &Value, path: &[&str]) -> bool {
+        if let Some(name) = schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            return has_path(spec, &spec["components"]["schemas"][name], path);
+        }
+        for branches in ["allOf", "oneOf", "anyOf"] {
+            if let Some(options) = schema[branches].as_array() {
+                return options.iter().any(|option| has_path(spec, option, path));
+            }
+        }
+        if !schema["items"].is_null() {
+            return has_path(spec, &schema["items"], path);
+        }
+        match path.split_first() {
+            None => true,
+            Some((field, rest)) => match schema["properties"].get(*field) {
+                Some(inner) => has_path(spec, inner, rest),
+                None => false,
+            },
+        }
+    }
+
+    #[test]
+    fn every_column_is_a_field_of_its_body() {
+        let spec = serde_json::to_value(crate::openapi::spec()).unwrap();
+        let schemas = spec["components"]["schemas"].as_object().unwrap();
+        let roster = schemas
+            .keys()
+            .find(|name| name.starts_with("RosterEntryBody"))
+            .expect("a roster schema");
+        let bodies: &[(&str, &[&str])] = &[
+            ("MemberBody", MemberBody::COLUMNS),
+            ("OrganizationBody", OrganizationBody::COLUMNS),
+            ("MembershipBody", MembershipBody::COLUMNS),
+            ("AuditEventBody", AuditEventBody::COLUMNS),
+            ("SharedMemberBody", SharedMemberBody::COLUMNS),
+            ("ProjectBody", ProjectBody::COLUMNS),
+            ("TransitionBody", TransitionBody::COLUMNS),
+            ("WorkingGroupBody", WorkingGroupBody::COLUMNS),
+            ("AgreementBody", AgreementBody::COLUMNS),
+            ("ApprovalBody", ApprovalBody::COLUMNS),
+            ("MeetingBody", MeetingBody::COLUMNS),
+            ("AttendeeBody", AttendeeBody::COLUMNS),
+            ("ResolutionBody", ResolutionBody::COLUMNS),
+            ("ActionItemBody", ActionItemBody::COLUMNS),
+            ("UserBody", UserBody::COLUMNS),
+            ("ApiTokenBody", ApiTokenBody::COLUMNS),
+            ("WebhookBody", WebhookBody::COLUMNS),
+            ("DeliveryBody", DeliveryBody::COLUMNS),
+            (roster, RosterEntryBody::<hamkari_domain::project::TeamRole>::COLUMNS),
+        ];
+        for (name, columns) in bodies {
+            let schema = &schemas[*name];
+            assert!(schema.is_object(), "{name} is in the document");
+            for column in *columns {
+                let path: Vec<&str> = column.split('.').collect();
+                assert!(has_path(&spec, schema, &path), "{name} has no field {column}");
+            }
+            assert!(
+                !has_path(&spec, schema, &["no_such_field"]),
+                "{name}: the check can fail"
+            );
+        }
     }
 }

@@ -14,6 +14,7 @@ mod ics;
 mod idempotency;
 mod import_file;
 mod import_multipart;
+mod listing;
 mod messages;
 mod metrics;
 mod middleware;

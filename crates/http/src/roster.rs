@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hamkari_app::roster::{self as use_case, AddEntry, ChangeEntry, Entry, RosterRules};
-use hamkari_app::SortValue;
+use hamkari_app::{After, SortValue};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -13,7 +13,8 @@ use crate::auth::Caller;
 use crate::db;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
-use crate::pagination::{self, utc};
+use crate::listing::{self, Window};
+use crate::pagination::{self, utc, Paging};
 use crate::state::AppState;
 
 /// What every roster handler extracts besides its path and body.
@@ -71,26 +72,18 @@ pub struct SubListQuery {
     cursor: Option<String>,
 }
 
-/// A sub-list's page size and where it starts: after this (time, id).
-pub struct SubListPaging {
-    pub sort_name: String,
-    pub limit: u32,
-    pub after: Option<(NaiveDateTime, Uuid)>,
+impl SubListQuery {
+    pub fn paging(self) -> Result<Paging<()>, ApiError> {
+        pagination::by_creation(None, self.limit, self.cursor)
+    }
 }
 
-impl SubListQuery {
-    pub fn paging(self) -> Result<SubListPaging, ApiError> {
-        let paging = pagination::by_creation(None, self.limit, self.cursor)?;
-        let after = paging.after.and_then(|a| match a.value {
-            SortValue::Timestamp(at) => Some((at, a.id)),
-            SortValue::Text(_) => None,
-        });
-        Ok(SubListPaging {
-            sort_name: paging.sort_name,
-            limit: paging.limit,
-            after,
-        })
-    }
+/// A creation-ordered position as the sub-list use cases take it.
+pub fn created_key(after: Option<&After>) -> Option<(NaiveDateTime, Uuid)> {
+    after.and_then(|a| match a.value {
+        SortValue::Timestamp(at) => Some((at, a.id)),
+        SortValue::Text(_) => None,
+    })
 }
 
 pub async fn list<T>(ctx: Ctx, parent: Uuid, query: SubListQuery) -> Result<HttpResponse, ApiError>
@@ -100,16 +93,17 @@ where
 {
     let (state, caller, req) = ctx;
     let paging = query.paging()?;
-    let (after, limit) = (paging.after, paging.limit);
-    let page = db::run(&state.db, move |conn| {
-        use_case::list::<T>(conn, &caller.0, parent, after, limit)
-    })
-    .await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |e| {
-        pagination::after_created(e.created_at, e.member_id)
-    });
-    let items: Vec<RosterEntryBody<T::Role>> = page.items.into_iter().map(RosterEntryBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        Window::from(&paging),
+        move |conn, w: &Window| use_case::list::<T>(conn, &caller, parent, created_key(w.after.as_ref()), w.limit),
+        |e| pagination::after_created(e.created_at, e.member_id),
+        RosterEntryBody::<T::Role>::from,
+    )
+    .await
 }
 
 pub async fn add<T>(ctx: Ctx, parent: Uuid, body: JsonBody<AddRosterEntry<T::Role>>) -> Result<HttpResponse, ApiError>

@@ -25,8 +25,13 @@ organizations, the members they share, joint projects and working groups.\n\n\
 Errors are RFC 9457 `application/problem+json` documents with a stable `code`. \
 Lists are keyset-paginated: follow `next_cursor` (or the `Link: rel=\"next\"` header). \
 Lists whose 200 response lists `text/csv` and `application/x-ndjson` export every item their filters \
-select when `Accept` asks for one of those (streamed page by page; CSV is UTF-8 with a byte-order mark, \
-a header row, nested lists joined by `;`); an `Accept` allowing none of their types answers 406. \
+select when `Accept` asks for one of those (streamed page by page; `limit` and `cursor` only set where \
+it starts). NDJSON is one JSON item per line. CSV is UTF-8 with a byte-order mark and a header row; a \
+column is a field of the item's JSON, a nested field named by its path with `_` (`member_full_name`), \
+a list of values joined by `;`, a field of a list's items taken from each of them, joined by `;` in \
+the same order; a cell beginning with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` \
+so spreadsheet programs do not run it as a formula (an import removes it again). An `Accept` \
+allowing none of a list's types answers 406. \
 Every resource has a `version`, sent as `ETag`; send it back in `If-Match` to change it safely \
 (412 answers only an `If-Match` you sent; without one, concurrent changes are applied in turn).\n\n\
 Authorization: every user reads everything, and an API token reads with the resource's read scope. \

@@ -1,6 +1,7 @@
 //! `/api/v1/agreements`: cooperation agreements, their parties and status lifecycle.
 
 use crate::dates::{ApiDate, ToApi, ToDay};
+use crate::listing;
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -242,7 +243,13 @@ pub async fn create(
     operation_id = "list_agreements",
     params(ListAgreements),
     responses(
-        (status = 200, description = "A page of agreements.", body = ListPage<AgreementBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of agreements, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<AgreementBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/agreements")]
@@ -261,12 +268,17 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-        pagination::after_created(v.agreement.created_at, v.agreement.id)
-    });
-    let items = page.items.into_iter().map(AgreementBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter),
+        |v| pagination::after_created(v.agreement.created_at, v.agreement.id),
+        AgreementBody::from,
+    )
+    .await
 }
 
 /// Get a cooperation agreement.

@@ -16,6 +16,7 @@ use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
+use crate::listing;
 use crate::pagination::{self, utc, ListPage};
 use crate::state::AppState;
 
@@ -189,7 +190,13 @@ pub async fn create(
     operation_id = "list_api_tokens",
     params(ListApiTokens),
     responses(
-        (status = 200, description = "A page of tokens.", body = ListPage<ApiTokenBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of tokens, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<ApiTokenBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator.", body = Problem, content_type = "application/problem+json"),
@@ -212,12 +219,17 @@ pub async fn list(
         direction: paging.direction,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |t| {
-        pagination::after_created(t.created_at, t.id)
-    });
-    let items = page.items.into_iter().map(|t| ApiTokenBody::new(t, now)).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter),
+        |t| pagination::after_created(t.created_at, t.id),
+        move |t| ApiTokenBody::new(t, now),
+    )
+    .await
 }
 
 /// Get an API token. Administrators only (a user session; API tokens cannot manage tokens).

@@ -2,7 +2,7 @@
 //! part approves the item before it leaves its proposed or draft state. One set of handlers
 //! serves the three kinds through one use case.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use hamkari_app::approvals::{self as use_case, ApprovalsView, NewApproval};
 use hamkari_app::policy;
@@ -16,6 +16,7 @@ use crate::auth::Caller;
 use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Representation};
 use crate::extract::JsonBody;
 use crate::pagination::utc;
 use crate::state::AppState;
@@ -106,12 +107,23 @@ async fn approve(
     Ok(HttpResponse::Created().json(ApprovalBody::from(approval)))
 }
 
+/// The approvals as JSON (with who is still to approve), or as CSV or NDJSON lines.
 async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     kind: Approvable,
     id: Uuid,
 ) -> Result<HttpResponse, ApiError> {
+    let representation = Representation::negotiate(&req)?;
+    if representation != Representation::Json {
+        let caller = caller.0;
+        return export::whole(state, representation, move |conn| {
+            let view = use_case::list(conn, &caller, kind, id)?;
+            Ok(view.approvals.into_iter().map(ApprovalBody::from).collect())
+        })
+        .await;
+    }
     let view = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, kind, id)).await?;
     Ok(HttpResponse::Ok().json(ApprovalsBody::from(view)))
 }
@@ -175,16 +187,23 @@ macro_rules! approval_routes {
             operation_id = stringify!($list),
             params(("id" = Uuid, Path)),
             responses(
-                (status = 200, description = "Its approvals.", body = ApprovalsBody),
+                (status = 200, description = "Its approvals and who is still to approve; as CSV or NDJSON, one line per approval.",
+                    content(
+                        (ApprovalsBody = "application/json"),
+                        (String = "text/csv"),
+                        (String = "application/x-ndjson"),
+                    )),
+                (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
             )
         )]
         #[get($approvals)]
         pub async fn $list(
             state: web::Data<AppState>,
             caller: Caller,
+            req: HttpRequest,
             id: web::Path<Uuid>,
         ) -> Result<HttpResponse, ApiError> {
-            list(state, caller, $kind, id.into_inner()).await
+            list(state, caller, req, $kind, id.into_inner()).await
         }
 
         $(#[doc = $withdraw_doc])*

@@ -9,10 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::export::{self, Representation, STREAM_PAGE};
 use crate::extract::{query_error, QueryParams};
+use crate::listing;
 use crate::pagination::{self, utc, ListPage, Paging};
 use crate::state::AppState;
 
@@ -147,7 +146,7 @@ pub struct ListAuditEvents {
     operation_id = "list_audit_events",
     params(ListAuditEvents),
     responses(
-        (status = 200, description = "A page of events, or the NDJSON stream.", body = ListPage<AuditEventBody>, headers(("Link" = String)),
+        (status = 200, description = "A page of events, or all of them as CSV or NDJSON.", headers(("Link" = String)),
             content(
                 (ListPage<AuditEventBody> = "application/json"),
                 (String = "text/csv"),
@@ -167,7 +166,6 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListAuditEvents>,
 ) -> Result<HttpResponse, ApiError> {
-    let representation = Representation::negotiate(&req)?;
     let q = query.0;
     let paging = Paging::parse(q.sort, "at", &[("at", ())], |()| true, q.limit, q.cursor)?;
     if let Some(action) = &q.action {
@@ -189,32 +187,17 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    if representation != Representation::Json {
-        use_case::authorize(&caller.0)?;
-        let first = EventFilter {
-            limit: STREAM_PAGE,
-            ..filter
-        };
-        let caller = caller.0;
-        return export::stream(state, representation, first, move |conn, filter: EventFilter| {
-            let page = use_case::list(conn, &caller, filter.clone())?;
-            let next = pagination::next_after(page.has_more, page.items.last(), |e| {
-                pagination::after_created(e.at, e.id)
-            })
-            .map(|after| EventFilter {
-                after: Some(after),
-                ..filter
-            });
-            Ok((page.items.into_iter().map(AuditEventBody::from).collect(), next))
-        })
-        .await;
-    }
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |e| {
-        pagination::after_created(e.at, e.id)
-    });
-    let items = page.items.into_iter().map(AuditEventBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        filter,
+        move |conn, filter: &EventFilter| use_case::list(conn, &caller, filter.clone()),
+        |e| pagination::after_created(e.at, e.id),
+        AuditEventBody::from,
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Representation};
 use crate::extract::{JsonBody, LONG_TEXT_BODY_BYTES};
 use crate::preconditions::{if_match, with_etag};
 use crate::routes::meetings::MeetingBody;
@@ -163,7 +164,13 @@ pub async fn set_agenda(
     operation_id = "list_meeting_attendees",
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, description = "The attendees.", body = AttendeeList, headers(("ETag" = String, description = "The meeting's version."))),
+        (status = 200, description = "The attendees, or all of them as CSV or NDJSON.", headers(("ETag" = String, description = "The meeting's version.")),
+            content(
+                (AttendeeList = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting.", body = Problem, content_type = "application/problem+json"),
     )
@@ -172,9 +179,19 @@ pub async fn set_agenda(
 pub async fn list_attendees(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let representation = Representation::negotiate(&req)?;
+    if representation != Representation::Json {
+        let caller = caller.0;
+        return export::whole(state, representation, move |conn| {
+            let (items, _) = use_case::attendees_of(conn, &caller, id)?;
+            Ok(items.into_iter().map(AttendeeBody::from).collect())
+        })
+        .await;
+    }
     let (items, version) = db::run(&state.db, move |conn| use_case::attendees_of(conn, &caller.0, id)).await?;
     let items = items.into_iter().map(AttendeeBody::from).collect();
     Ok(with_etag(HttpResponse::Ok(), version).json(AttendeeList { items }))

@@ -18,6 +18,7 @@ use crate::bodies::{actor, ActorBody, OrganizationRef};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
+use crate::listing;
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage, Paging};
 use crate::preconditions::{if_match, not_modified, with_etag};
@@ -243,7 +244,13 @@ pub async fn create(
     operation_id = "list_meetings",
     params(ListMeetings),
     responses(
-        (status = 200, description = "A page of meetings.", body = ListPage<MeetingBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of meetings, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<MeetingBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -269,12 +276,17 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-        pagination::after_created(v.meeting.starts_at, v.meeting.id)
-    });
-    let items = page.items.into_iter().map(MeetingBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter),
+        |v| pagination::after_created(v.meeting.starts_at, v.meeting.id),
+        MeetingBody::from,
+    )
+    .await
 }
 
 /// Get a meeting.

@@ -16,10 +16,10 @@ use crate::auth::Caller;
 use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::export::{self, Representation, STREAM_PAGE};
 use crate::extract::{query_error, search_param, JsonBody, QueryParams};
+use crate::listing;
 use crate::nullable::{self, Patch};
-use crate::pagination::{self, utc, ListPage, Paging};
+use crate::pagination::{utc, ListPage, Paging};
 use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::state::AppState;
 
@@ -227,7 +227,6 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListMembers>,
 ) -> Result<HttpResponse, ApiError> {
-    let representation = Representation::negotiate(&req)?;
     let q = query.0;
     let sorts = [
         ("created_at", MemberSort::CreatedAt),
@@ -257,37 +256,22 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    if representation != Representation::Json {
-        let first = MemberFilter {
-            limit: STREAM_PAGE,
-            ..filter
-        };
-        let caller = caller.0;
-        return export::stream(state, representation, first, move |conn, filter: MemberFilter| {
-            let page = use_case::list(conn, &caller, &filter)?;
-            let next =
-                pagination::next_after(page.has_more, page.items.last(), after_member(filter.sort)).map(|after| {
-                    MemberFilter {
-                        after: Some(after),
-                        ..filter
-                    }
-                });
-            Ok((page.items.into_iter().map(MemberBody::from).collect(), next))
-        })
-        .await;
-    }
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), after_member(paging.sort));
-    Ok(pagination::respond(
+    let caller = caller.0;
+    let sort = paging.sort;
+    listing::respond(
+        state,
         &req,
         &paging.sort_name,
-        page.items.into_iter().map(MemberBody::from).collect(),
-        next,
-    ))
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter),
+        after_member(sort),
+        MemberBody::from,
+    )
+    .await
 }
 
 /// Where the page after `last` starts, in this sort.
-fn after_member(sort: MemberSort) -> impl Fn(&Member) -> After {
+fn after_member(sort: MemberSort) -> impl Fn(&Member) -> After + Clone + Send + 'static {
     move |last| After {
         value: match sort {
             MemberSort::CreatedAt => SortValue::Timestamp(last.created_at),

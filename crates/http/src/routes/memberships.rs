@@ -18,8 +18,8 @@ use crate::bodies::{actor, ActorBody};
 use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::export::{self, Representation, STREAM_PAGE};
 use crate::extract::{JsonBody, QueryParams};
+use crate::listing;
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, not_modified, with_etag};
@@ -140,18 +140,11 @@ pub struct ListMemberships {
     cursor: Option<String>,
 }
 
-fn page_response(req: &HttpRequest, sort_name: &str, page: Page<MembershipView>, today: NaiveDate) -> HttpResponse {
-    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-        pagination::after_created(v.membership.created_at, v.membership.id)
-    });
-    let items = page.items.into_iter().map(|v| MembershipBody::new(v, today)).collect();
-    pagination::respond(req, sort_name, items, next)
-}
-
-/// Streams every membership `list` selects (either list), as CSV or NDJSON.
-async fn export_all<L>(
+/// Answers either membership list: `list` runs its use case for one page.
+async fn respond<L>(
     state: web::Data<AppState>,
-    representation: Representation,
+    req: &HttpRequest,
+    sort_name: &str,
     filter: MembershipFilter,
     today: NaiveDate,
     list: L,
@@ -159,24 +152,15 @@ async fn export_all<L>(
 where
     L: Fn(&mut DbConnection, MembershipFilter) -> Result<Page<MembershipView>, AppError> + Clone + Send + 'static,
 {
-    let first = MembershipFilter {
-        limit: STREAM_PAGE,
-        ..filter
-    };
-    export::stream(state, representation, first, move |conn, filter: MembershipFilter| {
-        let page = list(conn, filter.clone())?;
-        let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-            pagination::after_created(v.membership.created_at, v.membership.id)
-        })
-        .map(|after| MembershipFilter {
-            after: Some(after),
-            ..filter
-        });
-        Ok((
-            page.items.into_iter().map(|v| MembershipBody::new(v, today)).collect(),
-            next,
-        ))
-    })
+    listing::respond(
+        state,
+        req,
+        sort_name,
+        filter,
+        move |conn, filter: &MembershipFilter| list(conn, filter.clone()),
+        |v| pagination::after_created(v.membership.created_at, v.membership.id),
+        move |v| MembershipBody::new(v, today),
+    )
     .await
 }
 
@@ -276,19 +260,11 @@ pub async fn list_for_organization(
     let today = state.now().date();
     let (filter, sort_name) = list_filter(query.0, today)?;
     let organization_id = id.into_inner();
-    let representation = Representation::negotiate(&req)?;
-    if representation != Representation::Json {
-        let caller = caller.0;
-        return export_all(state, representation, filter, today, move |conn, filter| {
-            use_case::list_for_organization(conn, &caller, organization_id, filter)
-        })
-        .await;
-    }
-    let page = db::run(&state.db, move |conn| {
-        use_case::list_for_organization(conn, &caller.0, organization_id, filter)
+    let caller = caller.0;
+    respond(state, &req, &sort_name, filter, today, move |conn, filter| {
+        use_case::list_for_organization(conn, &caller, organization_id, filter)
     })
-    .await?;
-    Ok(page_response(&req, &sort_name, page, today))
+    .await
 }
 
 /// List a member's memberships in every organization.
@@ -323,19 +299,11 @@ pub async fn list_for_member(
     let today = state.now().date();
     let (filter, sort_name) = list_filter(query.0, today)?;
     let member_id = id.into_inner();
-    let representation = Representation::negotiate(&req)?;
-    if representation != Representation::Json {
-        let caller = caller.0;
-        return export_all(state, representation, filter, today, move |conn, filter| {
-            use_case::list_for_member(conn, &caller, member_id, filter)
-        })
-        .await;
-    }
-    let page = db::run(&state.db, move |conn| {
-        use_case::list_for_member(conn, &caller.0, member_id, filter)
+    let caller = caller.0;
+    respond(state, &req, &sort_name, filter, today, move |conn, filter| {
+        use_case::list_for_member(conn, &caller, member_id, filter)
     })
-    .await?;
-    Ok(page_response(&req, &sort_name, page, today))
+    .await
 }
 
 /// Get a membership.

@@ -19,10 +19,10 @@ use crate::bodies::{actor, ActorBody};
 use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
-use crate::export::{self, Representation, STREAM_PAGE};
 use crate::extract::{search_param, JsonBody, QueryParams};
+use crate::listing;
 use crate::nullable::{self, Patch};
-use crate::pagination::{self, utc, ListPage, Paging};
+use crate::pagination::{utc, ListPage, Paging};
 use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::state::AppState;
 
@@ -303,40 +303,22 @@ pub async fn list(
     req: HttpRequest,
     query: QueryParams<ListOrganizations>,
 ) -> Result<HttpResponse, ApiError> {
-    let representation = Representation::negotiate(&req)?;
     let (filter, sort_name) = query.0.into_filter()?;
     let sort = filter.sort;
-    if representation != Representation::Json {
-        let first = OrganizationFilter {
-            limit: STREAM_PAGE,
-            ..filter
-        };
-        let caller = caller.0;
-        return export::stream(state, representation, first, move |conn, filter: OrganizationFilter| {
-            let page = use_case::list(conn, &caller, &filter)?;
-            let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
-                value: sort.value_of(last),
-                id: last.id,
-            })
-            .map(|after| OrganizationFilter {
-                after: Some(after),
-                ..filter
-            });
-            Ok((page.items.into_iter().map(OrganizationBody::from).collect(), next))
-        })
-        .await;
-    }
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |last| After {
-        value: sort.value_of(last),
-        id: last.id,
-    });
-    Ok(pagination::respond(
+    let caller = caller.0;
+    listing::respond(
+        state,
         &req,
         &sort_name,
-        page.items.into_iter().map(OrganizationBody::from).collect(),
-        next,
-    ))
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter),
+        move |last| After {
+            value: sort.value_of(last),
+            id: last.id,
+        },
+        OrganizationBody::from,
+    )
+    .await
 }
 
 /// Get an organization.

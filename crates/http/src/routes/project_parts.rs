@@ -129,7 +129,13 @@ pub async fn remove_participant(
     operation_id = "list_project_members",
     params(("id" = Uuid, Path), SubListQuery),
     responses(
-        (status = 200, description = "A page of the team, in the order they joined.", body = ListPage<RosterEntryBody<TeamRole>>, headers(("Link" = String))),
+        (status = 200, description = "A page of the team, in the order they joined, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<RosterEntryBody<TeamRole>> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such project.", body = Problem, content_type = "application/problem+json"),

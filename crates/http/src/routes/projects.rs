@@ -18,10 +18,11 @@ use crate::dates::{ApiDate, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
+use crate::listing::{self, Window};
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, not_modified, with_etag};
-use crate::roster::SubListQuery;
+use crate::roster::{created_key, SubListQuery};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -244,7 +245,13 @@ pub async fn create(
     operation_id = "list_projects",
     params(ListProjects),
     responses(
-        (status = 200, description = "A page of projects.", body = ListPage<ProjectBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of projects, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<ProjectBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -271,12 +278,17 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-        pagination::after_created(v.project.created_at, v.project.id)
-    });
-    let items = page.items.into_iter().map(ProjectBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter),
+        |v| pagination::after_created(v.project.created_at, v.project.id),
+        ProjectBody::from,
+    )
+    .await
 }
 
 /// Get a joint project.
@@ -436,7 +448,13 @@ pub async fn transition(
     operation_id = "list_project_transitions",
     params(("id" = Uuid, Path), SubListQuery),
     responses(
-        (status = 200, description = "A page of transitions, oldest first.", body = ListPage<TransitionBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of transitions, oldest first, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<TransitionBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -453,17 +471,20 @@ pub async fn transitions(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let paging = query.0.paging()?;
-    let (after, limit) = (paging.after, paging.limit);
-    let page = db::run(&state.db, move |conn| {
-        use_case::transitions(conn, &caller.0, id, after, limit)
-    })
-    .await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-        let (at, id) = v.key();
-        pagination::after_created(at, id)
-    });
-    let items = page.items.into_iter().map(TransitionBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        Window::from(&paging),
+        move |conn, w: &Window| use_case::transitions(conn, &caller, id, created_key(w.after.as_ref()), w.limit),
+        |v| {
+            let (at, id) = v.key();
+            pagination::after_created(at, id)
+        },
+        TransitionBody::from,
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

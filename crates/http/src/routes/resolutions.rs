@@ -6,6 +6,8 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::dates::{ApiDate, ToApi, ToDay};
+use crate::export::{self, Representation};
+use crate::listing;
 use hamkari_app::policy;
 use hamkari_app::resolutions::{self as use_case, ActionItemFilter, NewActionItem, NewResolution, ResolutionView};
 use hamkari_domain::auth::Resource;
@@ -223,14 +225,36 @@ pub async fn create(
     operation_id = "list_resolutions",
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, description = "The resolutions.", body = ResolutionList),
+        (status = 200, description = "The resolutions, or all of them as CSV or NDJSON.",
+            content(
+                (ResolutionList = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such meeting.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/meetings/{id}/resolutions")]
-pub async fn list(state: web::Data<AppState>, caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let representation = Representation::negotiate(&req)?;
+    if representation != Representation::Json {
+        let caller = caller.0;
+        return export::whole(state, representation, move |conn| {
+            Ok(use_case::of_meeting(conn, &caller, id)?
+                .into_iter()
+                .map(ResolutionBody::from)
+                .collect())
+        })
+        .await;
+    }
     let views = db::run(&state.db, move |conn| use_case::of_meeting(conn, &caller.0, id)).await?;
     Ok(HttpResponse::Ok().json(ResolutionList {
         items: views.into_iter().map(ResolutionBody::from).collect(),
@@ -288,7 +312,13 @@ pub async fn add_item(
     operation_id = "list_action_items",
     params(ListActionItems),
     responses(
-        (status = 200, description = "A page of action items.", body = ListPage<ActionItemBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of action items, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<ActionItemBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -329,12 +359,17 @@ pub async fn list_items(
         after: paging.after,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| use_case::list_items(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |i| {
-        pagination::after_created(i.created_at, i.id)
-    });
-    let items = page.items.into_iter().map(ActionItemBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        filter,
+        move |conn, filter| use_case::list_items(conn, &caller, filter),
+        |i| pagination::after_created(i.created_at, i.id),
+        ActionItemBody::from,
+    )
+    .await
 }
 
 /// Get an action item.

@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::dates::{ApiDate, ToDay};
-use crate::db;
+use crate::listing;
+
 use crate::error::{ApiError, Problem};
 use crate::extract::{query_error, QueryParams};
-use crate::pagination::{self, link_next, ListPage};
+use crate::pagination::{self, ListPage};
 use crate::routes::members::MemberBody;
 use crate::routes::memberships::MembershipBody;
 use crate::state::AppState;
@@ -85,7 +86,7 @@ struct Question {
 }
 
 async fn answer(
-    state: &AppState,
+    state: web::Data<AppState>,
     caller: Caller,
     req: &HttpRequest,
     question: Question,
@@ -127,36 +128,30 @@ async fn answer(
         after,
         limit,
     };
-    let page = db::run(&state.db, move |conn| match from {
-        Some(id) => use_case::list_with(conn, &caller.0, id, &filter, field),
-        None => use_case::list(conn, &caller.0, &filter, field),
-    })
-    .await?;
-    let next_cursor = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(pagination::encode(
-            SORT,
-            &After {
-                value: SortValue::Text(String::new()),
-                id: last.member.id,
-            },
-        )),
-        _ => None,
-    };
-    let items = page
-        .items
-        .into_iter()
-        .map(|s| SharedMemberBody {
+    let caller = caller.0;
+    listing::respond(
+        state,
+        req,
+        SORT,
+        filter,
+        move |conn, filter| match from {
+            Some(id) => use_case::list_with(conn, &caller, id, filter, field),
+            None => use_case::list(conn, &caller, filter, field),
+        },
+        |last| After {
+            value: SortValue::Text(String::new()),
+            id: last.member.id,
+        },
+        move |s| SharedMemberBody {
             member: MemberBody::from(s.member),
             memberships: s
                 .memberships
                 .into_iter()
                 .map(|v| MembershipBody::new(v, today))
                 .collect(),
-        })
-        .collect();
-    let mut response = HttpResponse::Ok();
-    link_next(&mut response, req, next_cursor.as_deref());
-    Ok(response.json(ListPage { items, next_cursor }))
+        },
+    )
+    .await
 }
 
 /// Members shared by organizations.
@@ -169,7 +164,13 @@ async fn answer(
     operation_id = "list_shared_members",
     params(ListShared),
     responses(
-        (status = 200, description = "A page of shared members.", body = ListPage<SharedMemberBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of shared members, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<SharedMemberBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -192,7 +193,7 @@ pub async fn list(
         limit: q.limit,
         cursor: q.cursor,
     };
-    answer(&state, caller, &req, question).await
+    answer(state, caller, &req, question).await
 }
 
 /// Members an organization shares with others.
@@ -204,7 +205,13 @@ pub async fn list(
     operation_id = "list_organization_shared_members",
     params(("id" = Uuid, Path, description = "Organization id."), ListSharedWith),
     responses(
-        (status = 200, description = "A page of shared members.", body = ListPage<SharedMemberBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of shared members, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<SharedMemberBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -242,7 +249,7 @@ pub async fn list_with(
         limit: q.limit,
         cursor: q.cursor,
     };
-    answer(&state, caller, &req, question).await
+    answer(state, caller, &req, question).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

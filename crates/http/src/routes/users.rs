@@ -16,6 +16,7 @@ use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
+use crate::listing;
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::state::AppState;
@@ -179,7 +180,13 @@ pub async fn create(
     operation_id = "list_users",
     params(ListUsers),
     responses(
-        (status = 200, description = "A page of users.", body = ListPage<UserBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of users, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<UserBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator.", body = Problem, content_type = "application/problem+json"),
@@ -200,16 +207,17 @@ pub async fn list(
         direction: paging.direction,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |u| {
-        pagination::after_created(u.created_at, u.id)
-    });
-    Ok(pagination::respond(
+    let caller = caller.0;
+    listing::respond(
+        state,
         &req,
         &paging.sort_name,
-        page.items.into_iter().map(UserBody::from).collect(),
-        next,
-    ))
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter),
+        |u| pagination::after_created(u.created_at, u.id),
+        UserBody::from,
+    )
+    .await
 }
 
 /// Get a user. Administrators only (a user session; API tokens cannot manage users).

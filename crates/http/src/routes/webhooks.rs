@@ -15,7 +15,9 @@ use crate::auth::Caller;
 use crate::bodies::{actor, ActorBody};
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Representation};
 use crate::extract::{JsonBody, QueryParams};
+use crate::listing::{self, Window};
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, with_etag};
 use crate::state::AppState;
@@ -203,13 +205,30 @@ pub async fn create(
     tag = "webhooks",
     operation_id = "list_webhooks",
     responses(
-        (status = 200, description = "The endpoints, oldest first.", body = ListPage<WebhookBody>),
+        (status = 200, description = "The endpoints, oldest first, or all of them as CSV or NDJSON.",
+            content(
+                (ListPage<WebhookBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator or editor.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/webhooks")]
-pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let representation = Representation::negotiate(&req)?;
+    if representation != Representation::Json {
+        let caller = caller.0;
+        return export::whole(state, representation, move |conn| {
+            Ok(use_case::list(conn, &caller)?
+                .into_iter()
+                .map(WebhookBody::from)
+                .collect())
+        })
+        .await;
+    }
     let hooks = db::run(&state.db, move |conn| use_case::list(conn, &caller.0)).await?;
     Ok(HttpResponse::Ok().json(ListPage {
         items: hooks.into_iter().map(WebhookBody::from).collect(),
@@ -346,7 +365,13 @@ pub async fn rotate_secret(
     operation_id = "list_webhook_deliveries",
     params(("id" = Uuid, Path, description = "Webhook id."), ListDeliveries),
     responses(
-        (status = 200, description = "A page of messages.", body = ListPage<DeliveryBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of messages, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<DeliveryBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator or editor.", body = Problem, content_type = "application/problem+json"),
@@ -372,16 +397,17 @@ pub async fn deliveries(
         q.limit,
         q.cursor,
     )?;
-    let (direction, after, limit) = (paging.direction, paging.after.clone(), paging.limit);
-    let page = db::run(&state.db, move |conn| {
-        use_case::deliveries(conn, &caller.0, id, direction, after.as_ref(), limit)
-    })
-    .await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |d| {
-        pagination::after_created(d.created_at, d.id)
-    });
-    let items = page.items.into_iter().map(DeliveryBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        Window::from(&paging),
+        move |conn, w: &Window| use_case::deliveries(conn, &caller, id, w.direction, w.after.as_ref(), w.limit),
+        |d| pagination::after_created(d.created_at, d.id),
+        DeliveryBody::from,
+    )
+    .await
 }
 
 /// Send a message again soon, with the same `webhook-id`, whatever became of it.

@@ -21,6 +21,7 @@ use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
+use crate::listing;
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, not_modified, with_etag};
@@ -229,7 +230,13 @@ pub async fn create(
     operation_id = "list_working_groups",
     params(ListWorkingGroups),
     responses(
-        (status = 200, description = "A page of working groups.", body = ListPage<WorkingGroupBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of working groups, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<WorkingGroupBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -255,12 +262,17 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, &filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-        pagination::after_created(v.group.created_at, v.group.id)
-    });
-    let items = page.items.into_iter().map(WorkingGroupBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter),
+        |v| pagination::after_created(v.group.created_at, v.group.id),
+        WorkingGroupBody::from,
+    )
+    .await
 }
 
 /// Get a working group.
@@ -384,7 +396,13 @@ pub async fn remove(
     operation_id = "list_working_group_members",
     params(("id" = Uuid, Path), SubListQuery),
     responses(
-        (status = 200, description = "A page of members, in the order they joined.", body = ListPage<RosterEntryBody<GroupRole>>, headers(("Link" = String))),
+        (status = 200, description = "A page of members, in the order they joined, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<RosterEntryBody<GroupRole>> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such working group.", body = Problem, content_type = "application/problem+json"),
