@@ -57,6 +57,7 @@ pub fn update(
         member.updated_by = Some(caller.actor_ref());
         crate::member_duplicates::check(conn, caller, &member)?;
         saved(store::update(conn, &member, before.version)?, before.version)?;
+        crate::capacities::provider_changed(conn, id)?;
         record(
             conn,
             caller,

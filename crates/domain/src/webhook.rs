@@ -76,6 +76,18 @@ pub const EVENT_TYPES: &[(&str, &[&str])] = &[
             "minutes_finalized",
         ],
     ),
+    (
+        "capacity",
+        &[
+            "created",
+            "updated",
+            "deleted",
+            "accreditation_added",
+            "accreditation_removed",
+        ],
+    ),
+    ("accreditation", &["expiring"]),
+    ("capacity_request", &["created", "transitioned", "commented"]),
     ("resolution", &["created"]),
     ("action_item", &["created", "transitioned"]),
     ("user", &["created", "updated", "password_changed", "deleted"]),
@@ -328,7 +340,7 @@ mod tests {
         assert!(!types.matches("member", "created"));
         assert!(types.matches("project", "transitioned"));
         assert_eq!(EventTypes::from_stored(&types.to_stored()).unwrap(), types);
-        for bad in ["member", "member.exploded", "capacity.*", "*", ".updated", ""] {
+        for bad in ["member", "member.exploded", "spaceship.*", "*", ".updated", ""] {
             assert_eq!(
                 EventTypePattern::parse(bad).unwrap_err().code,
                 "unknown_event_type",

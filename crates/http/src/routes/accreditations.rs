@@ -1,0 +1,164 @@
+//! `/api/v1/capacities/{id}/accreditations`: the accreditations behind a capacity.
+
+use actix_web::{delete, post, web, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use hamkari_app::accreditations as use_case;
+use hamkari_app::policy;
+use hamkari_domain::accreditation::{Accreditation, AccreditationInput, AccreditationStatus, Standard};
+use hamkari_domain::auth::Resource;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::bodies::{actor, ActorBody};
+use crate::dates::{ApiDate, ToApi, ToDay};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::JsonBody;
+use crate::pagination::utc;
+use crate::preconditions::with_etag;
+use crate::state::AppState;
+
+/// An accreditation to a standard, by an accrediting body.
+#[derive(Serialize, ToSchema)]
+pub struct AccreditationBody {
+    pub id: Uuid,
+    pub capacity_id: Uuid,
+    pub standard: Standard,
+    /// The standard's name when `standard` is `other`.
+    pub standard_text: Option<String>,
+    /// The accrediting body.
+    #[schema(example = "مرکز ملی تأیید صلاحیت ایران")]
+    pub body: String,
+    pub certificate_number: Option<String>,
+    /// What the accreditation covers.
+    pub scope: Option<String>,
+    pub valid_from: ApiDate,
+    pub valid_until: ApiDate,
+    pub status: AccreditationStatus,
+    /// Whether `valid_until` has passed (today, UTC).
+    pub expired: bool,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<ActorBody>,
+}
+
+impl AccreditationBody {
+    pub fn new(a: Accreditation, today: NaiveDate) -> Self {
+        Self {
+            expired: a.expired(today),
+            id: a.id,
+            capacity_id: a.capacity_id,
+            standard: a.standard,
+            standard_text: a.standard_text,
+            body: a.body,
+            certificate_number: a.certificate_number,
+            scope: a.scope,
+            valid_from: a.valid_from.api(),
+            valid_until: a.valid_until.api(),
+            status: a.status,
+            created_at: utc(a.created_at),
+            created_by: actor(a.created_by),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "standard": "iso_iec_17025",
+    "body": "مرکز ملی تأیید صلاحیت ایران",
+    "certificate_number": "NACI-L-0123",
+    "scope": "کالیبراسیون جرم و ترازو",
+    "valid_from": "2025-03-21",
+    "valid_until": "2028-03-20"
+}))]
+pub struct CreateAccreditation {
+    pub standard: Standard,
+    /// Required when `standard` is `other`, refused otherwise.
+    pub standard_text: Option<String>,
+    pub body: String,
+    pub certificate_number: Option<String>,
+    pub scope: Option<String>,
+    pub valid_from: ApiDate,
+    /// On or after `valid_from` (422 `before_start` otherwise).
+    pub valid_until: ApiDate,
+    /// `active` unless given.
+    pub status: Option<AccreditationStatus>,
+}
+
+/// Add an accreditation to a capacity.
+///
+/// An `accreditation.expiring` event goes out 60 and 14 days before `valid_until` (once
+/// each). The capacity's version moves on. Scope: `capacities:write`, for the offering
+/// organization.
+#[utoipa::path(
+    tag = "capacities",
+    operation_id = "add_accreditation",
+    params(("id" = Uuid, Path)),
+    request_body = CreateAccreditation,
+    responses(
+        (status = 201, description = "Added.", body = AccreditationBody, headers(("ETag" = String, description = "The capacity's new version."))),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "You do not act for the offering organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such capacity, or not offered to you.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `valid_until` before `valid_from`.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/capacities/{id}/accreditations")]
+pub async fn add(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<CreateAccreditation>,
+) -> Result<HttpResponse, ApiError> {
+    policy::precheck_write(&caller.0, Resource::Capacities)?;
+    let id = id.into_inner();
+    let b = body.value()?;
+    let input = AccreditationInput {
+        standard: b.standard,
+        standard_text: b.standard_text,
+        body: b.body,
+        certificate_number: b.certificate_number,
+        scope: b.scope,
+        valid_from: b.valid_from.day(),
+        valid_until: b.valid_until.day(),
+        status: b.status,
+    };
+    let (accreditation, capacity) = db::write(&state.db, move |conn| use_case::add(conn, &caller.0, id, input)).await?;
+    Ok(with_etag(HttpResponse::Created(), capacity.capacity.version)
+        .json(AccreditationBody::new(accreditation, capacity.today)))
+}
+
+/// Remove an accreditation from a capacity.
+///
+/// Scope: `capacities:write`, for the offering organization.
+#[utoipa::path(
+    tag = "capacities",
+    operation_id = "remove_accreditation",
+    params(("id" = Uuid, Path), ("accreditation_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "You do not act for the offering organization.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such capacity or accreditation.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/capacities/{id}/accreditations/{accreditation_id}")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, accreditation) = path.into_inner();
+    db::write(&state.db, move |conn| {
+        use_case::remove(conn, &caller.0, id, accreditation)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(add).service(remove);
+}
