@@ -356,23 +356,33 @@ async fn expiring_accreditations_are_announced_once_at_60_and_14_days() {
             .await,
     )
     .await;
+    // A person's accreditation, held by a member of A only.
+    let member = one.create_member(json!({"full_name": "بازرس ارشد"})).await;
+    one.add_membership_ok(&a, &member, "member", "2024-01-01", None).await;
+    let mut person = accreditation(&day(-300), &day(5));
+    person["standard"] = json!("iso_iec_17024");
+    let personal = created(
+        one.post_json(&format!("/api/v1/members/{}/accreditations", id(&member)), &person)
+            .await,
+    )
+    .await;
     // A second instance checks the same database: each warning is still written once.
     let _two = TestApp::spawn_with(TestDb::create(), url, check_often).await;
     let mut items = Vec::new();
-    for _ in 0..50 {
+    for _ in 0..150 {
         items = expiring(&one).await;
-        if items.len() >= 2 {
+        if items.len() >= 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
     let items_after = expiring(&one).await;
-    assert_eq!(items.len(), 2, "{items:?}");
-    assert_eq!(items_after.len(), 2, "written once by two instances");
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(items_after.len(), 3, "written once by two instances");
     let mut warned: Vec<&str> = items_after.iter().map(|i| i["resource_id"].as_str().unwrap()).collect();
     warned.sort();
-    let mut want = vec![id(&within_60), id(&within_14)];
+    let mut want = vec![id(&within_60), id(&within_14), id(&personal)];
     want.sort();
     assert_eq!(warned, want);
     let item = items_after
@@ -381,7 +391,7 @@ async fn expiring_accreditations_are_announced_once_at_60_and_14_days() {
         .unwrap();
     assert_eq!(item["data"]["valid_until"], within_14["valid_until"]);
     assert_eq!(item["data"]["expired"], false);
-    // The partner follows it in its feed; an outsider does not.
+    // The partner follows the capacity's in its feed, not A's member's; an outsider neither.
     let viewer_b = one.login_as("viewer", &[id(&b)]).await;
     let page: Value = one
         .with_token(&viewer_b)

@@ -47,10 +47,27 @@ async fn request_by(app: &TestApp, a: &str, c: &str) -> String {
     .await
 }
 
+/// A member of `a` only.
+async fn member_of(app: &TestApp, a: &str) -> String {
+    let member = app.create_member(json!({"full_name": "ممیز ماتریس"})).await;
+    created(
+        app,
+        &format!("/api/v1/organizations/{a}/memberships"),
+        json!({"member_id": member["id"], "role": "member", "starts_on": "2024-01-01"}),
+    )
+    .await;
+    member["id"].as_str().unwrap().to_owned()
+}
+
 pub fn is_operation(operation: &str) -> bool {
-    ["capacity.", "accreditation.", "capacity_request."]
-        .iter()
-        .any(|p| operation.starts_with(p))
+    [
+        "capacity.",
+        "accreditation.",
+        "capacity_request.",
+        "member.accreditation_",
+    ]
+    .iter()
+    .any(|p| operation.starts_with(p))
 }
 
 /// Prepares what `operation` needs and returns the request to make.
@@ -78,6 +95,17 @@ pub async fn request(app: &TestApp, a: &str, c: &str, operation: &str) -> (Metho
             let path = format!("/api/v1/capacities/{}", capacity(app, a, c).await);
             let added = created(app, &format!("{path}/accreditations"), accreditation).await;
             (Method::DELETE, format!("{path}/accreditations/{added}"), None)
+        }
+        "member.accreditation_add" | "member.accreditation_list" | "member.accreditation_remove" => {
+            let path = format!("/api/v1/members/{}/accreditations", member_of(app, a).await);
+            match operation {
+                "member.accreditation_add" => (Method::POST, path, Some(accreditation)),
+                "member.accreditation_list" => (Method::GET, path, None),
+                _ => {
+                    let added = created(app, &path, accreditation).await;
+                    (Method::DELETE, format!("{path}/{added}"), None)
+                }
+            }
         }
         "capacity_request.list" => (Method::GET, "/api/v1/capacity-requests".into(), None),
         "capacity_request.create" => {

@@ -114,9 +114,14 @@ async fn capacities_are_found_by_title_scope_and_their_providers_name_and_expert
     assert_eq!(search(&app, path, "رضایینیا").await, [expert.as_str()]);
     let mut both = search(&app, path, "آسانسور").await;
     both.sort();
-    let mut want = vec![inspection, expert];
+    let mut want = vec![inspection.clone(), expert.clone()];
     want.sort();
     assert_eq!(both, want);
+    // A provider who is deleted takes their name out of the capacity's key.
+    assert_eq!(app.delete(&member).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(search(&app, path, "آسانسور").await, [inspection.as_str()]);
+    let read = app.get_json(&format!("{path}/{expert}"), StatusCode::OK).await;
+    assert_eq!(read["provider_member_id"], Value::Null);
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ mod authorization_matrix;
 mod calendar;
 mod capacities;
 mod capacities_matrix;
+mod capacities_member_accreditations;
 mod capacities_requests;
 mod capacities_search;
 mod cli;

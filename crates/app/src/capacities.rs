@@ -109,10 +109,16 @@ pub(crate) fn rekey(conn: &mut DbConnection, capacity: &Capacity) -> Result<(), 
     Ok(())
 }
 
-/// A provider's name or expertise changed: the capacities they provide are found by it.
-pub(crate) fn provider_changed(conn: &mut DbConnection, member: Uuid) -> Result<(), AppError> {
-    for id in store::provided_by(conn, member)? {
-        if let Some(capacity) = store::find(conn, id)? {
+/// The capacities `member` provides.
+pub(crate) fn provided_by(conn: &mut DbConnection, member: Uuid) -> Result<Vec<Uuid>, AppError> {
+    Ok(store::provided_by(conn, member)?)
+}
+
+/// Their provider changed its name or expertise, or is gone: the capacities are found by
+/// what the provider is now.
+pub(crate) fn provider_changed(conn: &mut DbConnection, capacities: &[Uuid]) -> Result<(), AppError> {
+    for id in capacities {
+        if let Some(capacity) = store::find(conn, *id)? {
             rekey(conn, &capacity)?;
         }
     }

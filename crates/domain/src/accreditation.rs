@@ -1,5 +1,5 @@
 //! Accreditations: a conformity-assessment body's (or a person's) accreditation to a
-//! standard, attached to the capacity it backs.
+//! standard, attached to the capacity it backs or to the member who holds it.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -49,7 +49,9 @@ names!(AccreditationStatus { Active => "active", Suspended => "suspended", Withd
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Accreditation {
     pub id: Uuid,
-    pub capacity_id: Uuid,
+    /// The capacity it backs, or (exactly one of the two) the member who holds it.
+    pub capacity_id: Option<Uuid>,
+    pub member_id: Option<Uuid>,
     pub standard: Standard,
     /// The standard's name when `standard` is `other`.
     pub standard_text: Option<String>,
@@ -61,6 +63,24 @@ pub struct Accreditation {
     pub status: AccreditationStatus,
     pub created_at: NaiveDateTime,
     pub created_by: Option<ActorRef>,
+}
+
+/// What an accreditation is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Capacity(Uuid),
+    Member(Uuid),
+}
+
+impl Accreditation {
+    pub fn holder(&self) -> Holder {
+        match (self.capacity_id, self.member_id) {
+            (Some(c), _) => Holder::Capacity(c),
+            (None, Some(m)) => Holder::Member(m),
+            // The table's CHECK allows neither; a member id of nil never matches one.
+            (None, None) => Holder::Member(Uuid::nil()),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -78,7 +98,7 @@ pub struct AccreditationInput {
 impl Accreditation {
     pub fn create(
         input: AccreditationInput,
-        capacity_id: Uuid,
+        holder: Holder,
         id: Uuid,
         now: NaiveDateTime,
     ) -> Result<Self, ValidationErrors> {
@@ -115,7 +135,14 @@ impl Accreditation {
         match (body, certificate, scope) {
             (Some(body), Some(certificate_number), Some(scope)) if errors.is_empty() => Ok(Self {
                 id,
-                capacity_id,
+                capacity_id: match holder {
+                    Holder::Capacity(c) => Some(c),
+                    Holder::Member(_) => None,
+                },
+                member_id: match holder {
+                    Holder::Member(m) => Some(m),
+                    Holder::Capacity(_) => None,
+                },
                 standard: input.standard,
                 standard_text,
                 body,
@@ -170,7 +197,7 @@ mod tests {
     #[test]
     fn other_standards_are_named_and_only_they() {
         let now = day(2026, 1, 1).and_hms_opt(0, 0, 0).unwrap();
-        let make = |i| Accreditation::create(i, Uuid::now_v7(), Uuid::now_v7(), now);
+        let make = |i| Accreditation::create(i, Holder::Capacity(Uuid::now_v7()), Uuid::now_v7(), now);
         assert!(make(input(Standard::Iso17025, None)).is_ok());
         assert!(make(input(Standard::Other, Some("ISO 15189"))).is_ok());
         assert_eq!(
@@ -189,8 +216,15 @@ mod tests {
     #[test]
     fn expiry_and_validity() {
         let now = day(2026, 1, 1).and_hms_opt(0, 0, 0).unwrap();
-        let mut a =
-            Accreditation::create(input(Standard::Iso17025, None), Uuid::now_v7(), Uuid::now_v7(), now).unwrap();
+        let member = Uuid::now_v7();
+        let mut a = Accreditation::create(
+            input(Standard::Iso17025, None),
+            Holder::Member(member),
+            Uuid::now_v7(),
+            now,
+        )
+        .unwrap();
+        assert_eq!((a.holder(), a.capacity_id), (Holder::Member(member), None));
         assert!(!a.expired(day(2027, 1, 1)));
         assert!(a.expired(day(2027, 1, 2)));
         assert!(a.valid_on(day(2025, 1, 1)) && !a.valid_on(day(2024, 12, 31)));

@@ -12,7 +12,16 @@ use crate::validation::{FieldProblem, ValidationErrors};
 /// names. A branch that records a new kind of event adds its row here.
 pub const EVENT_TYPES: &[(&str, &[&str])] = &[
     ("organization", &["created", "updated", "deleted"]),
-    ("member", &["created", "updated", "deleted"]),
+    (
+        "member",
+        &[
+            "created",
+            "updated",
+            "deleted",
+            "accreditation_added",
+            "accreditation_removed",
+        ],
+    ),
     ("membership", &["created", "updated", "deleted"]),
     (
         "project",

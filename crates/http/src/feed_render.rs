@@ -65,11 +65,10 @@ const RENDERERS: &[(&str, Render)] = &[
             conn, caller, id,
         )?))
     }),
-    ("accreditation", |conn, caller, id, _| {
-        let (accreditation, capacity) = hamkari_app::accreditations::get(conn, caller, id)?;
+    ("accreditation", |conn, caller, id, now| {
         to_json(routes::accreditations::AccreditationBody::new(
-            accreditation,
-            capacity.today,
+            hamkari_app::accreditations::get(conn, caller, id)?,
+            now.date(),
         ))
     }),
     ("capacity_request", |conn, caller, id, _| {

@@ -14,7 +14,8 @@ use crate::sql_types::Id;
 
 type Row = (
     Id,
-    Id,
+    Option<Id>,
+    Option<Id>,
     String,
     Option<String>,
     String,
@@ -30,6 +31,7 @@ type Row = (
 type Columns = (
     accreditations::id,
     accreditations::capacity_id,
+    accreditations::member_id,
     accreditations::standard,
     accreditations::standard_text,
     accreditations::body,
@@ -45,6 +47,7 @@ type Columns = (
 const COLUMNS: Columns = (
     accreditations::id,
     accreditations::capacity_id,
+    accreditations::member_id,
     accreditations::standard,
     accreditations::standard_text,
     accreditations::body,
@@ -60,18 +63,19 @@ const COLUMNS: Columns = (
 fn to_accreditation(r: Row) -> Result<Accreditation, DbError> {
     Ok(Accreditation {
         id: r.0 .0,
-        capacity_id: r.1 .0,
-        standard: Standard::parse(&r.2).map_err(|_| DbError::corrupt(format!("unexpected standard {:?}", r.2)))?,
-        standard_text: r.3,
-        body: r.4,
-        certificate_number: r.5,
-        scope: r.6,
-        valid_from: r.7,
-        valid_until: r.8,
-        status: AccreditationStatus::parse(&r.9)
-            .map_err(|_| DbError::corrupt(format!("unexpected status {:?}", r.9)))?,
-        created_at: r.10,
-        created_by: actors::read(r.11)?,
+        capacity_id: r.1.map(|i| i.0),
+        member_id: r.2.map(|i| i.0),
+        standard: Standard::parse(&r.3).map_err(|_| DbError::corrupt(format!("unexpected standard {:?}", r.3)))?,
+        standard_text: r.4,
+        body: r.5,
+        certificate_number: r.6,
+        scope: r.7,
+        valid_from: r.8,
+        valid_until: r.9,
+        status: AccreditationStatus::parse(&r.10)
+            .map_err(|_| DbError::corrupt(format!("unexpected status {:?}", r.10)))?,
+        created_at: r.11,
+        created_by: actors::read(r.12)?,
     })
 }
 
@@ -79,7 +83,8 @@ pub fn insert(conn: &mut DbConnection, a: &Accreditation) -> Result<(), DbError>
     diesel::insert_into(accreditations::table)
         .values((
             accreditations::id.eq(Id(a.id)),
-            accreditations::capacity_id.eq(Id(a.capacity_id)),
+            accreditations::capacity_id.eq(a.capacity_id.map(Id)),
+            accreditations::member_id.eq(a.member_id.map(Id)),
             accreditations::standard.eq(a.standard.as_str()),
             accreditations::standard_text.eq(&a.standard_text),
             accreditations::body.eq(&a.body),
@@ -122,9 +127,21 @@ pub fn of_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Ve
         .load(conn)?;
     for r in rows {
         let a = to_accreditation(r)?;
-        by_capacity.entry(a.capacity_id).or_default().push(a);
+        if let Some(capacity) = a.capacity_id {
+            by_capacity.entry(capacity).or_default().push(a);
+        }
     }
     Ok(by_capacity)
+}
+
+/// A member's accreditations, those valid longest first.
+pub fn of_member(conn: &mut DbConnection, member: Uuid) -> Result<Vec<Accreditation>, DbError> {
+    let rows: Vec<Row> = accreditations::table
+        .filter(accreditations::member_id.eq(Id(member)))
+        .select(COLUMNS)
+        .order((accreditations::valid_until.desc(), accreditations::id))
+        .load(conn)?;
+    rows.into_iter().map(to_accreditation).collect()
 }
 
 /// Active accreditations ending on or after `today` and by `by` with no notice for
@@ -139,6 +156,9 @@ pub fn due(conn: &mut DbConnection, today: NaiveDate, by: NaiveDate, days_before
         .filter(accreditations::valid_until.le(by))
         .filter(accreditations::id.ne_all(warned))
         .select(accreditations::id)
+        // Instances checking at once lock rows in the same order, so they queue instead
+        // of deadlocking (each also holds the event sequence's lock once it wrote one).
+        .order(accreditations::id)
         .limit(500)
         .load(conn)?;
     Ok(ids.into_iter().map(|i| i.0).collect())

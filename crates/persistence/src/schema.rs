@@ -626,7 +626,8 @@ diesel::table! {
 
     accreditations (id) {
         id -> DbUuid,
-        capacity_id -> DbUuid,
+        capacity_id -> Nullable<DbUuid>,
+        member_id -> Nullable<DbUuid>,
         standard -> Text,
         standard_text -> Nullable<Text>,
         body -> Text,

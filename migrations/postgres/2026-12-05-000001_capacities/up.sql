@@ -36,7 +36,9 @@ CREATE INDEX capacity_recipients_organization_idx ON capacity_recipients (organi
 
 CREATE TABLE accreditations (
     id uuid PRIMARY KEY,
-    capacity_id uuid NOT NULL REFERENCES capacities (id) ON DELETE CASCADE,
+    -- The capacity it backs, or the member (a person certified under ISO/IEC 17024, say).
+    capacity_id uuid REFERENCES capacities (id) ON DELETE CASCADE,
+    member_id uuid REFERENCES members (id) ON DELETE CASCADE,
     standard text NOT NULL CHECK (standard IN ('iso_iec_17025', 'iso_iec_17020', 'iso_iec_17021_1', 'iso_iec_17024', 'other')),
     standard_text text,
     body text NOT NULL,
@@ -46,9 +48,11 @@ CREATE TABLE accreditations (
     valid_until date NOT NULL,
     status text NOT NULL CHECK (status IN ('active', 'suspended', 'withdrawn')),
     created_at timestamp NOT NULL,
-    created_by text
+    created_by text,
+    CHECK ((capacity_id IS NULL) <> (member_id IS NULL))
 );
 CREATE INDEX accreditations_capacity_idx ON accreditations (capacity_id);
+CREATE INDEX accreditations_member_idx ON accreditations (member_id);
 CREATE INDEX accreditations_valid_until_idx ON accreditations (valid_until);
 
 -- Which expiry warnings went out, so each is written once however many instances look.

@@ -49,7 +49,9 @@ CREATE INDEX capacity_recipients_organization_idx ON capacity_recipients (organi
 
 CREATE TABLE accreditations (
     id TEXT PRIMARY KEY NOT NULL,
-    capacity_id TEXT NOT NULL REFERENCES capacities (id) ON DELETE CASCADE,
+    -- The capacity it backs, or the member (a person certified under ISO/IEC 17024, say).
+    capacity_id TEXT REFERENCES capacities (id) ON DELETE CASCADE,
+    member_id TEXT REFERENCES members (id) ON DELETE CASCADE,
     standard TEXT NOT NULL CHECK (standard IN ('iso_iec_17025', 'iso_iec_17020', 'iso_iec_17021_1', 'iso_iec_17024', 'other')),
     standard_text TEXT,
     body TEXT NOT NULL,
@@ -59,9 +61,11 @@ CREATE TABLE accreditations (
     valid_until DATE NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'withdrawn')),
     created_at TIMESTAMP NOT NULL,
-    created_by TEXT
+    created_by TEXT,
+    CHECK ((capacity_id IS NULL) <> (member_id IS NULL))
 );
 CREATE INDEX accreditations_capacity_idx ON accreditations (capacity_id);
+CREATE INDEX accreditations_member_idx ON accreditations (member_id);
 CREATE INDEX accreditations_valid_until_idx ON accreditations (valid_until);
 
 -- Which expiry warnings went out, so each is written once however many instances look.

@@ -1,10 +1,11 @@
-//! `/api/v1/capacities/{id}/accreditations`: the accreditations behind a capacity.
+//! `/api/v1/capacities/{id}/accreditations` and `/api/v1/members/{id}/accreditations`: the
+//! accreditations behind a capacity, and those a person holds.
 
-use actix_web::{delete, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use hamkari_app::accreditations as use_case;
 use hamkari_app::policy;
-use hamkari_domain::accreditation::{Accreditation, AccreditationInput, AccreditationStatus, Standard};
+use hamkari_domain::accreditation::{Accreditation, AccreditationInput, AccreditationStatus, Holder, Standard};
 use hamkari_domain::auth::Resource;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +17,7 @@ use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
-use crate::pagination::utc;
+use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::with_etag;
 use crate::state::AppState;
 
@@ -24,7 +25,10 @@ use crate::state::AppState;
 #[derive(Serialize, ToSchema)]
 pub struct AccreditationBody {
     pub id: Uuid,
-    pub capacity_id: Uuid,
+    /// The capacity it backs; null for a member's.
+    pub capacity_id: Option<Uuid>,
+    /// The member who holds it; null for a capacity's.
+    pub member_id: Option<Uuid>,
     pub standard: Standard,
     /// The standard's name when `standard` is `other`.
     pub standard_text: Option<String>,
@@ -49,6 +53,7 @@ impl AccreditationBody {
             expired: a.expired(today),
             id: a.id,
             capacity_id: a.capacity_id,
+            member_id: a.member_id,
             standard: a.standard,
             standard_text: a.standard_text,
             body: a.body,
@@ -115,8 +120,20 @@ pub async fn add(
 ) -> Result<HttpResponse, ApiError> {
     policy::precheck_write(&caller.0, Resource::Capacities)?;
     let id = id.into_inner();
-    let b = body.value()?;
-    let input = AccreditationInput {
+    let input = input(body.value()?);
+    let (accreditation, version) = db::write(&state.db, move |conn| {
+        use_case::add(conn, &caller.0, Holder::Capacity(id), input)
+    })
+    .await?;
+    let mut response = match version {
+        Some(version) => with_etag(HttpResponse::Created(), version),
+        None => HttpResponse::Created(),
+    };
+    Ok(response.json(AccreditationBody::new(accreditation, today())))
+}
+
+fn input(b: CreateAccreditation) -> AccreditationInput {
+    AccreditationInput {
         standard: b.standard,
         standard_text: b.standard_text,
         body: b.body,
@@ -125,10 +142,12 @@ pub async fn add(
         valid_from: b.valid_from.day(),
         valid_until: b.valid_until.day(),
         status: b.status,
-    };
-    let (accreditation, capacity) = db::write(&state.db, move |conn| use_case::add(conn, &caller.0, id, input)).await?;
-    Ok(with_etag(HttpResponse::Created(), capacity.capacity.version)
-        .json(AccreditationBody::new(accreditation, capacity.today)))
+    }
+}
+
+/// The day `expired` compares with.
+fn today() -> NaiveDate {
+    hamkari_app::now().date()
 }
 
 /// Remove an accreditation from a capacity.
@@ -153,12 +172,107 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let (id, accreditation) = path.into_inner();
     db::write(&state.db, move |conn| {
-        use_case::remove(conn, &caller.0, id, accreditation)
+        use_case::remove(conn, &caller.0, Holder::Capacity(id), accreditation)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Add an accreditation a member holds (ISO/IEC 17024 for persons, say).
+///
+/// An `accreditation.expiring` event goes out 60 and 14 days before `valid_until` (once
+/// each). Scope: `members:write`, for every organization the member belongs to.
+#[utoipa::path(
+    tag = "members",
+    operation_id = "add_member_accreditation",
+    params(("id" = Uuid, Path)),
+    request_body = CreateAccreditation,
+    responses(
+        (status = 201, description = "Added.", body = AccreditationBody),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "You do not act for every organization of the member.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such member.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `valid_until` before `valid_from`.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/members/{id}/accreditations")]
+pub async fn add_to_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<CreateAccreditation>,
+) -> Result<HttpResponse, ApiError> {
+    policy::precheck_write(&caller.0, Resource::Members)?;
+    let id = id.into_inner();
+    let input = input(body.value()?);
+    let (accreditation, _) = db::write(&state.db, move |conn| {
+        use_case::add(conn, &caller.0, Holder::Member(id), input)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(AccreditationBody::new(accreditation, today())))
+}
+
+/// A member's accreditations, those valid longest first (one page: a person holds few).
+///
+/// Scope: `members:read`.
+#[utoipa::path(
+    tag = "members",
+    operation_id = "list_member_accreditations",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The member's accreditations.", body = ListPage<AccreditationBody>),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such member.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/members/{id}/accreditations")]
+pub async fn of_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let found = db::run(&state.db, move |conn| use_case::of_member(conn, &caller.0, id)).await?;
+    let today = today();
+    let items = found.into_iter().map(|a| AccreditationBody::new(a, today)).collect();
+    Ok(pagination::respond(&req, "created_at", items, None))
+}
+
+/// Remove an accreditation from a member.
+///
+/// Scope: `members:write`, for every organization the member belongs to.
+#[utoipa::path(
+    tag = "members",
+    operation_id = "remove_member_accreditation",
+    params(("id" = Uuid, Path), ("accreditation_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Removed."),
+        (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "You do not act for every organization of the member.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such member or accreditation.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/members/{id}/accreditations/{accreditation_id}")]
+pub async fn remove_from_member(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, accreditation) = path.into_inner();
+    db::write(&state.db, move |conn| {
+        use_case::remove(conn, &caller.0, Holder::Member(id), accreditation)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(add).service(remove);
+    cfg.service(add)
+        .service(remove)
+        .service(add_to_member)
+        .service(of_member)
+        .service(remove_from_member);
 }
