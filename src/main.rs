@@ -292,8 +292,13 @@ async fn run() -> anyhow::Result<()> {
             server.await??;
             let summary = outcome?;
             println!(
-                "Demo data loaded: {} organizations, {} members, {} memberships, {} projects, {} working groups.",
-                summary.organizations, summary.members, summary.memberships, summary.projects, summary.working_groups
+                "Demo data loaded: {} organizations, {} members, {} memberships, {} projects, {} working groups, {} capacities.",
+                summary.organizations,
+                summary.members,
+                summary.memberships,
+                summary.projects,
+                summary.working_groups,
+                summary.capacities
             );
             if generated {
                 println!("Log in as {email} with the password {password}");

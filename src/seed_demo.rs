@@ -5,6 +5,7 @@ use anyhow::{bail, ensure, Context};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
+mod capacities;
 mod governance;
 
 /// The two associations whose cooperation hamkari was built for.
@@ -94,6 +95,7 @@ pub struct Summary {
     pub memberships: usize,
     pub projects: usize,
     pub working_groups: usize,
+    pub capacities: usize,
 }
 
 async fn load(api: &Api) -> anyhow::Result<Summary> {
@@ -340,6 +342,7 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
     }
 
     governance::load(api, &labs, &audit, &member).await?;
+    let capacities = capacities::load(api, &labs, &audit, &agreement, &member).await?;
 
     Ok(Summary {
         organizations: 2,
@@ -347,5 +350,6 @@ async fn load(api: &Api) -> anyhow::Result<Summary> {
         memberships: memberships.len(),
         projects: projects.len(),
         working_groups: groups.len(),
+        capacities,
     })
 }

@@ -18,6 +18,7 @@ fn token_scope(column: &str) -> Option<(bool, String)> {
         "p" => "projects",
         "g" => "working_groups",
         "mt" => "meetings",
+        "c" => "capacities",
         _ => return None,
     };
     let access = match access {
@@ -408,6 +409,9 @@ pub async fn request_for(app: &TestApp, world: &World, operation: &str) -> (Meth
                         "expires_at": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339()})),
         ),
         "audit_event.list" => (Method::GET, "/api/v1/audit-events".into(), None),
+        capacity if crate::capacities_matrix::is_operation(capacity) => {
+            crate::capacities_matrix::request(app, a, &world.c, capacity).await
+        }
         meeting if crate::meetings_matrix::is_operation(meeting) => {
             crate::meetings_matrix::request(app, a, &world.c, meeting).await
         }

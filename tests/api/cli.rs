@@ -289,6 +289,38 @@ async fn seed_demo_loads_the_founding_case_once() {
     scopes.sort_unstable();
     assert_eq!(scopes, ["general", "specialized"]);
     crate::meetings::check_seeded_governance(&admin, &labs, &audit).await;
+    check_seeded_capacities(&admin, &labs, &audit).await;
+}
+
+/// Both sides offer: the laboratories' calibration under ISO/IEC 17025, the society's
+/// inspection team under ISO/IEC 17020 and its training; the society asked for the calibration.
+async fn check_seeded_capacities(admin: &crate::helpers::Client<'_>, labs: &str, audit: &str) {
+    let get = |path: String| async move {
+        let response = admin.get(&path).await;
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "{path}");
+        response.json::<serde_json::Value>().await.unwrap()
+    };
+    let count = |page: &serde_json::Value| page["items"].as_array().unwrap().len();
+    assert_eq!(
+        count(&get(format!("/api/v1/capacities?organization_id={labs}")).await),
+        1
+    );
+    assert_eq!(
+        count(&get(format!("/api/v1/capacities?organization_id={audit}")).await),
+        2
+    );
+    let day = "accredited_on=2026-12-01";
+    let lab = get(format!("/api/v1/capacities?standard=iso_iec_17025&{day}")).await;
+    assert_eq!(lab["items"][0]["kind"], "calibration", "{lab}");
+    let team = get(format!("/api/v1/capacities?standard=iso_iec_17020&{day}")).await;
+    assert_eq!(team["items"][0]["kind"], "inspection", "{team}");
+    assert_eq!(count(&get("/api/v1/capacities?kind=training".into()).await), 1);
+    let asked = get(format!(
+        "/api/v1/capacity-requests?requested_by={audit}&offered_by={labs}"
+    ))
+    .await;
+    assert_eq!(count(&asked), 1, "{asked}");
+    assert_eq!(asked["items"][0]["capacity_id"], lab["items"][0]["id"]);
 }
 
 #[tokio::test]

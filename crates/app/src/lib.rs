@@ -3,11 +3,14 @@
 //! one event per change on the same connection, so the caller's transaction commits the
 //! change and its event together or neither.
 
+pub mod accreditations;
 pub mod agreements;
 pub mod api_tokens;
 pub mod approvals;
 pub mod audit;
 mod caller;
+pub mod capacities;
+pub mod capacity_requests;
 pub mod contacts;
 mod error;
 mod events;

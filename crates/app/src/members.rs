@@ -57,6 +57,8 @@ pub fn update(
         member.updated_by = Some(caller.actor_ref());
         crate::member_duplicates::check(conn, caller, &member)?;
         saved(store::update(conn, &member, before.version)?, before.version)?;
+        let provided = crate::capacities::provided_by(conn, id)?;
+        crate::capacities::provider_changed(conn, &provided)?;
         record(
             conn,
             caller,
@@ -90,7 +92,11 @@ pub fn delete(
     if held > 0 {
         crate::memberships::record_cascade(conn, caller, id)?;
     }
+    // The capacities they provided lose their provider (the foreign key clears it), and
+    // with it the name they were found by.
+    let provided = crate::capacities::provided_by(conn, id)?;
     saved(store::delete(conn, id, member.version)?, member.version)?;
+    crate::capacities::provider_changed(conn, &provided)?;
     record(
         conn,
         caller,

@@ -28,6 +28,8 @@
 //!   event only with the read scope of its resource; events about users, API tokens and
 //!   webhooks reach administrators only. Webhooks receive what their audience would.
 //! - Webhooks: administrators manage all; an editor those of their organizations.
+//! - Capacities and capacity requests are the exception to "every user reads everything":
+//!   see [`capacities`].
 
 use hamkari_domain::agreement::Agreement;
 use hamkari_domain::auth::{Principal, Resource, Role, Subject};
@@ -45,6 +47,9 @@ use hamkari_persistence::{members, memberships, organizations, projects, webhook
 use uuid::Uuid;
 
 use crate::error::AppError;
+
+mod capacities;
+pub use capacities::{capacity, capacity_audience, capacity_request, capacity_view};
 
 /// What the caller wants to do with a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,6 +359,7 @@ pub fn event_scope(resource_type: &str) -> Option<Resource> {
         "working_group" => Some(Resource::WorkingGroups),
         "agreement" => Some(Resource::Agreements),
         "meeting" | "resolution" | "action_item" => Some(Resource::Meetings),
+        "capacity" | "accreditation" | "capacity_request" => Some(Resource::Capacities),
         _ => None,
     }
 }

@@ -1,12 +1,15 @@
 //! hamkari's domain: the types, validation rules and text handling that a reader must
 //! understand to know the rules. No I/O, no web framework, no database.
 
+pub mod accreditation;
 pub mod actor;
 pub mod agreement;
 pub mod api_token;
 pub mod approval;
 pub mod auth;
 pub mod calendar;
+pub mod capacity;
+pub mod capacity_request;
 pub mod contact;
 pub mod idempotency;
 pub mod import;

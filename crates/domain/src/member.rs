@@ -167,7 +167,7 @@ impl Member {
         crate::text::collation_key(&self.full_name)
     }
 
-    /// What `q` searches: names, national code, email and phone.
+    /// What `q` searches: names, national code, email, phone and expertise.
     pub fn search_key(&self) -> String {
         let parts = [
             Some(self.full_name.as_str()),
@@ -175,6 +175,7 @@ impl Member {
             self.national_id.as_deref(),
             self.email.as_deref(),
             self.phone.as_deref(),
+            self.expertise.as_deref(),
         ];
         search_key(&parts.into_iter().flatten().collect::<Vec<_>>().join(" "))
     }

@@ -20,8 +20,8 @@ use unicode_normalization::UnicodeNormalization;
 /// Bumped whenever [`search_key`]'s or [`collation_key`]'s output changes for some input
 /// (a rule here, or an ICU4X upgrade: its collation data may change sort keys): keys stored
 /// under an older version are rebuilt at start (`hamkari_persistence::rekey`).
-/// 2: spelling variants fold; 3: collation keys.
-pub const KEY_VERSION: i64 = 3;
+/// 2: spelling variants fold; 3: collation keys; 4: members' expertise, capacities.
+pub const KEY_VERSION: i64 = 4;
 
 /// Suffixes written attached, after a ZWNJ or after a space: all three meet.
 const SUFFIXES: &[&str] = &[

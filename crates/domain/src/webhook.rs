@@ -12,7 +12,16 @@ use crate::validation::{FieldProblem, ValidationErrors};
 /// names. A branch that records a new kind of event adds its row here.
 pub const EVENT_TYPES: &[(&str, &[&str])] = &[
     ("organization", &["created", "updated", "deleted"]),
-    ("member", &["created", "updated", "deleted"]),
+    (
+        "member",
+        &[
+            "created",
+            "updated",
+            "deleted",
+            "accreditation_added",
+            "accreditation_removed",
+        ],
+    ),
     ("membership", &["created", "updated", "deleted"]),
     (
         "project",
@@ -76,6 +85,18 @@ pub const EVENT_TYPES: &[(&str, &[&str])] = &[
             "minutes_finalized",
         ],
     ),
+    (
+        "capacity",
+        &[
+            "created",
+            "updated",
+            "deleted",
+            "accreditation_added",
+            "accreditation_removed",
+        ],
+    ),
+    ("accreditation", &["expiring"]),
+    ("capacity_request", &["created", "transitioned", "commented"]),
     ("resolution", &["created"]),
     ("action_item", &["created", "transitioned"]),
     ("user", &["created", "updated", "password_changed", "deleted"]),
@@ -329,7 +350,7 @@ mod tests {
         assert!(!types.matches("member", "created"));
         assert!(types.matches("project", "transitioned"));
         assert_eq!(EventTypes::from_stored(&types.to_stored()).unwrap(), types);
-        for bad in ["member", "member.exploded", "capacity.*", "*", ".updated", ""] {
+        for bad in ["member", "member.exploded", "spaceship.*", "*", ".updated", ""] {
             assert_eq!(
                 EventTypePattern::parse(bad).unwrap_err().code,
                 "unknown_event_type",

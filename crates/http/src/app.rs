@@ -296,22 +296,30 @@ fn prune_events_in_background(db: Database, retention_days: u32) {
     });
 }
 
-/// Writes the `api_token.expiring` events that are due, at start and then every `every`;
-/// several instances may run it at once (each warning is written once).
+/// Writes the `api_token.expiring` and `accreditation.expiring` events that are due, at
+/// start and then every `every`; several instances may run it at once (each warning is
+/// written once).
 fn warn_expiring_tokens_in_background(db: Database, every: Duration) {
     actix_web::rt::spawn(async move {
         let mut ticks = actix_web::rt::time::interval(every.max(Duration::from_millis(100)));
         loop {
             ticks.tick().await;
             let db = db.clone();
-            let warned =
-                web::block(move || db.write(|conn| hamkari_app::token_expiry::warn_due(conn, hamkari_app::now())))
-                    .await;
+            let warned = web::block(move || {
+                db.write(|conn| {
+                    let now = hamkari_app::now();
+                    Ok::<_, hamkari_app::AppError>(
+                        hamkari_app::token_expiry::warn_due(conn, now)?
+                            + hamkari_app::accreditations::warn_due(conn, now)?,
+                    )
+                })
+            })
+            .await;
             match warned {
                 Ok(Ok(0)) => {}
-                Ok(Ok(count)) => tracing::info!(count, "wrote API token expiry warnings"),
-                Ok(Err(error)) => tracing::warn!(%error, "writing API token expiry warnings failed"),
-                Err(error) => tracing::warn!(%error, "writing API token expiry warnings failed"),
+                Ok(Ok(count)) => tracing::info!(count, "wrote expiry warnings"),
+                Ok(Err(error)) => tracing::warn!(%error, "writing expiry warnings failed"),
+                Err(error) => tracing::warn!(%error, "writing expiry warnings failed"),
             }
         }
     });

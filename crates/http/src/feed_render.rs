@@ -60,6 +60,22 @@ const RENDERERS: &[(&str, Render)] = &[
             conn, caller, id,
         )?))
     }),
+    ("capacity", |conn, caller, id, _| {
+        to_json(routes::capacities::CapacityBody::from(hamkari_app::capacities::get(
+            conn, caller, id,
+        )?))
+    }),
+    ("accreditation", |conn, caller, id, now| {
+        to_json(routes::accreditations::AccreditationBody::new(
+            hamkari_app::accreditations::get(conn, caller, id)?,
+            now.date(),
+        ))
+    }),
+    ("capacity_request", |conn, caller, id, _| {
+        to_json(routes::capacity_requests::CapacityRequestBody::from(
+            hamkari_app::capacity_requests::get(conn, caller, id)?,
+        ))
+    }),
     ("meeting", |conn, caller, id, _| {
         to_json(routes::meetings::MeetingBody::from(hamkari_app::meetings::get(
             conn, caller, id,

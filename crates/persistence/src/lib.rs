@@ -3,11 +3,14 @@
 //! Query functions take `&mut DbConnection` so the caller decides where a transaction
 //! starts and ends; [`Database::run`] lends a pooled connection to a blocking closure.
 
+pub mod accreditations;
 mod actors;
 pub mod agreements;
 pub mod api_tokens;
 pub mod approvals;
 pub mod backup;
+pub mod capacities;
+pub mod capacity_requests;
 mod connection;
 mod error;
 pub mod events;

@@ -16,7 +16,7 @@ use crate::connection::DbConnection;
 use crate::error::DbError;
 use crate::schema::server_settings;
 use crate::transaction::write_transaction;
-use crate::{members, organizations, projects, working_groups};
+use crate::{capacities, members, organizations, projects, working_groups};
 
 /// The `server_settings` row naming the rules' version behind the stored keys.
 pub const KEY_VERSION_SETTING: &str = "key_version";
@@ -42,6 +42,7 @@ pub fn run(conn: &mut DbConnection) -> Result<Option<Rekeyed>, DbError> {
     changed += rekey_table(conn, members::rekey_batch)?;
     changed += rekey_table(conn, projects::rekey_batch)?;
     changed += rekey_table(conn, working_groups::rekey_batch)?;
+    changed += rekey_table(conn, capacities::rekey_batch)?;
     write_transaction(conn, |conn| record_version(conn, KEY_VERSION))?;
     tracing::info!(rows = changed, "stored keys rebuilt");
     Ok(Some(Rekeyed {

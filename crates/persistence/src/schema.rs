@@ -584,3 +584,129 @@ diesel::table! {
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);
 diesel::allow_tables_to_appear_in_same_query!(api_tokens, api_token_expiry_notices);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    capacities (id) {
+        id -> DbUuid,
+        organization_id -> DbUuid,
+        kind -> Text,
+        title -> Text,
+        title_en -> Nullable<Text>,
+        description -> Nullable<Text>,
+        provider_member_id -> Nullable<DbUuid>,
+        province -> Nullable<Text>,
+        city -> Nullable<Text>,
+        availability -> Text,
+        agreement_id -> Nullable<DbUuid>,
+        search_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    capacity_recipients (capacity_id, organization_id) {
+        capacity_id -> DbUuid,
+        organization_id -> DbUuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    accreditations (id) {
+        id -> DbUuid,
+        capacity_id -> Nullable<DbUuid>,
+        member_id -> Nullable<DbUuid>,
+        standard -> Text,
+        standard_text -> Nullable<Text>,
+        body -> Text,
+        certificate_number -> Nullable<Text>,
+        scope -> Nullable<Text>,
+        valid_from -> Date,
+        valid_until -> Date,
+        status -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    accreditation_expiry_notices (accreditation_id, days_before) {
+        accreditation_id -> DbUuid,
+        days_before -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    capacity_requests (id) {
+        id -> DbUuid,
+        capacity_id -> DbUuid,
+        provider_id -> DbUuid,
+        organization_id -> DbUuid,
+        purpose -> Text,
+        project_id -> Nullable<DbUuid>,
+        agreement_id -> Nullable<DbUuid>,
+        needed_from -> Nullable<Date>,
+        needed_until -> Nullable<Date>,
+        quantity -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    capacity_request_steps (id) {
+        id -> DbUuid,
+        request_id -> DbUuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        organization_id -> DbUuid,
+        by_actor -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::DbUuid;
+
+    capacity_request_comments (id) {
+        id -> DbUuid,
+        request_id -> DbUuid,
+        organization_id -> DbUuid,
+        body -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+diesel::joinable!(capacity_recipients -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(capacity_recipients, organizations);
+diesel::allow_tables_to_appear_in_same_query!(capacities, accreditations);
+diesel::allow_tables_to_appear_in_same_query!(accreditations, accreditation_expiry_notices);
+diesel::joinable!(agreement_parties -> agreements (agreement_id));
+diesel::joinable!(accreditations -> capacities (capacity_id));

@@ -11,16 +11,18 @@ pub enum Resource {
     WorkingGroups,
     Meetings,
     Agreements,
+    Capacities,
 }
 
 impl Resource {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Organizations,
         Self::Members,
         Self::Projects,
         Self::WorkingGroups,
         Self::Meetings,
         Self::Agreements,
+        Self::Capacities,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -31,6 +33,7 @@ impl Resource {
             Self::WorkingGroups => "working_groups",
             Self::Meetings => "meetings",
             Self::Agreements => "agreements",
+            Self::Capacities => "capacities",
         }
     }
 }

@@ -171,4 +171,15 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("url_credentials", "must not contain a user name or password"),
     ("refused_address", "resolves to an address webhooks may not reach"),
     ("unresolvable_host", "names a host that does not resolve"),
+    // Capacities.
+    (
+        "has_requests",
+        "The capacity was requested; mark it unavailable instead of deleting it.",
+    ),
+    ("capacity_unavailable", "The capacity is unavailable at present."),
+    ("one_offer", "give exactly one of agreement_id and organization_ids"),
+    ("not_a_partner", "shares no agreement in draft or in force with the offering organization"),
+    ("not_offered", "is not offered this capacity"),
+    ("own_capacity", "cannot request its own capacity"),
+    ("not_other", "is given only for a standard of kind other"),
 ];

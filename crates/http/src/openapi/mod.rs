@@ -34,7 +34,8 @@ so spreadsheet programs do not run it as a formula (an import removes it again).
 allowing none of a list's types answers 406. \
 Every resource has a `version`, sent as `ETag`; send it back in `If-Match` to change it safely \
 (412 answers only an `If-Match` you sent; without one, concurrent changes are applied in turn).\n\n\
-Authorization: every user reads everything, and an API token reads with the resource's read scope. \
+Authorization: every user reads everything (except capacities and capacity requests, which only the \
+organizations concerned see), and an API token reads with the resource's read scope. \
 Writes need the write scope (tokens) and the editor or administrator role (users); editors and \
 organization-bound tokens write only for their own organizations, and a person who belongs to \
 several organizations only for all of them at once. Something the caller may not see answers 404; \
@@ -54,6 +55,7 @@ a response to an API token that expires within 14 days carries `Hamkari-Token-Ex
         (name = "working-groups", description = "Specialized and general working groups."),
         (name = "meetings", description = "Meetings, their agenda, attendees and minutes; resolutions, action items and calendars."),
         (name = "agreements", description = "Cooperation agreements between organizations, and approval by every party."),
+        (name = "capacities", description = "What organizations offer their partners (testing, calibration, inspection, experts, training, …), the accreditations behind it, and partners' requests for it. Seen only by the offering organization and the partners it is offered to."),
         (name = "users", description = "People who log in (administrators only)."),
         (name = "api-tokens", description = "Tokens for other systems (administrators only)."),
         (name = "imports", description = "Members and their memberships from a CSV or XLSX file, with a dry run."),

@@ -1,5 +1,6 @@
 //! Every route of the API, registered once so the OpenAPI document cannot miss one.
 
+pub mod accreditations;
 pub mod agreement_parties;
 pub mod agreements;
 pub mod api_tokens;
@@ -8,6 +9,8 @@ pub mod audit_events;
 pub mod auth;
 pub mod auth_me;
 pub mod calendars;
+pub mod capacities;
+pub mod capacity_requests;
 pub mod events_feed;
 pub mod group_transitions;
 pub mod health;
@@ -47,6 +50,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(agreements::configure)
             .configure(agreement_parties::configure)
             .configure(approvals::configure)
+            .configure(capacities::configure)
+            .configure(accreditations::configure)
+            .configure(capacity_requests::configure)
             .configure(users::configure)
             .configure(api_tokens::configure)
             .configure(audit_events::configure)

@@ -1,0 +1,11 @@
+DROP TABLE capacity_request_comments;
+DROP TABLE capacity_request_steps;
+DROP TABLE capacity_requests;
+DROP TABLE accreditation_expiry_notices;
+DROP TABLE accreditations;
+DROP TABLE capacity_recipients;
+DROP TRIGGER capacities_fts_delete;
+DROP TRIGGER capacities_fts_update;
+DROP TRIGGER capacities_fts_insert;
+DROP TABLE capacities_fts;
+DROP TABLE capacities;
