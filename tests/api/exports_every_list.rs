@@ -104,6 +104,44 @@ async fn every_list_exports_the_items_it_shows() {
         json!({"title": "تفاهم‌نامه", "organization_ids": [a, c]}),
     )
     .await);
+    let capacity = id(&made(
+        &app,
+        Method::POST,
+        "/api/v1/capacities",
+        json!({"kind": "calibration", "title": "کالیبراسیون ترازو", "organization_id": a,
+               "offered_to": {"agreement_id": agreement}}),
+    )
+    .await);
+    made(
+        &app,
+        Method::POST,
+        &format!("/api/v1/capacities/{capacity}/accreditations"),
+        json!({"standard": "iso_iec_17025", "body": "مرکز ملی تأیید صلاحیت ایران",
+               "valid_from": "2024-01-01", "valid_until": "2030-01-01"}),
+    )
+    .await;
+    made(
+        &app,
+        Method::POST,
+        &format!("/api/v1/members/{}/accreditations", id(&member)),
+        json!({"standard": "iso_iec_17024", "body": "مرکز ملی تأیید صلاحیت ایران",
+               "valid_from": "2024-01-01", "valid_until": "2030-01-01"}),
+    )
+    .await;
+    let request = id(&made(
+        &app,
+        Method::POST,
+        "/api/v1/capacity-requests",
+        json!({"capacity_id": capacity, "organization_id": c, "purpose": "کالیبراسیون پیش از ممیزی"}),
+    )
+    .await);
+    made(
+        &app,
+        Method::POST,
+        &format!("/api/v1/capacity-requests/{request}/comments"),
+        json!({"body": "هفتهٔ آینده مناسب است", "organization_id": a}),
+    )
+    .await;
     let group = id(&made(
         &app,
         Method::POST,
@@ -146,6 +184,10 @@ async fn every_list_exports_the_items_it_shows() {
     .await;
 
     for (path, at_least) in [
+        ("/api/v1/capacities?standard=iso_iec_17025".to_owned(), 1),
+        (format!("/api/v1/capacity-requests?offered_by={a}"), 1),
+        (format!("/api/v1/capacity-requests/{request}/comments"), 1),
+        (format!("/api/v1/members/{}/accreditations", id(&member)), 1),
         ("/api/v1/meetings".to_owned(), 1),
         (format!("{meeting_path}/attendees"), 1),
         (format!("{meeting_path}/resolutions"), 1),

@@ -139,6 +139,24 @@ fn cases() -> Vec<Case> {
         }
         cases.push(case(operation, schema, "online_url").url("https://meet.example.org/"));
     }
+    for (operation, schema) in [
+        ("capacity.create", "CreateCapacity"),
+        ("capacity.update", "UpdateCapacity"),
+    ] {
+        for property in ["title", "title_en", "description", "province", "city"] {
+            cases.push(case(operation, schema, property));
+        }
+    }
+    for property in ["purpose", "quantity"] {
+        cases.push(case("capacity_request.create", "CreateCapacityRequest", property));
+    }
+    cases.push(case("capacity_request.comment", "CreateComment", "body"));
+    for operation in ["accreditation.add", "member.accreditation_add"] {
+        for property in ["body", "certificate_number", "scope"] {
+            cases.push(case(operation, "CreateAccreditation", property));
+        }
+        cases.push(case(operation, "CreateAccreditation", "standard_text").with(json!({"standard": "other"})));
+    }
     cases
 }
 

@@ -7,10 +7,13 @@ use utoipa::ToSchema;
 use crate::bodies::ProjectBody;
 use crate::export::CsvLine;
 use crate::roster::RosterEntryBody;
+use crate::routes::accreditations::AccreditationBody;
 use crate::routes::agreements::AgreementBody;
 use crate::routes::api_tokens::ApiTokenBody;
 use crate::routes::approvals::ApprovalBody;
 use crate::routes::audit_events::AuditEventBody;
+use crate::routes::capacities::CapacityBody;
+use crate::routes::capacity_requests::{CapacityRequestBody, CommentBody};
 use crate::routes::meeting_parts::AttendeeBody;
 use crate::routes::meetings::MeetingBody;
 use crate::routes::members::MemberBody;
@@ -111,6 +114,25 @@ columns! {
         "created_at", "updated_at", "created_by.type", "created_by.id", "updated_by.type",
         "updated_by.id", "version",
     ];
+    CapacityBody => [
+        "id", "organization_id", "kind", "title", "title_en", "description",
+        "provider_member_id", "province", "city", "availability", "offered_to.agreement_id",
+        "offered_to.organization_ids", "visible_to", "accreditations.standard",
+        "accreditations.valid_until", "accreditations.expired", "created_at", "updated_at",
+        "created_by.type", "created_by.id", "updated_by.type", "updated_by.id", "version",
+    ];
+    AccreditationBody => [
+        "id", "capacity_id", "member_id", "standard", "standard_text", "body",
+        "certificate_number", "scope", "valid_from", "valid_until", "status", "expired",
+        "created_at", "created_by.type", "created_by.id",
+    ];
+    CapacityRequestBody => [
+        "id", "capacity_id", "offered_by", "organization_id", "purpose", "project_id",
+        "agreement_id", "from", "until", "quantity", "status", "steps.to",
+        "steps.organization_id", "steps.at", "created_at", "updated_at", "created_by.type",
+        "created_by.id", "updated_by.type", "updated_by.id", "version",
+    ];
+    CommentBody => ["id", "request_id", "organization_id", "body", "created_by.type", "created_by.id", "created_at"];
     DeliveryBody => [
         "id", "event_id", "event_type", "status", "attempts", "next_attempt_at",
         "response_status", "duration_ms", "last_error", "created_at", "updated_at",

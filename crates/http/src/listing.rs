@@ -51,6 +51,8 @@ keyset!(
     hamkari_app::working_groups::GroupFilter,
     hamkari_app::resolutions::ActionItemFilter,
     hamkari_app::users::UserFilter,
+    hamkari_app::capacities::CapacityFilter,
+    hamkari_app::capacity_requests::RequestFilter,
     Window,
 );
 

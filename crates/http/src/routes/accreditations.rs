@@ -16,6 +16,7 @@ use crate::bodies::{actor, ActorBody};
 use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Representation};
 use crate::extract::JsonBody;
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::with_etag;
@@ -81,9 +82,13 @@ impl AccreditationBody {
 pub struct CreateAccreditation {
     pub standard: Standard,
     /// Required when `standard` is `other`, refused otherwise.
+    #[schema(min_length = 2, max_length = 200)]
     pub standard_text: Option<String>,
+    #[schema(min_length = 2, max_length = 300)]
     pub body: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub certificate_number: Option<String>,
+    #[schema(min_length = 1, max_length = 10000)]
     pub scope: Option<String>,
     pub valid_from: ApiDate,
     /// On or after `valid_from` (422 `before_start` otherwise).
@@ -221,7 +226,13 @@ pub async fn add_to_member(
     operation_id = "list_member_accreditations",
     params(("id" = Uuid, Path)),
     responses(
-        (status = 200, description = "The member's accreditations.", body = ListPage<AccreditationBody>),
+        (status = 200, description = "The member's accreditations, or all of them as CSV or NDJSON.",
+            content(
+                (ListPage<AccreditationBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such member.", body = Problem, content_type = "application/problem+json"),
@@ -235,6 +246,16 @@ pub async fn of_member(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let representation = Representation::negotiate(&req)?;
+    if representation != Representation::Json {
+        let caller = caller.0;
+        return export::whole(state, representation, move |conn| {
+            let today = today();
+            let found = use_case::of_member(conn, &caller, id)?;
+            Ok(found.into_iter().map(|a| AccreditationBody::new(a, today)).collect())
+        })
+        .await;
+    }
     let found = db::run(&state.db, move |conn| use_case::of_member(conn, &caller.0, id)).await?;
     let today = today();
     let items = found.into_iter().map(|a| AccreditationBody::new(a, today)).collect();

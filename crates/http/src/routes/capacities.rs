@@ -20,6 +20,7 @@ use crate::dates::{ApiDate, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{search_param, JsonBody, QueryParams};
+use crate::listing;
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, not_modified, with_etag};
@@ -126,14 +127,19 @@ pub struct OfferedToInput {
 }))]
 pub struct CreateCapacity {
     pub kind: CapacityKind,
+    #[schema(min_length = 2, max_length = 300)]
     pub title: String,
     /// The organization offering it.
     pub organization_id: Uuid,
     pub offered_to: OfferedToInput,
+    #[schema(min_length = 1, max_length = 300)]
     pub title_en: Option<String>,
+    #[schema(min_length = 1, max_length = 10000)]
     pub description: Option<String>,
     pub provider_member_id: Option<Uuid>,
+    #[schema(min_length = 1, max_length = 100)]
     pub province: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     pub city: Option<String>,
     /// `available` unless given.
     pub availability: Option<Availability>,
@@ -148,22 +154,22 @@ pub struct UpdateCapacity {
     #[schema(value_type = CapacityKind)]
     pub kind: Patch<CapacityKind>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 2, max_length = 300)]
     pub title: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
     pub title_en: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 10000)]
     pub description: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<Uuid>)]
     pub provider_member_id: Patch<Uuid>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     pub province: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     pub city: Patch<String>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Availability)]
@@ -262,7 +268,13 @@ pub async fn create(
     operation_id = "list_capacities",
     params(ListCapacities),
     responses(
-        (status = 200, description = "A page of capacities.", body = ListPage<CapacityBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of capacities, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<CapacityBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -291,12 +303,17 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-        pagination::after_created(v.capacity.created_at, v.capacity.id)
-    });
-    let items = page.items.into_iter().map(CapacityBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter.clone()),
+        |v| pagination::after_created(v.capacity.created_at, v.capacity.id),
+        CapacityBody::from,
+    )
+    .await
 }
 
 /// Get a capacity.

@@ -18,6 +18,7 @@ use crate::dates::{ApiDate, ToApi, ToDay};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
+use crate::listing::{self, Window};
 use crate::pagination::{self, utc, ListPage};
 use crate::preconditions::{if_match, not_modified, with_etag};
 use crate::roster::{created_key, SubListQuery};
@@ -117,12 +118,14 @@ pub struct CreateCapacityRequest {
     pub capacity_id: Uuid,
     /// The requesting organization: one you act for, offered the capacity.
     pub organization_id: Uuid,
+    #[schema(min_length = 2, max_length = 10000)]
     pub purpose: String,
     /// The joint project it is for, if any.
     pub project_id: Option<Uuid>,
     pub from: Option<ApiDate>,
     /// On or after `from`.
     pub until: Option<ApiDate>,
+    #[schema(min_length = 1, max_length = 300)]
     pub quantity: Option<String>,
 }
 
@@ -138,6 +141,7 @@ pub struct RequestTransition {
 #[schema(example = json!({"body": "ترازوها را هفتهٔ آینده تحویل می‌دهیم."}))]
 pub struct CreateComment {
     /// Up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
     pub body: String,
     /// The side you write for; by default the first you act for (the offering side first).
     pub organization_id: Option<Uuid>,
@@ -239,7 +243,13 @@ pub async fn create(
     operation_id = "list_capacity_requests",
     params(ListRequests),
     responses(
-        (status = 200, description = "A page of requests.", body = ListPage<CapacityRequestBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of requests, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<CapacityRequestBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -264,12 +274,17 @@ pub async fn list(
         after: paging.after,
         limit: paging.limit,
     };
-    let page = db::run(&state.db, move |conn| use_case::list(conn, &caller.0, filter)).await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |v| {
-        pagination::after_created(v.request.created_at, v.request.id)
-    });
-    let items = page.items.into_iter().map(CapacityRequestBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        filter,
+        move |conn, filter| use_case::list(conn, &caller, filter.clone()),
+        |v| pagination::after_created(v.request.created_at, v.request.id),
+        CapacityRequestBody::from,
+    )
+    .await
 }
 
 /// Get a capacity request.
@@ -386,7 +401,13 @@ pub async fn comment(
     operation_id = "list_capacity_request_comments",
     params(("id" = Uuid, Path), SubListQuery),
     responses(
-        (status = 200, description = "A page of comments, oldest first.", body = ListPage<CommentBody>, headers(("Link" = String))),
+        (status = 200, description = "A page of comments, oldest first, or all of them as CSV or NDJSON.", headers(("Link" = String)),
+            content(
+                (ListPage<CommentBody> = "application/json"),
+                (String = "text/csv"),
+                (String = "application/x-ndjson"),
+            )),
+        (status = 406, description = "No representation the `Accept` header allows.", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Invalid query parameter.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Missing scope.", body = Problem, content_type = "application/problem+json"),
@@ -403,16 +424,17 @@ pub async fn comments(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let paging = query.0.paging()?;
-    let (after, limit) = (created_key(paging.after.as_ref()), paging.limit);
-    let page = db::run(&state.db, move |conn| {
-        use_case::comments(conn, &caller.0, id, after, limit)
-    })
-    .await?;
-    let next = pagination::next_after(page.has_more, page.items.last(), |c| {
-        pagination::after_created(c.created_at, c.id)
-    });
-    let items = page.items.into_iter().map(CommentBody::from).collect();
-    Ok(pagination::respond(&req, &paging.sort_name, items, next))
+    let caller = caller.0;
+    listing::respond(
+        state,
+        &req,
+        &paging.sort_name,
+        Window::from(&paging),
+        move |conn, w: &Window| use_case::comments(conn, &caller, id, created_key(w.after.as_ref()), w.limit),
+        |c| pagination::after_created(c.created_at, c.id),
+        CommentBody::from,
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
