@@ -38,6 +38,7 @@ mod organizations_list;
 mod outage;
 mod persian_text;
 mod projects;
+mod query_plans;
 mod schema;
 mod shared_members;
 mod shutdown;
