@@ -40,6 +40,7 @@ mod persian_text;
 mod projects;
 mod query_plans;
 mod schema;
+mod search_words;
 mod shared_members;
 mod shutdown;
 mod tls;
