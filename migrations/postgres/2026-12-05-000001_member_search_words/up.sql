@@ -14,11 +14,15 @@ CREATE INDEX member_search_tails_tail_idx ON member_search_tails (tail, member_i
 CREATE INDEX member_search_tails_member_idx ON member_search_tails (member_id);
 
 -- Words are never removed: a word nobody has any more only costs one empty range probe.
--- Unique on a hash, since a word (an e-mail, say) may outgrow a B-tree entry.
+-- Not unique: a unique index makes concurrent writers of the same new words wait on each
+-- other, and deadlock when they meet them in different orders (eight writers creating
+-- members did, in tests/api/feed.rs). A word is added when absent; two transactions adding
+-- the same word at once leave two rows, which the lookup folds. A hash index, since a word
+-- (an e-mail, say) may outgrow a B-tree entry.
 CREATE TABLE member_search_words (
     word text COLLATE "C" NOT NULL
 );
-CREATE UNIQUE INDEX member_search_words_unique ON member_search_words (md5(word));
+CREATE INDEX member_search_words_word_idx ON member_search_words USING hash (word);
 CREATE INDEX member_search_words_trgm ON member_search_words USING gin (word gin_trgm_ops);
 
 CREATE FUNCTION member_search_terms() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -33,8 +37,8 @@ BEGIN
     FROM generate_subscripts(words, 1) AS i
     WHERE words[i] <> '';
     INSERT INTO member_search_words (word)
-    SELECT DISTINCT w FROM unnest(words) AS w WHERE w <> ''
-    ON CONFLICT DO NOTHING;
+    SELECT DISTINCT w FROM unnest(words) AS w
+    WHERE w <> '' AND NOT EXISTS (SELECT 1 FROM member_search_words v WHERE v.word = w);
     RETURN NULL;
 END
 $$;
@@ -51,8 +55,7 @@ CROSS JOIN LATERAL (SELECT string_to_array(m.search_key, ' ') AS words) w
 CROSS JOIN LATERAL generate_subscripts(w.words, 1) AS i
 WHERE w.words[i] <> '';
 INSERT INTO member_search_words (word)
-SELECT DISTINCT w FROM members, unnest(string_to_array(members.search_key, ' ')) AS w WHERE w <> ''
-ON CONFLICT DO NOTHING;
+SELECT DISTINCT w FROM members, unnest(string_to_array(members.search_key, ' ')) AS w WHERE w <> '';
 
 -- Lists by organization in keyset order straight from an index. A member's creation time
 -- never changes, so memberships carry it: (organization, member's creation time, member)

@@ -16,9 +16,12 @@ CREATE INDEX member_search_tails_tail_idx ON member_search_tails (tail, member_i
 CREATE INDEX member_search_tails_member_idx ON member_search_tails (member_id);
 
 -- Words are never removed: a word nobody has any more only costs one empty range probe.
+-- (PostgreSQL's copy is not unique, so that concurrent writers never wait on each other's
+-- new words; SQLite has one writer, and the same shape.)
 CREATE TABLE member_search_words (
-    word TEXT PRIMARY KEY NOT NULL
+    word TEXT NOT NULL
 );
+CREATE INDEX member_search_words_word_idx ON member_search_words (word);
 CREATE VIRTUAL TABLE member_search_words_fts USING fts5(word, tokenize = 'trigram');
 CREATE TRIGGER member_search_words_fts_insert AFTER INSERT ON member_search_words BEGIN
     INSERT INTO member_search_words_fts (rowid, word) VALUES (new.rowid, new.word);
@@ -29,8 +32,9 @@ CREATE TRIGGER member_search_terms_insert AFTER INSERT ON members BEGIN
     SELECT new.id, substr(new.search_key, 1 + coalesce((SELECT sum(length(p.value) + 1) FROM json_each('["' || replace(replace(replace(new.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS p WHERE p.key < w.key), 0), 128)
     FROM json_each('["' || replace(replace(replace(new.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS w
     WHERE w.value <> '';
-    INSERT OR IGNORE INTO member_search_words (word)
-    SELECT value FROM json_each('["' || replace(replace(replace(new.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') WHERE value <> '';
+    INSERT INTO member_search_words (word)
+    SELECT DISTINCT w.value FROM json_each('["' || replace(replace(replace(new.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS w
+    WHERE w.value <> '' AND NOT EXISTS (SELECT 1 FROM member_search_words v WHERE v.word = w.value);
 END;
 
 CREATE TRIGGER member_search_terms_update AFTER UPDATE OF search_key ON members
@@ -40,16 +44,17 @@ WHEN old.search_key IS NOT new.search_key BEGIN
     SELECT new.id, substr(new.search_key, 1 + coalesce((SELECT sum(length(p.value) + 1) FROM json_each('["' || replace(replace(replace(new.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS p WHERE p.key < w.key), 0), 128)
     FROM json_each('["' || replace(replace(replace(new.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS w
     WHERE w.value <> '';
-    INSERT OR IGNORE INTO member_search_words (word)
-    SELECT value FROM json_each('["' || replace(replace(replace(new.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') WHERE value <> '';
+    INSERT INTO member_search_words (word)
+    SELECT DISTINCT w.value FROM json_each('["' || replace(replace(replace(new.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS w
+    WHERE w.value <> '' AND NOT EXISTS (SELECT 1 FROM member_search_words v WHERE v.word = w.value);
 END;
 
 INSERT INTO member_search_tails (member_id, tail)
 SELECT m.id, substr(m.search_key, 1 + coalesce((SELECT sum(length(p.value) + 1) FROM json_each('["' || replace(replace(replace(m.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS p WHERE p.key < w.key), 0), 128)
 FROM members AS m, json_each('["' || replace(replace(replace(m.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS w
 WHERE w.value <> '';
-INSERT OR IGNORE INTO member_search_words (word)
-SELECT w.value FROM members AS m, json_each('["' || replace(replace(replace(m.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS w WHERE w.value <> '';
+INSERT INTO member_search_words (word)
+SELECT DISTINCT w.value FROM members AS m, json_each('["' || replace(replace(replace(m.search_key, '\', '\\'), '"', '\"'), ' ', '","') || '"]') AS w WHERE w.value <> '';
 
 -- Lists by organization in keyset order straight from an index. A member's creation time
 -- never changes, so memberships carry it: (organization, member's creation time, member)
