@@ -8,6 +8,7 @@ mod export;
 mod report;
 mod run;
 mod seed;
+mod selected;
 mod server;
 mod wrk;
 
@@ -50,6 +51,14 @@ enum Command {
         login_connections: u32,
         #[arg(long, default_value = "bench/results")]
         out: PathBuf,
+        /// Only these scenarios, one run each, without ceilings or targets (comma-separated:
+        /// list_members_of_organization, search_members, shared_members); figures go to
+        /// `<out>/<tag>-<backend>-<scale>-<time>.json`. For interleaving two builds.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Names an `--only` run's figures and PostgreSQL database.
+        #[arg(long, default_value = "only")]
+        tag: String,
     },
     /// Migrates the database at `url` and loads the generated data set into it, to explore
     /// query plans by hand.
@@ -89,9 +98,28 @@ fn main() -> anyhow::Result<()> {
             postgres,
             connections,
             seconds,
+            out,
+            only,
+            tag,
+            ..
+        } if !only.is_empty() => selected::run(&selected::Options {
+            scale: seed::Scale::parse(&scale).map_err(anyhow::Error::msg)?,
+            postgres,
+            connections: connections.max(1),
+            duration: Duration::from_secs(seconds.max(1)),
+            only,
+            tag,
+            out_dir: out,
+        })?,
+        Command::Run {
+            scale,
+            postgres,
+            connections,
+            seconds,
             repeat,
             login_connections,
             out,
+            ..
         } => {
             let report = run::run(&run::Options {
                 scale: seed::Scale::parse(&scale).map_err(anyhow::Error::msg)?,

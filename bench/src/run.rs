@@ -363,18 +363,18 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
 }
 
 /// The request lines the scripts pick from, written once per run.
-struct RequestFiles {
+pub(crate) struct RequestFiles {
     health: PathBuf,
     organizations: PathBuf,
     members: PathBuf,
     member_ids: PathBuf,
-    lists: PathBuf,
-    searches: PathBuf,
-    shared: PathBuf,
+    pub(crate) lists: PathBuf,
+    pub(crate) searches: PathBuf,
+    pub(crate) shared: PathBuf,
 }
 
 impl RequestFiles {
-    fn write(dir: &std::path::Path, loaded: &seed::Loaded) -> anyhow::Result<Self> {
+    pub(crate) fn write(dir: &std::path::Path, loaded: &seed::Loaded) -> anyhow::Result<Self> {
         let orgs = &loaded.organizations;
         let n = orgs.len();
         Ok(Self {
@@ -416,7 +416,7 @@ impl RequestFiles {
         })
     }
 
-    fn get(&self, paths: &std::path::Path) -> Requests {
+    pub(crate) fn get(&self, paths: &std::path::Path) -> Requests {
         Requests::Get {
             paths: paths.to_path_buf(),
         }

@@ -310,12 +310,13 @@ pub fn load(conn: &mut DbConnection, scale: Scale) -> anyhow::Result<Loaded> {
                     None => "NULL".into(),
                 };
                 memberships.push(format!(
-                    "({}, {}, {}, '{role}', {}, {ended}, {ts}, {ts}, 1)",
+                    "({}, {}, {}, '{role}', {}, {ended}, {ts}, {ts}, 1, {member_ts})",
                     uuid(Uuid::now_v7()),
                     uuid(*id),
                     uuid(organizations[org]),
                     quote(&started.to_string()),
                     ts = stamp(now),
+                    member_ts = stamp(created(index, members.len())),
                 ));
             }
         }
@@ -326,7 +327,7 @@ pub fn load(conn: &mut DbConnection, scale: Scale) -> anyhow::Result<Loaded> {
         );
         let _ = write!(
             sql,
-            "INSERT INTO memberships (id, member_id, organization_id, role, started_on, ended_on, created_at, updated_at, version) VALUES {};",
+            "INSERT INTO memberships (id, member_id, organization_id, role, started_on, ended_on, created_at, updated_at, version, member_created_at) VALUES {};",
             memberships.join(",\n")
         );
         conn.batch_execute(&sql)?;

@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod locks;
 pub mod meetings;
 pub mod member_keys;
+mod member_search;
 pub mod members;
 pub mod memberships;
 pub mod migrations;

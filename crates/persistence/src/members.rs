@@ -12,9 +12,9 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
+use crate::member_search;
 use crate::page::{keyset, After, Direction, Page, SortValue};
 use crate::schema::{members, memberships};
-use crate::search;
 use crate::sql_types::{DbUuid, Id};
 
 type MemberRow = (
@@ -181,9 +181,12 @@ pub struct MemberFilter {
 }
 
 pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Member>, DbError> {
+    if let Some(page) = list_of_organization(conn, filter)? {
+        return Ok(page);
+    }
     let mut query = members::table.select(COLUMNS).into_boxed::<MultiBackend>();
     if let Some(key) = filter.search.as_deref().filter(|k| !k.is_empty()) {
-        query = query.filter(search::contains(conn, "members", key));
+        query = query.filter(member_search::contains(conn, key)?);
     }
     if filter.organization_id.is_some() || filter.roles.is_some() {
         query = query.filter(holds_membership(filter.organization_id, filter.roles.as_deref()));
@@ -224,6 +227,55 @@ pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Membe
         rows.into_iter().map(to_member).collect::<Result<_, _>>()?,
         filter.limit,
     ))
+}
+
+/// The members of one organization in creation order (the default list of an
+/// organization's people): a page of ids straight from the memberships index on
+/// (organization, member's creation time, member), then those members, so a page costs the
+/// same in an organization of fifty or of fifty thousand. `None` for other filters or
+/// orders, which the general query serves.
+fn list_of_organization(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Option<Page<Member>>, DbError> {
+    let searching = filter.search.as_deref().is_some_and(|k| !k.is_empty());
+    let (Some(organization), false, None, MemberSort::CreatedAt) =
+        (filter.organization_id, searching, filter.active, filter.sort)
+    else {
+        return Ok(None);
+    };
+    let mut query = memberships::table
+        .filter(memberships::organization_id.eq(Id(organization)))
+        .select((memberships::member_created_at, memberships::member_id))
+        .distinct()
+        .into_boxed::<MultiBackend>();
+    if let Some(roles) = &filter.roles {
+        query = query.filter(memberships::role.eq_any(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>()));
+    }
+    let after = match &filter.after {
+        None => None,
+        Some(After {
+            value: SortValue::Timestamp(v),
+            id,
+        }) => Some((*v, *id)),
+        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
+    };
+    let rows: Vec<(NaiveDateTime, Id)> = keyset!(
+        query,
+        memberships::member_created_at,
+        memberships::member_id,
+        filter.direction,
+        after
+    )
+    .limit(i64::from(filter.limit) + 1)
+    .load(conn)?;
+    let has_more = rows.len() > filter.limit as usize;
+    let ids: Vec<Uuid> = rows
+        .into_iter()
+        .take(filter.limit as usize)
+        .map(|(_, id)| id.0)
+        .collect();
+    let mut items = find_many(conn, &ids)?;
+    // A member deleted between the two reads is simply missing from the page.
+    items.sort_by_key(|m| ids.iter().position(|id| *id == m.id));
+    Ok(Some(Page { items, has_more }))
 }
 
 type Condition = Box<dyn BoxableExpression<members::table, MultiBackend, SqlType = Bool>>;

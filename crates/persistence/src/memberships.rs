@@ -114,8 +114,17 @@ macro_rules! joined {
 }
 
 pub fn insert(conn: &mut DbConnection, m: &Membership) -> Result<(), DbError> {
+    // Carried for the organization's member list (its index orders by it); a member's
+    // creation time never changes. Without the member, the foreign key refuses the row.
+    let member_created_at: NaiveDateTime = members::table
+        .filter(members::id.eq(Id(m.member_id)))
+        .select(members::created_at)
+        .first(conn)
+        .optional()?
+        .unwrap_or(m.created_at);
     diesel::insert_into(memberships::table)
         .values((
+            memberships::member_created_at.eq(member_created_at),
             memberships::id.eq(Id(m.id)),
             memberships::member_id.eq(Id(m.member_id)),
             memberships::organization_id.eq(Id(m.organization_id)),

@@ -43,12 +43,14 @@ macro_rules! keyset {
         if let Some((value, after_id)) = $after {
             let after_id = $crate::sql_types::Id(after_id);
             query = match $direction {
-                $crate::page::Direction::Asc => {
-                    query.filter($column.gt(value.clone()).or($column.eq(value).and($id.gt(after_id))))
-                }
-                $crate::page::Direction::Desc => {
-                    query.filter($column.lt(value.clone()).or($column.eq(value).and($id.lt(after_id))))
-                }
+                // The plain bound first: it is what lets an index start at the cursor (an OR
+                // alone is only a filter, read from the start of the range).
+                $crate::page::Direction::Asc => query
+                    .filter($column.ge(value.clone()))
+                    .filter($column.gt(value.clone()).or($column.eq(value).and($id.gt(after_id)))),
+                $crate::page::Direction::Desc => query
+                    .filter($column.le(value.clone()))
+                    .filter($column.lt(value.clone()).or($column.eq(value).and($id.lt(after_id)))),
             };
         }
         match $direction {

@@ -163,6 +163,7 @@ diesel::table! {
         version -> BigInt,
         created_by -> Nullable<Text>,
         updated_by -> Nullable<Text>,
+        member_created_at -> Timestamp,
     }
 }
 

@@ -40,7 +40,7 @@ pub(crate) fn contains<QS: 'static>(
 }
 
 /// Quotes a key as an FTS5 phrase, so its characters are matched literally.
-fn fts_phrase(key: &str) -> String {
+pub(crate) fn fts_phrase(key: &str) -> String {
     format!("\"{}\"", key.replace('"', "\"\""))
 }
 

@@ -1,0 +1,103 @@
+//! `run --only …`: the list, search and shared-members scenarios alone, one run each, on a
+//! database of its own name. Before/after comparisons of a query change alternate two
+//! builds run by run ("interleaved rounds"), so a busy minute on the shared machine weighs
+//! on both sides; the full run's ceilings, logins and targets would only lengthen a round.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::database::Fresh;
+use crate::run::RequestFiles;
+use crate::seed::{self, Scale};
+use crate::server::{self, Server};
+use crate::wrk::{self, Load, Outcome};
+
+/// The scenarios `--only` may name, with the request file each reads.
+pub const SCENARIOS: [&str; 3] = ["list_members_of_organization", "search_members", "shared_members"];
+
+pub struct Options {
+    pub scale: Scale,
+    pub postgres: Option<String>,
+    pub connections: u32,
+    pub duration: std::time::Duration,
+    pub only: Vec<String>,
+    /// Names this run's files and PostgreSQL database, so two builds (or two engineers)
+    /// never share or drop each other's.
+    pub tag: String,
+    pub out_dir: PathBuf,
+}
+
+#[derive(Serialize)]
+struct Figures {
+    tag: String,
+    backend: &'static str,
+    scale: String,
+    load_seconds: f64,
+    rows: Vec<(String, Outcome)>,
+}
+
+pub fn run(options: &Options) -> anyhow::Result<()> {
+    for key in &options.only {
+        anyhow::ensure!(
+            SCENARIOS.contains(&key.as_str()),
+            "--only takes {}",
+            SCENARIOS.join(", ")
+        );
+    }
+    let binary = server::build_release()?;
+    let temp = tempfile::tempdir()?;
+    let dir = temp.path();
+    let label = options.scale.label();
+    let fresh = match &options.postgres {
+        Some(url) => Fresh::postgres(url, &format!("hamkari_bench_{}_{label}", options.tag))?,
+        None => Fresh::sqlite(dir, "bench.db"),
+    };
+    drop(Server::start(&binary, &fresh.url, &dir.join("first.log"))?);
+    let started = std::time::Instant::now();
+    let backend = hamkari_persistence::Backend::from_url(&fresh.url);
+    let loaded = seed::load(&mut backend.connect()?, options.scale)?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    let files = RequestFiles::write(dir, &loaded)?;
+
+    let server = Server::start(&binary, &fresh.url, &dir.join("server.log"))?;
+    let base = server.base();
+    let client = reqwest::blocking::Client::new();
+    let mut rows = Vec::new();
+    for key in &options.only {
+        let paths = match key.as_str() {
+            "list_members_of_organization" => &files.lists,
+            "search_members" => &files.searches,
+            _ => &files.shared,
+        };
+        let token = server::login(&client, &base)?;
+        let outcome = wrk::run(&Load {
+            base: &base,
+            token: Some(&token),
+            requests: files.get(paths),
+            connections: options.connections,
+            duration: options.duration,
+        })?;
+        println!(
+            "{} {} {label} {key}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
+            options.tag, fresh.backend, outcome.per_second, outcome.p50_ms, outcome.p99_ms, outcome.errors
+        );
+        rows.push((key.clone(), outcome));
+    }
+    drop(server);
+    std::fs::create_dir_all(&options.out_dir)?;
+    let figures = Figures {
+        tag: options.tag.clone(),
+        backend: fresh.backend,
+        scale: label.clone(),
+        load_seconds,
+        rows,
+    };
+    let name = format!("{}-{}-{label}-{}.json", options.tag, fresh.backend, report_stamp());
+    std::fs::write(options.out_dir.join(name), serde_json::to_string_pretty(&figures)?)?;
+    Ok(())
+}
+
+fn report_stamp() -> String {
+    chrono::Utc::now().format("%Y%m%dT%H%M%S").to_string()
+}

@@ -1,0 +1,210 @@
+//! Member search through whole words (migration `…_member_search_words`): every word start
+//! of a member's search key is stored with the rest of the key after it (a *tail*), and
+//! the key's words once each, in a vocabulary with a trigram index.
+//!
+//! A query key matches a stored key where it is a substring of it, as before; the words
+//! only find those rows without reading every row that shares a trigram. For a query of
+//! several words, the first may end a longer word and the last may begin one, but the
+//! words between are whole. So an occurrence starts inside (or at) a stored word `w` that
+//! ends with the first query word, and the tail at `w` then begins with `w` followed by the
+//! rest of the query. The vocabulary gives the few such `w` (names repeat: there are far
+//! fewer distinct words than members), and each is one B-tree range over the tails. A query
+//! of one word may sit anywhere inside a stored word: every vocabulary word containing it
+//! gives a range. Either way the ranges find exactly the keys containing the query.
+//!
+//! When the vocabulary cannot answer in a few rows (a first word under three characters,
+//! which has no trigrams, or one inside hundreds of distinct words, like a run of digits),
+//! or a range would reach past the stored length of a tail, the search falls back to the
+//! trigram condition of [`crate::search::contains`], which gives the same rows.
+
+use diesel::expression::{
+    is_aggregate, AppearsOnTable, BoxableExpression, Expression, SelectableExpression, ValidGrouping,
+};
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Bool, Text};
+use hamkari_domain::text::{escape_like, query_patterns};
+
+use crate::connection::{DbConnection, MultiBackend};
+use crate::error::DbError;
+use crate::schema::members;
+use crate::search;
+
+/// How many characters of a tail are stored (the migration's `left(…, 128)`/`substr`).
+const TAIL_CHARS: usize = 128;
+/// Vocabulary words one query word may bring; more, and the trigram search is as good.
+const MAX_WORDS: i64 = 64;
+
+type Condition = Box<dyn BoxableExpression<members::table, MultiBackend, SqlType = Bool>>;
+
+/// The condition for members whose search key contains `key` (a query key from
+/// `text::query_key`), or its other spelling when its last word may be a suffix.
+pub(crate) fn contains(conn: &mut DbConnection, key: &str) -> Result<Condition, DbError> {
+    Ok(match prefixes(conn, key)? {
+        Some(prefixes) => Box::new(TailRanges {
+            ranges: prefixes
+                .into_iter()
+                .map(|p| (successor(&p), p))
+                .map(|(hi, lo)| (lo, hi))
+                .collect(),
+        }),
+        None => search::contains(conn, "members", key),
+    })
+}
+
+/// The tail prefixes that find `key`, fewest first (a prefix covers every longer one it
+/// begins); `None` when the vocabulary cannot answer and the trigram index must.
+fn prefixes(conn: &mut DbConnection, key: &str) -> Result<Option<Vec<String>>, DbError> {
+    let mut all = Vec::new();
+    for pattern in query_patterns(key) {
+        let (first, rest) = match pattern.split_once(' ') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (pattern.as_str(), None),
+        };
+        if first.chars().count() < 3 {
+            return Ok(None);
+        }
+        let Some(words) = words_containing(conn, first)? else {
+            return Ok(None);
+        };
+        for word in words {
+            match rest {
+                Some(rest) if word.ends_with(first) => all.push(format!("{word} {rest}")),
+                Some(_) => {}
+                // FTS5 matches without regard to case; a key is lower-case already, but
+                // only a real substring may widen the search.
+                None if word.contains(first) => all.push(word),
+                None => {}
+            }
+        }
+    }
+    if all.iter().any(|p| p.chars().count() > TAIL_CHARS) {
+        return Ok(None);
+    }
+    all.sort();
+    let mut kept: Vec<String> = Vec::with_capacity(all.len());
+    for prefix in all {
+        // Sorted, every string beginning with a kept prefix follows it directly.
+        if kept.last().is_some_and(|k| prefix.starts_with(k.as_str())) {
+            continue;
+        }
+        kept.push(prefix);
+    }
+    Ok(Some(kept))
+}
+
+#[derive(QueryableByName)]
+struct Word {
+    #[diesel(sql_type = Text)]
+    word: String,
+}
+
+/// Vocabulary words containing `part` (three or more characters), or `None` when there are
+/// more than [`MAX_WORDS`].
+fn words_containing(conn: &mut DbConnection, part: &str) -> Result<Option<Vec<String>>, DbError> {
+    let words: Vec<Word> = match conn {
+        DbConnection::Pg(pg) => {
+            diesel::sql_query("SELECT word FROM member_search_words WHERE word LIKE $1 ESCAPE '\\' LIMIT $2")
+                .bind::<Text, _>(format!("%{}%", escape_like(part)))
+                .bind::<BigInt, _>(MAX_WORDS + 1)
+                .load(pg)?
+        }
+        DbConnection::Sqlite(lite) => {
+            diesel::sql_query("SELECT word FROM member_search_words_fts WHERE member_search_words_fts MATCH ? LIMIT ?")
+                .bind::<Text, _>(search::fts_phrase(part))
+                .bind::<BigInt, _>(MAX_WORDS + 1)
+                .load(lite)?
+        }
+    };
+    if words.len() as i64 > MAX_WORDS {
+        return Ok(None);
+    }
+    Ok(Some(words.into_iter().map(|w| w.word).collect()))
+}
+
+/// The least string above every string that begins with `prefix` (in code point order,
+/// which is the byte order both backends compare tails in), or `None` when nothing is.
+fn successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match u32::from(last) + 1 {
+            0xD800 => Some('\u{E000}'),
+            n => char::from_u32(n),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// `members.id IN (SELECT member_id FROM member_search_tails WHERE <one range per prefix>)`:
+/// one subquery for all the ranges, so the planner reads the tails once and joins.
+#[derive(Debug, Clone)]
+struct TailRanges {
+    /// From (inclusive), to (exclusive, none: unbounded).
+    ranges: Vec<(String, Option<String>)>,
+}
+
+impl Expression for TailRanges {
+    type SqlType = Bool;
+}
+
+impl<QS> AppearsOnTable<QS> for TailRanges {}
+
+impl<QS> SelectableExpression<QS> for TailRanges {}
+
+impl<GB> ValidGrouping<GB> for TailRanges {
+    type IsAggregate = is_aggregate::Never;
+}
+
+impl QueryId for TailRanges {
+    type QueryId = ();
+    // The SQL differs with the number of ranges.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<MultiBackend> for TailRanges {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        out.push_sql("members.id IN (SELECT member_search_tails.member_id FROM member_search_tails WHERE ");
+        if self.ranges.is_empty() {
+            out.push_sql("1 = 0");
+        }
+        for (i, (from, to)) in self.ranges.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(" OR ");
+            }
+            out.push_sql("(member_search_tails.tail >= ");
+            out.push_bind_param::<Text, _>(from)?;
+            if let Some(to) = to {
+                out.push_sql(" AND member_search_tails.tail < ");
+                out.push_bind_param::<Text, _>(to)?;
+            }
+            out.push_sql(")");
+        }
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::successor;
+
+    #[test]
+    fn successor_bounds_every_continuation() {
+        assert_eq!(successor("abc").as_deref(), Some("abd"));
+        assert_eq!(successor("رضا").as_deref(), Some("رضب"));
+        assert_eq!(successor("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(successor("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(successor("\u{10FFFF}"), None);
+        let (from, to) = ("رضا حسینی", successor("رضا حسینی").unwrap_or_default());
+        for longer in ["رضا حسینی", "رضا حسینیزاده", "رضا حسینی 0012"] {
+            assert!(longer >= from && longer < to.as_str(), "{longer}");
+        }
+        for outside in ["رضا حسین", "رضا حسیو", "رضایی"] {
+            assert!(!(outside >= from && outside < to.as_str()), "{outside}");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+DROP INDEX memberships_organization_idx;
+CREATE INDEX memberships_organization_idx ON memberships (organization_id, member_id, started_on);
+DROP INDEX memberships_member_idx;
+CREATE INDEX memberships_member_idx ON memberships (member_id, organization_id, started_on);
+DROP INDEX memberships_organization_created_idx;
+DROP INDEX memberships_organization_member_created_idx;
+ALTER TABLE memberships DROP COLUMN member_created_at;
+
+DROP TRIGGER member_search_terms_update ON members;
+DROP TRIGGER member_search_terms_insert ON members;
+DROP FUNCTION member_search_terms();
+DROP TABLE member_search_words;
+DROP TABLE member_search_tails;

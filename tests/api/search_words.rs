@@ -1,0 +1,107 @@
+//! Member search through the word tails and the vocabulary (migration
+//! `…_member_search_words`) finds exactly what a substring search finds: a query that
+//! starts inside a word and ends inside another, one word inside a longer one, short
+//! queries that take the trigram path; and the index follows renames and deletions. The
+//! organization's member list pages straight from its index without repeating anyone.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{org, person, TestApp};
+
+async fn search(app: &TestApp, q: &str) -> Vec<String> {
+    let encoded: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    let page = app
+        .get_json(&format!("/api/v1/members?q={encoded}"), StatusCode::OK)
+        .await;
+    let mut names: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["full_name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn search_finds_every_key_containing_the_query() {
+    let app = TestApp::spawn().await;
+    let compound = app.create_member(person("محمدعلی رضایی‌زاده")).await;
+    app.create_member(person("علی رضایی")).await;
+    let short = app.create_member(person("علی رضا")).await;
+    app.create_member(json!({"full_name": "مریم کریمی", "national_id": "0499370899"}))
+        .await;
+
+    // Across two words, starting inside the first and ending inside the second.
+    assert_eq!(search(&app, "علی رضایی").await, ["علی رضایی", "محمدعلی رضایی‌زاده"]);
+    // A first word of two letters has no trigrams: the fallback gives the same answer.
+    assert_eq!(
+        search(&app, "لی رضا").await,
+        ["علی رضا", "علی رضایی", "محمدعلی رضایی‌زاده"]
+    );
+    // One word, whole or inside a longer one.
+    assert_eq!(search(&app, "رضایی").await, ["علی رضایی", "محمدعلی رضایی‌زاده"]);
+    assert_eq!(search(&app, "ضایی").await, ["علی رضایی", "محمدعلی رضایی‌زاده"]);
+    assert_eq!(search(&app, "محمد").await, ["محمدعلی رضایی‌زاده"]);
+    assert_eq!(search(&app, "37089").await, ["مریم کریمی"]);
+    assert_eq!(search(&app, "کریمی 0499").await, ["مریم کریمی"]);
+    assert!(search(&app, "علی کریمی").await.is_empty());
+
+    // A rename replaces the member's words; a deletion removes them.
+    let path = format!("/api/v1/members/{}", short["id"].as_str().unwrap());
+    let renamed = app.patch_json(&path, &json!({"full_name": "نرگس احمدی"})).await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    assert_eq!(search(&app, "علی رضا").await, ["علی رضایی", "محمدعلی رضایی‌زاده"]);
+    assert_eq!(search(&app, "نرگس احمدی").await, ["نرگس احمدی"]);
+    let path = format!("/api/v1/members/{}", compound["id"].as_str().unwrap());
+    assert_eq!(app.delete(&path).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(search(&app, "علی رضایی").await, ["علی رضایی"]);
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_organizations_members_page_in_creation_order_once_each() {
+    let app = TestApp::spawn().await;
+    let a = app.create_org(org("انجمن الف")).await;
+    let b = app.create_org(org("انجمن ب")).await;
+    let mut created = Vec::new();
+    for i in 0..5 {
+        let member = app.create_member(person(&format!("عضو شماره {i}"))).await;
+        app.add_membership_ok(&a, &member, "member", "2020-01-01", None).await;
+        created.push(member["id"].as_str().unwrap().to_owned());
+    }
+    // Two memberships in the same organization, and one elsewhere only.
+    let twice = app.create_member(person("عضو دوبار")).await;
+    app.add_membership_ok(&a, &twice, "member", "2020-01-01", None).await;
+    app.add_membership_ok(&a, &twice, "board_member", "2021-01-01", None)
+        .await;
+    created.push(twice["id"].as_str().unwrap().to_owned());
+    let elsewhere = app.create_member(person("عضو جای دیگر")).await;
+    app.add_membership_ok(&b, &elsewhere, "member", "2020-01-01", None)
+        .await;
+
+    let base = format!("/api/v1/members?organization_id={}&limit=2", a["id"].as_str().unwrap());
+    let mut seen = Vec::new();
+    let mut path = base.clone();
+    loop {
+        let page = app.get_json(&path, StatusCode::OK).await;
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{base}&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, created);
+
+    let boards = app.get_json(&format!("{base}&role=board_member"), StatusCode::OK).await;
+    assert_eq!(ids(&boards), [created[5].clone()]);
+}
