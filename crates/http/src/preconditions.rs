@@ -4,6 +4,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use hamkari_domain::precondition::IfMatch;
+use serde::Serialize;
 
 use crate::error::ApiError;
 
@@ -127,6 +128,15 @@ pub fn with_etag(mut builder: HttpResponseBuilder, version: i64) -> HttpResponse
         builder.insert_header((header::ETAG, value));
     }
     builder
+}
+
+/// A resource's representation with its `ETag`, or 304 when `If-None-Match` names the
+/// version the client already holds: what every GET of one resource answers.
+pub fn representation(req: &HttpRequest, version: i64, body: impl Serialize) -> Result<HttpResponse, ApiError> {
+    if let Some(response) = not_modified(req, version)? {
+        return Ok(response);
+    }
+    Ok(with_etag(HttpResponse::Ok(), version).json(body))
 }
 
 #[cfg(test)]

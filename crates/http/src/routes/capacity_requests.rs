@@ -20,7 +20,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::listing::{self, Window};
 use crate::pagination::{self, utc, ListPage};
-use crate::preconditions::{if_match, not_modified, with_etag};
+use crate::preconditions::{if_match, representation, with_etag};
 use crate::roster::{created_key, SubListQuery};
 use crate::state::AppState;
 
@@ -311,10 +311,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = CapacityRequestBody::from(db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?);
-    if let Some(response) = not_modified(&req, body.version)? {
-        return Ok(response);
-    }
-    Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
+    representation(&req, body.version, body)
 }
 
 /// Move a request to another status.

@@ -21,7 +21,7 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::listing;
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage, Paging};
-use crate::preconditions::{if_match, not_modified, with_etag};
+use crate::preconditions::{if_match, representation, with_etag};
 use crate::state::AppState;
 
 /// A meeting. Times are UTC; `time_zone` says how to show them.
@@ -312,10 +312,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = MeetingBody::from(db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?);
-    if let Some(response) = not_modified(&req, body.version)? {
-        return Ok(response);
-    }
-    Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
+    representation(&req, body.version, body)
 }
 
 /// Change a scheduled meeting.

@@ -20,7 +20,7 @@ use crate::extract::{query_error, search_param, JsonBody, QueryParams};
 use crate::listing;
 use crate::nullable::{self, Patch};
 use crate::pagination::{utc, ListPage, Paging};
-use crate::preconditions::{if_match, not_modified, with_etag};
+use crate::preconditions::{if_match, representation, with_etag};
 use crate::state::AppState;
 
 /// A person, as the API shows them.
@@ -305,10 +305,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let member = db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?;
-    if let Some(response) = not_modified(&req, member.version)? {
-        return Ok(response);
-    }
-    Ok(with_etag(HttpResponse::Ok(), member.version).json(MemberBody::from(member)))
+    representation(&req, member.version, MemberBody::from(member))
 }
 
 /// Change a member.

@@ -22,7 +22,7 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::listing;
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
-use crate::preconditions::{if_match, not_modified, with_etag};
+use crate::preconditions::{if_match, representation, with_etag};
 use crate::state::AppState;
 
 /// The person a membership is about.
@@ -330,10 +330,11 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let view = db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?;
-    if let Some(response) = not_modified(&req, view.membership.version)? {
-        return Ok(response);
-    }
-    Ok(with_etag(HttpResponse::Ok(), view.membership.version).json(MembershipBody::new(view, state.now().date())))
+    representation(
+        &req,
+        view.membership.version,
+        MembershipBody::new(view, state.now().date()),
+    )
 }
 
 /// Change a membership (end it, correct its term or role).

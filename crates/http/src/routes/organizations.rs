@@ -23,7 +23,7 @@ use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::listing;
 use crate::nullable::{self, Patch};
 use crate::pagination::{utc, ListPage, Paging};
-use crate::preconditions::{if_match, not_modified, with_etag};
+use crate::preconditions::{if_match, representation, with_etag};
 use crate::state::AppState;
 
 /// An organization as the API shows it.
@@ -346,10 +346,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let org = db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?;
-    if let Some(response) = not_modified(&req, org.version)? {
-        return Ok(response);
-    }
-    Ok(with_etag(HttpResponse::Ok(), org.version).json(OrganizationBody::from(org)))
+    representation(&req, org.version, OrganizationBody::from(org))
 }
 
 /// Change an organization.

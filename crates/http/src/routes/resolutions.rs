@@ -22,7 +22,7 @@ use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::pagination::{self, utc, ListPage};
-use crate::preconditions::{if_match, not_modified, with_etag};
+use crate::preconditions::{if_match, representation, with_etag};
 use crate::state::AppState;
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -396,10 +396,7 @@ pub async fn get_item(
     let id = id.into_inner();
     let item = db::run(&state.db, move |conn| use_case::get_item(conn, &caller.0, id)).await?;
     let body = ActionItemBody::from(item);
-    if let Some(response) = not_modified(&req, body.version)? {
-        return Ok(response);
-    }
-    Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
+    representation(&req, body.version, body)
 }
 
 /// Move an action item: `open → done | dropped`.

@@ -18,7 +18,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::listing;
 use crate::pagination::{self, utc, ListPage};
-use crate::preconditions::{if_match, not_modified, with_etag};
+use crate::preconditions::{if_match, representation, with_etag};
 use crate::state::AppState;
 
 /// A user as the API shows it (never the password).
@@ -242,10 +242,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let user = db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?;
-    if let Some(response) = not_modified(&req, user.version)? {
-        return Ok(response);
-    }
-    Ok(with_etag(HttpResponse::Ok(), user.version).json(UserBody::from(user)))
+    representation(&req, user.version, UserBody::from(user))
 }
 
 /// Change a user. Administrators only. Honours `If-Match`.

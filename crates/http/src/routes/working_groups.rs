@@ -24,7 +24,7 @@ use crate::extract::{search_param, JsonBody, QueryParams};
 use crate::listing;
 use crate::nullable::{self, Patch};
 use crate::pagination::{self, utc, ListPage};
-use crate::preconditions::{if_match, not_modified, with_etag};
+use crate::preconditions::{if_match, representation, with_etag};
 use crate::roster::{self, AddRosterEntry, ChangeRosterEntry, Ctx, RosterEntryBody, SubListQuery};
 use crate::state::AppState;
 
@@ -298,10 +298,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = WorkingGroupBody::from(db::run(&state.db, move |conn| use_case::get(conn, &caller.0, id)).await?);
-    if let Some(response) = not_modified(&req, body.version)? {
-        return Ok(response);
-    }
-    Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
+    representation(&req, body.version, body)
 }
 
 /// Change a working group.
