@@ -1,5 +1,5 @@
 //! A working group's status: proposed → active ⇄ dissolved (and a proposal nobody wants →
-//! dissolved). Becoming active needs every organization's approval.
+//! dissolved). Leaving `proposed` for `active` needs every organization's approval.
 
 use hamkari_domain::approval::Approvable;
 use hamkari_domain::precondition::IfMatch;
@@ -17,7 +17,10 @@ use crate::policy::{self, Action};
 use crate::versions::{check_if_match, saved};
 use crate::working_groups::{view, GroupView, KIND};
 
-/// The one rule for entering `active`, whether by a transition or a `PATCH` of `status`.
+/// The one rule for leaving `proposed` for `active`, whether by a transition or a `PATCH`
+/// of `status`. Approvals are given only while a group is proposed, so a dissolved group
+/// that comes back is not asked for them again: it was approved once, and asking would
+/// stop for good a group that gained a party while active (nobody could approve it).
 pub(crate) fn check_activation(
     conn: &mut DbConnection,
     id: Uuid,
@@ -25,7 +28,7 @@ pub(crate) fn check_activation(
     to: GroupStatus,
     owners: &[Uuid],
 ) -> Result<(), AppError> {
-    if to == GroupStatus::Active && from != GroupStatus::Active {
+    if from == GroupStatus::Proposed && to == GroupStatus::Active {
         approvals::require_all(conn, Approvable::WorkingGroup, id, owners)?;
     }
     Ok(())
