@@ -295,17 +295,11 @@ pub fn remove_party(conn: &mut DbConnection, caller: &Caller, id: Uuid, organiza
         ));
     }
     store::remove_party(conn, id, organization)?;
-    store_withdrawn(conn, id, organization)?;
+    crate::approvals::forget_leaver(conn, Approvable::Agreement, id, organization)?;
     touch(conn, caller, &mut agreement)?;
     let mut change = Change::new(KIND, id, "party_removed", &owners);
     change.before = Some(json!({"organization_id": organization}));
     record(conn, caller, change)
-}
-
-/// A party that leaves takes its approval with it.
-fn store_withdrawn(conn: &mut DbConnection, id: Uuid, organization: Uuid) -> Result<(), AppError> {
-    hamkari_persistence::approvals::delete(conn, Approvable::Agreement, id, organization)?;
-    Ok(())
 }
 
 /// A project or working group naming an agreement falls under it only if the agreement's

@@ -235,6 +235,19 @@ pub(crate) fn require_all(
     })
 }
 
+/// An organization that leaves an item still waiting for approvals takes its approval
+/// with it, so the list shows only parties' approvals. (Once the item moved on, approvals
+/// are its history and stay.)
+pub(crate) fn forget_leaver(
+    conn: &mut DbConnection,
+    kind: Approvable,
+    id: Uuid,
+    organization: Uuid,
+) -> Result<(), AppError> {
+    store::delete(conn, kind, id, organization)?;
+    Ok(())
+}
+
 /// After the parties of an item still waiting for approvals changed from `before` to
 /// `after`: a new party means the others approved a different cooperation, so every
 /// approval is dropped and an `approvals_reset` event names them. Returns whether it reset.

@@ -111,6 +111,9 @@ pub fn remove_participant(conn: &mut DbConnection, caller: &Caller, id: Uuid, or
         ));
     }
     store::remove_participant(conn, id, org)?;
+    if project.status == ProjectStatus::Proposed {
+        crate::approvals::forget_leaver(conn, Approvable::Project, id, org)?;
+    }
     touch(conn, caller, &mut project)?;
     let mut change = Change::new(KIND, id, "participant_removed", &owners);
     change.before = Some(json!({"organization_id": org, "role": gone.role}));

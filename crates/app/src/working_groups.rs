@@ -149,6 +149,9 @@ pub fn update(
         }
         store::set_organizations(conn, id, &ids)?;
         if before.status == GroupStatus::Proposed {
+            for gone in current.iter().filter(|c| !ids.contains(c)) {
+                crate::approvals::forget_leaver(conn, Approvable::WorkingGroup, id, *gone)?;
+            }
             crate::approvals::reset_on_new_party(conn, caller, Approvable::WorkingGroup, id, &current, &ids)?;
         }
         concerned.extend(ids);
