@@ -56,8 +56,10 @@ pub async fn get_participant(
 /// Add an organization to a project or change its role.
 ///
 /// A project keeps exactly one lead: naming a new lead demotes the old one to partner, and
-/// the lead cannot be demoted directly (409). Scope: `projects:write`, for an organization
-/// taking part.
+/// the lead cannot be demoted directly (409). A new party on a proposed project resets its
+/// approvals: every organization, the new one included, approves again (the change feed and
+/// audit log record an `approvals_reset` event). Scope: `projects:write`, for an
+/// organization taking part.
 #[utoipa::path(
     tag = "projects",
     operation_id = "set_project_organization",

@@ -412,7 +412,7 @@ pub async fn remove(
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Your organization does not take part.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such project.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not a legal next state.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a legal next state, or approvals are missing (`approvals_pending`, with `pending_organization_ids`).", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),

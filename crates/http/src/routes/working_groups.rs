@@ -150,7 +150,8 @@ pub struct UpdateWorkingGroup {
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<Uuid>)]
     pub project_id: Patch<Uuid>,
-    /// Replaces the set; an organization still represented by a member cannot leave (409).
+    /// Replaces the set; an organization still represented by a member cannot leave (409). A
+    /// new organization on a proposed group resets its approvals (an `approvals_reset` event).
     pub organization_ids: Option<Vec<Uuid>>,
     #[serde(default, deserialize_with = "nullable::deserialize")]
     #[schema(value_type = Option<Uuid>)]
@@ -314,7 +315,7 @@ pub async fn get(
         (status = 401, description = "No valid credentials.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Your organization does not form it.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such working group.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An organization leaving is still represented.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An organization leaving is still represented, or `status: active` while approvals are missing (`approvals_pending`).", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`If-Match` names an older version.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json"),
