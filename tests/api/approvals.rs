@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, error_fields, org, TestApp};
 
-fn id(v: &Value) -> &str {
+pub(crate) fn id(v: &Value) -> &str {
     v["id"].as_str().unwrap()
 }
 
@@ -32,14 +32,14 @@ pub async fn approve_all(app: &TestApp, path: &str) {
     }
 }
 
-async fn two_orgs(app: &TestApp) -> (Value, Value) {
+pub(crate) async fn two_orgs(app: &TestApp) -> (Value, Value) {
     (
         app.create_org(org("انجمن آزمایشگاه‌های همکار")).await,
         app.create_org(org("جامعه ممیزی و بازرسی")).await,
     )
 }
 
-async fn project(app: &TestApp, a: &Value, b: &Value) -> Value {
+pub(crate) async fn project(app: &TestApp, a: &Value, b: &Value) -> Value {
     let response = app
         .post_json(
             "/api/v1/projects",
@@ -50,7 +50,7 @@ async fn project(app: &TestApp, a: &Value, b: &Value) -> Value {
     response.json().await.unwrap()
 }
 
-async fn group(app: &TestApp, orgs: &[&Value]) -> Value {
+pub(crate) async fn group(app: &TestApp, orgs: &[&Value]) -> Value {
     let ids: Vec<&Value> = orgs.iter().map(|o| &o["id"]).collect();
     let response = app
         .post_json(
@@ -62,12 +62,12 @@ async fn group(app: &TestApp, orgs: &[&Value]) -> Value {
     response.json().await.unwrap()
 }
 
-fn sorted(mut ids: Vec<String>) -> Vec<String> {
+pub(crate) fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids.sort();
     ids
 }
 
-fn pending(problem_or_list: &Value) -> Vec<String> {
+pub(crate) fn pending(problem_or_list: &Value) -> Vec<String> {
     sorted(
         problem_or_list["pending_organization_ids"]
             .as_array()

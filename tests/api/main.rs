@@ -8,6 +8,7 @@
 mod actors;
 mod agreements;
 mod api_tokens;
+mod approval_parties;
 mod approvals;
 mod audit_events;
 mod auth;
@@ -28,6 +29,7 @@ mod exports;
 mod exports_every_list;
 mod exports_lists;
 mod feed;
+mod follow_ups;
 mod governance;
 mod health;
 mod helpers;

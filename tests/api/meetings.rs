@@ -28,8 +28,8 @@ pub(crate) async fn ok(response: reqwest::Response, status: StatusCode) -> Value
 pub(crate) struct Founders {
     pub a: Value,
     pub b: Value,
-    alice: Value,
-    bahram: Value,
+    pub alice: Value,
+    pub bahram: Value,
 }
 
 pub(crate) async fn founders(app: &TestApp) -> Founders {
