@@ -9,8 +9,10 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::NaiveDateTime;
 use futures_util::future::{ready, Ready};
 use hamkari_app::sessions;
-use hamkari_domain::api_token::TokenState;
+use hamkari_domain::api_token::{ApiToken, TokenState};
 use hamkari_domain::auth::{ApiTokenSecret, Principal};
+use hamkari_domain::user::User;
+use uuid::Uuid;
 
 use crate::db;
 use crate::error::ApiError;
@@ -132,18 +134,7 @@ async fn principal(state: &AppState, credential: String) -> Result<(Principal, O
         let secret = ApiTokenSecret::parse(&credential).map_err(|_| rejected())?;
         let hash = state.keys.token_hash(secret.expose());
         let now = state.now();
-        let token = match state.sessions.token(&hash).filter(|t| !t.needs_usage_stamp(now)) {
-            Some(token) => token,
-            None => {
-                let seen = state.sessions.generation();
-                let key = hash.clone();
-                let token = db::run(&state.db, move |conn| sessions::api_token_by_secret(conn, &key, now))
-                    .await?
-                    .ok_or_else(rejected)?;
-                state.sessions.remember_token(seen, hash, token.clone());
-                token
-            }
-        };
+        let token = token(state, hash, now).await?;
         if token.state(now) != TokenState::Active {
             return Err(rejected());
         }
@@ -153,17 +144,7 @@ async fn principal(state: &AppState, credential: String) -> Result<(Principal, O
         ));
     }
     let claims = state.jwt.verify(&credential).ok_or_else(rejected)?;
-    let user = match state.sessions.user(claims.sub) {
-        Some(user) => Some(user),
-        None => {
-            let seen = state.sessions.generation();
-            let user = db::run(&state.db, move |conn| sessions::session_user(conn, claims.sub)).await?;
-            if let Some(user) = &user {
-                state.sessions.remember_user(seen, user.clone());
-            }
-            user
-        }
-    };
+    let user = user(state, claims.sub).await?;
     match user {
         // A disabled user, or a session from before a password change, is over at once.
         Some(user) if !user.disabled && user.session_version == claims.sv => {
@@ -171,4 +152,41 @@ async fn principal(state: &AppState, credential: String) -> Result<(Principal, O
         }
         _ => Err(rejected()),
     }
+}
+
+/// The API token stored under `hash`: from the cache, else from the database, asked by one
+/// request of a burst while the others wait for its answer.
+async fn token(state: &AppState, hash: String, now: NaiveDateTime) -> Result<ApiToken, ApiError> {
+    let cached = || state.sessions.token(&hash).filter(|t| !t.needs_usage_stamp(now));
+    if let Some(token) = cached() {
+        return Ok(token);
+    }
+    let _flight = state.sessions.flight(hash.clone()).await;
+    if let Some(token) = cached() {
+        return Ok(token);
+    }
+    let seen = state.sessions.generation();
+    let key = hash.clone();
+    let token = db::run(&state.db, move |conn| sessions::api_token_by_secret(conn, &key, now))
+        .await?
+        .ok_or_else(rejected)?;
+    state.sessions.remember_token(seen, hash, token.clone());
+    Ok(token)
+}
+
+/// The user a session belongs to, the same way.
+async fn user(state: &AppState, id: Uuid) -> Result<Option<User>, ApiError> {
+    if let Some(user) = state.sessions.user(id) {
+        return Ok(Some(user));
+    }
+    let _flight = state.sessions.flight(id.to_string()).await;
+    if let Some(user) = state.sessions.user(id) {
+        return Ok(Some(user));
+    }
+    let seen = state.sessions.generation();
+    let user = db::run(&state.db, move |conn| sessions::session_user(conn, id)).await?;
+    if let Some(user) = &user {
+        state.sessions.remember_user(seen, user.clone());
+    }
+    Ok(user)
 }
