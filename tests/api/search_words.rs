@@ -105,3 +105,62 @@ async fn an_organizations_members_page_in_creation_order_once_each() {
     let boards = app.get_json(&format!("{base}&role=board_member"), StatusCode::OK).await;
     assert_eq!(ids(&boards), [created[5].clone()]);
 }
+
+/// Walks every page of `base` (a list path with its query) through the cursors.
+async fn walk(app: &TestApp, base: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut path = base.to_owned();
+    loop {
+        let page = app.get_json(&path, StatusCode::OK).await;
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{base}&cursor={cursor}"),
+            None => return seen,
+        }
+    }
+}
+
+#[tokio::test]
+async fn search_pages_in_creation_order_once_each_both_ways() {
+    let app = TestApp::spawn().await;
+    let mut matching = Vec::new();
+    for name in [
+        "علی رضایی",
+        "علی رضایی‌نژاد",
+        "محمدعلی رضایی",
+        "علی رضایی",
+        "علی رضاییان",
+    ] {
+        matching.push(app.create_member(person(name)).await["id"].as_str().unwrap().to_owned());
+    }
+    // The query twice in one key (name and expertise): still one result.
+    let twice = app
+        .create_member(json!({"full_name": "علی رضایی", "expertise": "همکار علی رضایی"}))
+        .await;
+    matching.push(twice["id"].as_str().unwrap().to_owned());
+    app.create_member(person("علی رضوی")).await;
+    app.create_member(person("رضایی علی")).await;
+
+    let q: String = form_urlencoded::byte_serialize("علی رضایی".as_bytes()).collect();
+    assert_eq!(walk(&app, &format!("/api/v1/members?q={q}&limit=2")).await, matching);
+    let mut newest_first = matching.clone();
+    newest_first.reverse();
+    assert_eq!(
+        walk(&app, &format!("/api/v1/members?q={q}&limit=4&sort=-created_at")).await,
+        newest_first
+    );
+    // Renamed away, a member leaves the results; renamed in, it joins them.
+    let gone = &matching[1];
+    let version = app.get_json(&format!("/api/v1/members/{gone}"), StatusCode::OK).await["version"].clone();
+    let response = app
+        .request(reqwest::Method::PATCH, &format!("/api/v1/members/{gone}"))
+        .header("If-Match", format!("\"{version}\""))
+        .json(&json!({"full_name": "حسن کریمی"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut expected = matching.clone();
+    expected.remove(1);
+    assert_eq!(walk(&app, &format!("/api/v1/members?q={q}&limit=2")).await, expected);
+}

@@ -25,10 +25,15 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Text};
 use hamkari_domain::text::{escape_like, query_patterns};
 
+use chrono::NaiveDateTime;
+use uuid::Uuid;
+
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
+use crate::page::{keyset, Direction};
 use crate::schema::members;
 use crate::search;
+use crate::sql_types::Id;
 
 /// How many characters of a tail are stored (the migration's `left(…, 128)`/`substr`).
 const TAIL_CHARS: usize = 128;
@@ -41,13 +46,7 @@ type Condition = Box<dyn BoxableExpression<members::table, MultiBackend, SqlType
 /// `text::query_key`), or its other spelling when its last word may be a suffix.
 pub(crate) fn contains(conn: &mut DbConnection, key: &str) -> Result<Condition, DbError> {
     Ok(match prefixes(conn, key)? {
-        Some(prefixes) => Box::new(TailRanges {
-            ranges: prefixes
-                .into_iter()
-                .map(|p| (successor(&p), p))
-                .map(|(hi, lo)| (lo, hi))
-                .collect(),
-        }),
+        Some(prefixes) => Box::new(TailRanges::of(prefixes)),
         None => search::contains(conn, "members", key),
     })
 }
@@ -139,12 +138,75 @@ fn successor(prefix: &str) -> Option<String> {
     None
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::DbUuid;
+
+    /// Written only by the triggers of migration `…_member_search_words`.
+    member_search_tails (member_id, tail) {
+        member_id -> DbUuid,
+        tail -> Text,
+        member_created_at -> Timestamp,
+    }
+}
+
+/// One page of the members whose search key contains `key`, in creation order, read from
+/// the tails index alone (tail, member's creation time, member): the matches are sorted as
+/// index entries, and the caller reads only the page's members. `None` when the vocabulary
+/// cannot answer and the general query must.
+pub(crate) fn page_of_matches(
+    conn: &mut DbConnection,
+    key: &str,
+    direction: Direction,
+    after: Option<(NaiveDateTime, Uuid)>,
+    limit: i64,
+) -> Result<Option<Vec<(NaiveDateTime, Id)>>, DbError> {
+    let Some(prefixes) = prefixes(conn, key)? else {
+        return Ok(None);
+    };
+    let query = member_search_tails::table
+        .select((member_search_tails::member_created_at, member_search_tails::member_id))
+        .distinct()
+        .filter(TailRanges::of(prefixes).on_tails())
+        .into_boxed::<MultiBackend>();
+    let rows = keyset!(
+        query,
+        member_search_tails::member_created_at,
+        member_search_tails::member_id,
+        direction,
+        after
+    )
+    .limit(limit)
+    .load(conn)?;
+    Ok(Some(rows))
+}
+
 /// `members.id IN (SELECT member_id FROM member_search_tails WHERE <one range per prefix>)`:
-/// one subquery for all the ranges, so the planner reads the tails once and joins.
+/// one subquery for all the ranges, so the planner reads the tails once and joins. Or, on
+/// the tails themselves, only the ranges.
 #[derive(Debug, Clone)]
 struct TailRanges {
     /// From (inclusive), to (exclusive, none: unbounded).
     ranges: Vec<(String, Option<String>)>,
+    /// The condition on `member_search_tails` rows rather than on members.
+    on_tails: bool,
+}
+
+impl TailRanges {
+    fn of(prefixes: Vec<String>) -> Self {
+        Self {
+            ranges: prefixes
+                .into_iter()
+                .map(|p| (successor(&p), p))
+                .map(|(hi, lo)| (lo, hi))
+                .collect(),
+            on_tails: false,
+        }
+    }
+
+    fn on_tails(self) -> Self {
+        Self { on_tails: true, ..self }
+    }
 }
 
 impl Expression for TailRanges {
@@ -167,7 +229,11 @@ impl QueryId for TailRanges {
 
 impl QueryFragment<MultiBackend> for TailRanges {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
-        out.push_sql("members.id IN (SELECT member_search_tails.member_id FROM member_search_tails WHERE ");
+        out.push_sql(if self.on_tails {
+            "("
+        } else {
+            "members.id IN (SELECT member_search_tails.member_id FROM member_search_tails WHERE "
+        });
         if self.ranges.is_empty() {
             out.push_sql("1 = 0");
         }

@@ -184,6 +184,9 @@ pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Membe
     if let Some(page) = list_of_organization(conn, filter)? {
         return Ok(page);
     }
+    if let Some(page) = list_of_matches(conn, filter)? {
+        return Ok(page);
+    }
     let mut query = members::table.select(COLUMNS).into_boxed::<MultiBackend>();
     if let Some(key) = filter.search.as_deref().filter(|k| !k.is_empty()) {
         query = query.filter(member_search::contains(conn, key)?);
@@ -266,16 +269,46 @@ fn list_of_organization(conn: &mut DbConnection, filter: &MemberFilter) -> Resul
     )
     .limit(i64::from(filter.limit) + 1)
     .load(conn)?;
-    let has_more = rows.len() > filter.limit as usize;
-    let ids: Vec<Uuid> = rows
-        .into_iter()
-        .take(filter.limit as usize)
-        .map(|(_, id)| id.0)
-        .collect();
+    page_of(conn, rows, filter.limit).map(Some)
+}
+
+/// The members matching a search alone, in creation order (the default search): a page of
+/// ids from the search tails' index, then those members. `None` for other filters or
+/// orders, or a query the vocabulary cannot answer, which the general query serves.
+fn list_of_matches(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Option<Page<Member>>, DbError> {
+    let (Some(key), None, None, None, MemberSort::CreatedAt) = (
+        filter.search.as_deref().filter(|k| !k.is_empty()),
+        filter.organization_id,
+        &filter.roles,
+        filter.active,
+        filter.sort,
+    ) else {
+        return Ok(None);
+    };
+    let after = match &filter.after {
+        None => None,
+        Some(After {
+            value: SortValue::Timestamp(v),
+            id,
+        }) => Some((*v, *id)),
+        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
+    };
+    let limit = i64::from(filter.limit) + 1;
+    match member_search::page_of_matches(conn, key, filter.direction, after, limit)? {
+        Some(rows) => page_of(conn, rows, filter.limit).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The page of members named by `rows` (creation time, id; one more than `limit` when
+/// another page follows), in that order.
+fn page_of(conn: &mut DbConnection, rows: Vec<(NaiveDateTime, Id)>, limit: u32) -> Result<Page<Member>, DbError> {
+    let has_more = rows.len() > limit as usize;
+    let ids: Vec<Uuid> = rows.into_iter().take(limit as usize).map(|(_, id)| id.0).collect();
     let mut items = find_many(conn, &ids)?;
     // A member deleted between the two reads is simply missing from the page.
     items.sort_by_key(|m| ids.iter().position(|id| *id == m.id));
-    Ok(Some(Page { items, has_more }))
+    Ok(Page { items, has_more })
 }
 
 type Condition = Box<dyn BoxableExpression<members::table, MultiBackend, SqlType = Bool>>;
