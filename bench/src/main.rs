@@ -6,10 +6,13 @@ mod ceiling;
 mod database;
 mod export;
 mod report;
+mod requests;
 mod run;
+mod scaling;
 mod seed;
 mod selected;
 mod server;
+mod targets;
 mod wrk;
 
 use std::path::PathBuf;
@@ -51,6 +54,10 @@ enum Command {
         login_connections: u32,
         #[arg(long, default_value = "bench/results")]
         out: PathBuf,
+        /// Also load this smaller scale (such as 10k) and run the list, search, sorted and
+        /// shared-members scenarios on both by turns: their time ratios are targets.
+        #[arg(long)]
+        pair_scale: Option<String>,
         /// Only these scenarios, one run each, without ceilings or targets (comma-separated:
         /// list_members_of_organization, search_members, shared_members); figures go to
         /// `<out>/<tag>-<backend>-<scale>-<time>.json`. For interleaving two builds.
@@ -119,6 +126,7 @@ fn main() -> anyhow::Result<()> {
             repeat,
             login_connections,
             out,
+            pair_scale,
             ..
         } => {
             let report = run::run(&run::Options {
@@ -129,6 +137,10 @@ fn main() -> anyhow::Result<()> {
                 repeat: repeat.max(1),
                 login_connections: login_connections.max(1),
                 out_dir: out,
+                pair_scale: pair_scale
+                    .map(|scale| seed::Scale::parse(&scale))
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
             })?;
             println!("{}", report.markdown());
         }

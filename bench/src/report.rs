@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ceiling::Pgbench;
 use crate::run::ColdStart;
+use crate::scaling::ScaleRatio;
 use crate::wrk::Outcome;
 
 #[derive(Debug, Clone, Serialize)]
@@ -15,6 +16,9 @@ pub struct Row {
     pub connections: u32,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// The server process's CPU time (user + system) over the runs ÷ the requests answered,
+    /// in µs: the median of the runs.
+    pub cpu_us_per_request: Option<f64>,
     /// The server's peak resident memory so far.
     pub peak_rss_mib: f64,
     /// Ratios to ceiling runs made just before each run (GET by id only).
@@ -81,6 +85,8 @@ pub struct Report {
     pub no_database: Outcome,
     pub pgbench: Vec<Pgbench>,
     pub rows: Vec<Row>,
+    /// Scenarios run by turns at a smaller scale too (`--pair-scale`).
+    pub scaling: Vec<ScaleRatio>,
     pub peak_rss_mib: f64,
     pub targets: Vec<Target>,
 }
@@ -108,13 +114,14 @@ pub fn machine() -> Machine {
     }
 }
 
-fn line(out: &mut String, name: &str, connections: u32, o: &Outcome, ceiling: &str) {
+fn line(out: &mut String, name: &str, connections: u32, o: &Outcome, cpu: Option<f64>, ceiling: &str) {
     let _ = writeln!(
         out,
-        "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {} | {ceiling} |",
+        "| {name} | {connections} | {:.0} | {:.2} | {:.2} | {} | {} | {ceiling} |",
         o.per_second,
         o.p50_ms,
         o.p99_ms,
+        cpu.map(|us| format!("{us:.0}")).unwrap_or_default(),
         if o.stale > 0 {
             format!("{} (+{} 412)", o.errors, o.stale)
         } else {
@@ -145,20 +152,21 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "| scenario | conns | req/s | p50 ms | p99 ms | errors | vs ceiling |"
+            "| scenario | conns | req/s | p50 ms | p99 ms | server CPU µs/req | errors | vs ceiling |"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
         line(
             &mut out,
             "ceiling: actix handler, no database",
             self.connections,
             &self.no_database,
+            None,
             "1.00 of no-db",
         );
         for p in &self.pgbench {
             let _ = writeln!(
                 out,
-                "| ceiling: `pgbench -S -M {}` | {} | {:.0} | {:.2} | {:.2} | 0 | |",
+                "| ceiling: `pgbench -S -M {}` | {} | {:.0} | {:.2} | {:.2} | | 0 | |",
                 p.protocol, self.connections, p.per_second, p.p50_ms, p.p99_ms
             );
         }
@@ -181,7 +189,34 @@ impl Report {
                 }
                 (None, None) => {}
             }
-            line(&mut out, &row.name, row.connections, &row.outcome, &ceiling);
+            line(
+                &mut out,
+                &row.name,
+                row.connections,
+                &row.outcome,
+                row.cpu_us_per_request,
+                &ceiling,
+            );
+        }
+        if !self.scaling.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nBy turns at two scales (each ratio the median of the rounds' ratios):\n\n| scenario | req/s at {0} | at {1} | p50 ms at {0} | at {1} | time per request {1} ÷ {0} | CPU per request {1} ÷ {0} |\n|---|---|---|---|---|---|---|",
+                self.scaling[0].small_scale, self.scaling[0].large_scale
+            );
+            for r in &self.scaling {
+                let _ = writeln!(
+                    out,
+                    "| {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+                    r.name,
+                    r.small.per_second,
+                    r.large.per_second,
+                    r.small.p50_ms,
+                    r.large.p50_ms,
+                    r.time_ratio,
+                    r.cpu_ratio.map(|c| format!("{c:.2}")).unwrap_or_default(),
+                );
+            }
         }
         let _ = writeln!(
             out,

@@ -9,9 +9,12 @@ use serde::Serialize;
 
 use crate::ceiling::{self, NoDatabase, Pgbench};
 use crate::database::Fresh;
-use crate::report::{self, Paired, Report, Row, Target};
+use crate::report::{self, Paired, Report, Row};
+use crate::requests::{sorted_pages, RequestFiles};
+use crate::scaling::{self, Measured};
 use crate::seed::{self, Scale};
 use crate::server::{self, Server};
+use crate::targets::targets;
 use crate::wrk::{self, Load, Outcome, Requests};
 
 pub struct Options {
@@ -24,6 +27,9 @@ pub struct Options {
     /// Connections logging in during the login flood.
     pub login_connections: u32,
     pub out_dir: PathBuf,
+    /// A second, smaller scale run by turns with this one on the scenarios whose cost should
+    /// not grow with the data (`--pair-scale 10k`).
+    pub pair_scale: Option<Scale>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,15 +48,6 @@ pub fn median(values: impl IntoIterator<Item = f64>) -> f64 {
     sorted.get(sorted.len() / 2).copied().unwrap_or(0.0)
 }
 
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 fn cold_start(binary: &std::path::Path, dir: &std::path::Path) -> anyhow::Result<Vec<f64>> {
     let mut samples = Vec::new();
     for i in 0..3 {
@@ -61,6 +58,92 @@ fn cold_start(binary: &std::path::Path, dir: &std::path::Path) -> anyhow::Result
     Ok(samples)
 }
 
+/// One scale's database, loaded, with the request files that pick from it.
+struct Dataset {
+    label: String,
+    fresh: Fresh,
+    loaded: seed::Loaded,
+    files: RequestFiles,
+    load_seconds: f64,
+    /// Spawn to listening on the fresh database (migrations, keys, first administrator).
+    first_start_ms: f64,
+}
+
+fn dataset(
+    binary: &std::path::Path,
+    dir: &std::path::Path,
+    options: &Options,
+    scale: Scale,
+) -> anyhow::Result<Dataset> {
+    let label = scale.label();
+    let dir = dir.join(&label);
+    std::fs::create_dir_all(&dir)?;
+    let fresh = match &options.postgres {
+        Some(url) => Fresh::postgres(url, &format!("hamkari_bench_{label}"))?,
+        None => Fresh::sqlite(&dir, "bench.db"),
+    };
+    let first = Server::start(binary, &fresh.url, &dir.join("first.log"))?;
+    let first_start_ms = first.started_in.as_secs_f64() * 1000.0;
+    drop(first);
+    eprintln!("loading {label} members into {}…", fresh.backend);
+    let started = Instant::now();
+    let backend = hamkari_persistence::Backend::from_url(&fresh.url);
+    let loaded = seed::load(&mut backend.connect()?, scale)?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    eprintln!("loaded in {load_seconds:.1} s");
+    let files = RequestFiles::write(&dir, &loaded)?;
+    Ok(Dataset {
+        label,
+        fresh,
+        loaded,
+        files,
+        load_seconds,
+        first_start_ms,
+    })
+}
+
+/// A server on `data`, warmed the way one that has been up a while would be, with the
+/// sorted list's pages (their cursors come from the server).
+fn serve(
+    binary: &std::path::Path,
+    data: &mut Dataset,
+    dir: &std::path::Path,
+    options: &Options,
+) -> anyhow::Result<Server> {
+    let server = Server::start(
+        binary,
+        &data.fresh.url,
+        &dir.join(format!("server-{}.log", data.fresh.backend)),
+    )?;
+    let client = reqwest::blocking::Client::new();
+    let token = server::login(&client, &server.base())?;
+    data.files.sorted = Some(sorted_pages(&client, &server.base(), &token, dir, &data.loaded)?);
+    for paths in [&data.files.members, &data.files.organizations] {
+        wrk::run(&Load {
+            base: &server.base(),
+            token: Some(&token),
+            requests: data.files.get(paths),
+            connections: options.connections,
+            duration: options.duration,
+        })?;
+    }
+    Ok(server)
+}
+
+/// `run` on the server's CPU: (what wrk saw, the server's CPU µs per request over it).
+fn with_cpu(server: &Server, run: impl FnOnce() -> anyhow::Result<Outcome>) -> anyhow::Result<Measured> {
+    let before = server.cpu_seconds()?;
+    let outcome = run()?;
+    let used = server.cpu_seconds()? - before;
+    let per_request = (outcome.requests > 0).then(|| used * 1e6 / outcome.requests as f64);
+    Ok((outcome, per_request))
+}
+
+fn median_cpu(runs: &[Measured]) -> Option<f64> {
+    let values: Vec<f64> = runs.iter().filter_map(|(_, cpu)| *cpu).collect();
+    (!values.is_empty()).then(|| median(values))
+}
+
 pub fn run(options: &Options) -> anyhow::Result<Report> {
     let binary = server::build_release()?;
     let temp = tempfile::tempdir()?;
@@ -69,32 +152,17 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
 
     eprintln!("cold starts on empty SQLite files…");
     let sqlite_ms = cold_start(&binary, dir)?;
-
-    let fresh = match &options.postgres {
-        Some(url) => Fresh::postgres(url, &format!("hamkari_bench_{label}"))?,
-        None => Fresh::sqlite(dir, "bench.db"),
+    let mut large = dataset(&binary, dir, options, options.scale)?;
+    let mut small = match options.pair_scale {
+        Some(scale) => Some(dataset(&binary, dir, options, scale)?),
+        None => None,
     };
-    // The first start on the fresh database migrates it and creates the administrator.
-    let first = Server::start(&binary, &fresh.url, &dir.join("first.log"))?;
-    let postgres_ms = options
-        .postgres
-        .as_ref()
-        .map(|_| first.started_in.as_secs_f64() * 1000.0);
-    drop(first);
     let cold = ColdStart {
         sqlite_median_ms: median(sqlite_ms.iter().copied()),
         sqlite_ms,
-        postgres_ms,
+        postgres_ms: options.postgres.as_ref().map(|_| large.first_start_ms),
     };
 
-    eprintln!("loading {label} members into {}…", fresh.backend);
-    let started = Instant::now();
-    let backend = hamkari_persistence::Backend::from_url(&fresh.url);
-    let loaded = seed::load(&mut backend.connect()?, options.scale)?;
-    let load_seconds = started.elapsed().as_secs_f64();
-    eprintln!("loaded in {load_seconds:.1} s");
-
-    let files = RequestFiles::write(dir, &loaded)?;
     let once = |base: &str, token: Option<&str>, requests: Requests, connections: u32| -> anyhow::Result<Outcome> {
         wrk::run(&Load {
             base,
@@ -104,12 +172,6 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
             duration: options.duration,
         })
     };
-    let load = |base: &str, token: Option<&str>, requests: Requests, connections: u32| -> anyhow::Result<Outcome> {
-        let runs = (0..options.repeat)
-            .map(|run| once(base, token, requests.for_run(run, options.repeat), connections))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(wrk::median(&runs))
-    };
     let connections = options.connections;
 
     eprintln!("ceiling: an actix handler without a database…");
@@ -117,7 +179,18 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     // so a shared machine's slow minutes weigh on both sides of the ratio.
     let ceiling = NoDatabase::start()?;
     let ceiling_base = format!("http://127.0.0.1:{}", ceiling.port);
-    let no_db = load(&ceiling_base, None, files.get(&files.organizations), connections)?;
+    let no_db = wrk::median(
+        &(0..options.repeat)
+            .map(|_| {
+                once(
+                    &ceiling_base,
+                    None,
+                    large.files.get(&large.files.organizations),
+                    connections,
+                )
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    );
     let pgbench_db = match &options.postgres {
         Some(url) => {
             let db = Fresh::postgres(url, "hamkari_bench_pgbench")?;
@@ -141,35 +214,51 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         None => Vec::new(),
     };
 
-    let server = Server::start(&binary, &fresh.url, &dir.join("server.log"))?;
-    let base = server.base();
+    let server = serve(&binary, &mut large, dir, options)?;
+    let small_server = match &mut small {
+        Some(data) => Some(serve(&binary, data, dir, options)?),
+        None => None,
+    };
     let client = reqwest::blocking::Client::new();
-    // Warm the caches the way a server that has been up a while would have them.
-    let token = server::login(&client, &base)?;
-    once(&base, Some(&token), files.get(&files.members), connections)?;
-    once(&base, Some(&token), files.get(&files.organizations), connections)?;
-
-    let mut rows = Vec::new();
-    let measure = |name: &str, key: &'static str, connections: u32, requests: Requests| -> anyhow::Result<Row> {
-        eprintln!("{name}…");
-        // A fresh access token for each scenario: they live fifteen minutes.
-        let token = server::login(&client, &base)?;
-        let outcome = load(&base, Some(&token), requests, connections)?;
+    // A fresh access token for each run: they live fifteen minutes.
+    let timed = |server: &Server, requests: Requests, connections: u32| -> anyhow::Result<Measured> {
+        let token = server::login(&client, &server.base())?;
+        with_cpu(server, || once(&server.base(), Some(&token), requests, connections))
+    };
+    let row = |name: &str,
+               key: &'static str,
+               connections: u32,
+               runs: &[Measured],
+               paired: Option<Paired>|
+     -> anyhow::Result<Row> {
         Ok(Row {
             name: name.to_owned(),
             key,
             connections,
-            outcome,
+            outcome: wrk::median(&runs.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>()),
+            cpu_us_per_request: median_cpu(runs),
             peak_rss_mib: server.peak_rss_mib()?,
-            paired: None,
+            paired,
         })
+    };
+    let measure = |name: &str, key: &'static str, connections: u32, requests: Requests| -> anyhow::Result<Row> {
+        eprintln!("{name}…");
+        let runs = (0..options.repeat)
+            .map(|run| timed(&server, requests.for_run(run, options.repeat), connections))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        row(name, key, connections, &runs, None)
     };
     // Each run right after a run of each ceiling; the ratios are the medians of the pairs'.
     let paired = |name: &str, key: &'static str, requests: Requests| -> anyhow::Result<Row> {
         eprintln!("{name}, paired with the ceilings…");
         let (mut runs, mut no_db_ratios, mut pgbench_ratios) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..options.repeat {
-            let no_db = once(&ceiling_base, None, files.get(&files.organizations), connections)?;
+            let no_db = once(
+                &ceiling_base,
+                None,
+                large.files.get(&large.files.organizations),
+                connections,
+            )?;
             let pgbench = match &pgbench_db {
                 Some(db) => Some(ceiling::pgbench_select(
                     &db.url,
@@ -180,71 +269,114 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
                 )?),
                 None => None,
             };
-            let token = server::login(&client, &base)?;
-            let run = once(&base, Some(&token), requests.clone(), connections)?;
-            no_db_ratios.push(run.per_second / no_db.per_second);
+            let run = timed(&server, requests.clone(), connections)?;
+            no_db_ratios.push(run.0.per_second / no_db.per_second);
             if let Some(p) = pgbench {
-                pgbench_ratios.push(run.per_second / p.per_second);
+                pgbench_ratios.push(run.0.per_second / p.per_second);
             }
             runs.push(run);
         }
-        Ok(Row {
-            name: name.to_owned(),
-            key,
-            connections,
-            outcome: wrk::median(&runs),
-            peak_rss_mib: server.peak_rss_mib()?,
-            paired: Some(Paired {
-                of_no_database: median(no_db_ratios),
-                of_pgbench_prepared: (!pgbench_ratios.is_empty()).then(|| median(pgbench_ratios)),
-            }),
-        })
+        let pairs = Paired {
+            of_no_database: median(no_db_ratios),
+            of_pgbench_prepared: (!pgbench_ratios.is_empty()).then(|| median(pgbench_ratios)),
+        };
+        row(name, key, connections, &runs, Some(pairs))
     };
+    // A scenario whose cost should not grow with the data: by turns on both scales' servers
+    // when there are two, else like any other.
+    let mut scaling = Vec::new();
+    let mut flat =
+        |name: &str, key: &'static str, pick: fn(&RequestFiles) -> Option<&PathBuf>| -> anyhow::Result<Row> {
+            let requests = |data: &Dataset| -> anyhow::Result<Requests> {
+                Ok(data.files.get(pick(&data.files).context("no request file")?))
+            };
+            match (&small, &small_server) {
+                (Some(small_data), Some(small_server)) => {
+                    eprintln!("{name}, by turns at {} and {label}…", small_data.label);
+                    let (small_requests, large_requests) = (requests(small_data)?, requests(&large)?);
+                    let (ratio, runs) = scaling::pair(
+                        key,
+                        name,
+                        (&small_data.label, &label),
+                        (small_server, &server),
+                        options.repeat,
+                        |s, is_large| {
+                            let requests = if is_large {
+                                large_requests.clone()
+                            } else {
+                                small_requests.clone()
+                            };
+                            timed(s, requests, connections)
+                        },
+                    )?;
+                    scaling.push(ratio);
+                    row(name, key, connections, &runs, None)
+                }
+                _ => measure(name, key, connections, requests(&large)?),
+            }
+        };
+
+    let mut rows = Vec::new();
     rows.push(measure(
         "GET /health/live (no database, no credentials)",
         "health_live",
         connections,
-        files.get(&files.health),
+        large.files.get(&large.files.health),
     )?);
     rows.push(paired(
         "GET /api/v1/organizations/{id}",
         "get_organization",
-        files.get(&files.organizations),
+        large.files.get(&large.files.organizations),
     )?);
     let get_org = rows.last().map(|r| r.outcome.clone()).context("no row")?;
     rows.push(paired(
         "GET /api/v1/members/{id}",
         "get_member",
-        files.get(&files.members),
+        large.files.get(&large.files.members),
     )?);
-    rows.push(measure(
+    rows.push(flat(
         "GET /api/v1/members?organization_id=…",
         "list_members_of_organization",
-        connections,
-        files.get(&files.lists),
+        |f| Some(&f.lists),
     )?);
-    rows.push(measure(
-        "GET /api/v1/members?q=<full name>",
-        "search_members",
-        connections,
-        files.get(&files.searches),
-    )?);
-    rows.push(measure(
+    rows.push(flat("GET /api/v1/members?q=<full name>", "search_members", |f| {
+        Some(&f.searches)
+    })?);
+    rows.push(flat(
         "GET /api/v1/shared-members (two organizations)",
         "shared_members",
-        connections,
-        files.get(&files.shared),
+        |f| Some(&f.shared),
+    )?);
+    rows.push(flat(
+        "GET /api/v1/members?sort=full_name (pages 1–20)",
+        "members_by_full_name",
+        |f| f.sorted.as_ref(),
     )?);
     rows.push(measure(
         "PATCH /api/v1/members/{id} with If-Match",
         "patch_member",
         connections,
         Requests::PatchMembers {
-            ids: files.member_ids.clone(),
+            ids: large.files.member_ids.clone(),
             body: r#"{"expertise":"واسنجی و آزمون"}"#.into(),
             part: 0,
             parts: 1,
         },
+    )?);
+    // The events the PATCH runs wrote (one per update) are what these two read.
+    let events = wrk::lines_file(dir, "audit.txt", ["/api/v1/audit-events?limit=50".to_owned()])?;
+    rows.push(measure(
+        "GET /api/v1/audit-events (first page)",
+        "audit_events",
+        connections,
+        large.files.get(&events),
+    )?);
+    let feed = wrk::lines_file(dir, "feed.txt", ["/api/v1/events?limit=100".to_owned()])?;
+    rows.push(measure(
+        "GET /api/v1/events (change feed, first page)",
+        "change_feed",
+        connections,
+        large.files.get(&feed),
     )?);
     let login_body = serde_json::json!({"email": server::ADMIN_EMAIL, "password": server::ADMIN_PASSWORD}).to_string();
     let login = || Requests::Post {
@@ -260,6 +392,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
 
     eprintln!("GET /api/v1/organizations/{{id}} during a login flood…");
     let (mut during, mut logins) = (Vec::new(), Vec::new());
+    let base = server.base();
     for _ in 0..options.repeat {
         let token = server::login(&client, &base)?;
         let flood = wrk::start(&Load {
@@ -271,7 +404,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         })?;
         // Let the flood fill the hashing queue first.
         std::thread::sleep(Duration::from_secs(1));
-        during.push(once(&base, Some(&token), files.get(&files.organizations), connections)?);
+        during.push(once(
+            &base,
+            Some(&token),
+            large.files.get(&large.files.organizations),
+            connections,
+        )?);
         logins.push(flood.finish()?);
     }
     let (during, logins) = (wrk::median(&during), wrk::median(&logins));
@@ -284,6 +422,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         key: "get_organization_during_logins",
         connections,
         outcome: during.clone(),
+        cpu_us_per_request: None,
         peak_rss_mib,
         paired: None,
     });
@@ -292,58 +431,35 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         key: "login_flood",
         connections: options.login_connections,
         outcome: logins,
+        cpu_us_per_request: None,
         peak_rss_mib,
         paired: None,
     });
+    drop(small_server);
     drop(server);
     drop(ceiling);
 
-    let mut targets = Vec::new();
-    for key in ["get_organization", "get_member"] {
-        let row = rows.iter().find(|r| r.key == key).context("missing row")?;
-        let outcome = row.outcome.clone();
-        let pairs = row.paired.clone().context("not paired")?;
-        match pairs.of_pgbench_prepared {
-            Some(ratio) => targets.push(Target::at_least(
-                format!("{key}: req/s ÷ pgbench -S -M prepared tps (paired runs)"),
-                ratio,
-                0.75,
-            )),
-            None => targets.push(Target::at_least(
-                format!("{key}: req/s ÷ no-database handler req/s (paired runs)"),
-                pairs.of_no_database,
-                0.25,
-            )),
-        }
-        targets.push(Target::at_most(
-            format!("{key}: p99 ms at {connections} connections"),
-            outcome.p99_ms,
-            10.0,
-        ));
-    }
-    targets.push(Target::at_most(
-        "GET p99 during login flood ÷ p99 alone".into(),
-        during.p99_ms / get_org.p99_ms.max(0.001),
-        2.0,
-    ));
-    targets.push(Target::at_most("peak RSS MiB".into(), peak_rss_mib, 64.0));
-    targets.push(Target::at_most(
-        "cold start on SQLite, median ms".into(),
-        cold.sqlite_median_ms,
-        1000.0,
-    ));
-
+    let targets = targets(
+        &rows,
+        &scaling,
+        &label,
+        connections,
+        &get_org,
+        &during,
+        peak_rss_mib,
+        &cold,
+    )?;
     let report = Report {
         date: report::today(),
         machine: report::machine(),
-        backend: fresh.backend,
+        backend: large.fresh.backend,
         scale: label.clone(),
         members: options.scale.members,
         organizations: options.scale.organizations,
-        memberships: loaded.memberships,
-        projects: loaded.projects,
-        working_groups: loaded.working_groups,
-        load_seconds,
+        memberships: large.loaded.memberships,
+        projects: large.loaded.projects,
+        working_groups: large.loaded.working_groups,
+        load_seconds: large.load_seconds,
         connections,
         seconds_per_run: options.duration.as_secs(),
         runs_per_scenario: options.repeat,
@@ -351,6 +467,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         no_database: no_db,
         pgbench,
         rows,
+        scaling,
         peak_rss_mib,
         targets,
     };
@@ -358,67 +475,5 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     let stem = options.out_dir.join(format!("{}-{}", report.backend, label));
     std::fs::write(stem.with_extension("json"), serde_json::to_string_pretty(&report)?)?;
     std::fs::write(stem.with_extension("md"), report.markdown())?;
-    drop(fresh);
     Ok(report)
-}
-
-/// The request lines the scripts pick from, written once per run.
-pub(crate) struct RequestFiles {
-    health: PathBuf,
-    organizations: PathBuf,
-    members: PathBuf,
-    member_ids: PathBuf,
-    pub(crate) lists: PathBuf,
-    pub(crate) searches: PathBuf,
-    pub(crate) shared: PathBuf,
-}
-
-impl RequestFiles {
-    pub(crate) fn write(dir: &std::path::Path, loaded: &seed::Loaded) -> anyhow::Result<Self> {
-        let orgs = &loaded.organizations;
-        let n = orgs.len();
-        Ok(Self {
-            health: wrk::lines_file(dir, "health.txt", ["/health/live".to_owned()])?,
-            organizations: wrk::lines_file(
-                dir,
-                "organizations.txt",
-                orgs.iter().map(|id| format!("/api/v1/organizations/{id}")),
-            )?,
-            members: wrk::lines_file(
-                dir,
-                "members.txt",
-                loaded.members.iter().map(|id| format!("/api/v1/members/{id}")),
-            )?,
-            member_ids: wrk::lines_file(dir, "member-ids.txt", loaded.members.iter().map(ToString::to_string))?,
-            lists: wrk::lines_file(
-                dir,
-                "lists.txt",
-                orgs.iter()
-                    .map(|id| format!("/api/v1/members?organization_id={id}&limit=50")),
-            )?,
-            searches: wrk::lines_file(
-                dir,
-                "searches.txt",
-                loaded
-                    .names
-                    .iter()
-                    .map(|name| format!("/api/v1/members?q={}&limit=50", percent_encode(name))),
-            )?,
-            shared: wrk::lines_file(
-                dir,
-                "shared.txt",
-                (0..n.max(50)).map(|i| {
-                    let (a, b) = (orgs[i % n], orgs[(i * 7 + 1) % n]);
-                    let b = if a == b { orgs[(i + 1) % n] } else { b };
-                    format!("/api/v1/shared-members?organization_id={a}&organization_id={b}")
-                }),
-            )?,
-        })
-    }
-
-    pub(crate) fn get(&self, paths: &std::path::Path) -> Requests {
-        Requests::Get {
-            paths: paths.to_path_buf(),
-        }
-    }
 }

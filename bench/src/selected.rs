@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::database::Fresh;
-use crate::run::RequestFiles;
+use crate::requests::RequestFiles;
 use crate::seed::{self, Scale};
 use crate::server::{self, Server};
 use crate::wrk::{self, Load, Outcome};

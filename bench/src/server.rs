@@ -82,6 +82,9 @@ impl Server {
             // The flood logs in from one address; successful logins are never throttled,
             // but keep the limit out of the way of a mistyped run.
             .env("HAMKARI_LOGIN_FAILURES_PER_ADDRESS", "1000000")
+            // An attempt counts from before its hash until it succeeds, so more than five
+            // logins of one account in flight are refused (429) by design.
+            .env("HAMKARI_LOGIN_FAILURES_PER_ACCOUNT", "1000000")
             // The flood is one client measuring the server, not one to hold back.
             .env("HAMKARI_RATE_LIMIT_REQUESTS", "0")
             .stdin(Stdio::null())
@@ -110,6 +113,19 @@ impl Server {
     /// Resident memory now (`VmRSS`), in MiB.
     pub fn rss_mib(&self) -> anyhow::Result<f64> {
         self.memory_mib("VmRSS:")
+    }
+
+    /// CPU time the server process has used so far (user + system, all its threads), in
+    /// seconds, from `/proc/<pid>/stat`.
+    pub fn cpu_seconds(&self) -> anyhow::Result<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // The command name may hold spaces; the fields after it are plain numbers.
+        let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).context("malformed stat")?;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+        let ticks =
+            |i: usize| -> anyhow::Result<f64> { Ok(fields.get(i).context("short stat")?.parse::<u64>()? as f64) };
+        Ok((ticks(11)? + ticks(12)?) / clock_ticks_per_second())
     }
 
     fn memory_mib(&self, field: &str) -> anyhow::Result<f64> {
@@ -143,4 +159,18 @@ pub fn login(client: &reqwest::blocking::Client, base: &str) -> anyhow::Result<S
         .as_str()
         .context("login answered without an access token")?
         .to_owned())
+}
+
+/// The kernel's clock ticks per second (`getconf CLK_TCK`), 100 on Linux unless asked otherwise.
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
 }
