@@ -201,14 +201,16 @@ impl Report {
         if !self.scaling.is_empty() {
             let _ = writeln!(
                 out,
-                "\nBy turns at two scales (each ratio the median of the rounds' ratios):\n\n| scenario | req/s at {0} | at {1} | p50 ms at {0} | at {1} | time per request {1} ÷ {0} | CPU per request {1} ÷ {0} |\n|---|---|---|---|---|---|---|",
+                "\nBy turns at two scales (each ratio the median of the rounds' ratios):\n\n| scenario | items per page at {0} | at {1} | req/s at {0} | at {1} | p50 ms at {0} | at {1} | time per request {1} ÷ {0} | CPU per request {1} ÷ {0} |\n|---|---|---|---|---|---|---|---|---|",
                 self.scaling[0].small_scale, self.scaling[0].large_scale
             );
             for r in &self.scaling {
                 let _ = writeln!(
                     out,
-                    "| {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+                    "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
                     r.name,
+                    r.items_per_page.map(|(s, _)| format!("{s:.1}")).unwrap_or_default(),
+                    r.items_per_page.map(|(_, l)| format!("{l:.1}")).unwrap_or_default(),
                     r.small.per_second,
                     r.large.per_second,
                     r.small.p50_ms,

@@ -54,6 +54,8 @@ pub(crate) struct RequestFiles {
     pub(crate) member_ids: PathBuf,
     pub(crate) lists: PathBuf,
     pub(crate) searches: PathBuf,
+    /// Searches for a first name alone: a full page at every scale.
+    pub(crate) first_names: PathBuf,
     pub(crate) shared: PathBuf,
     /// Pages of members by full name; written once a server can give their cursors.
     pub(crate) sorted: Option<PathBuf>,
@@ -82,6 +84,17 @@ impl RequestFiles {
                 orgs.iter()
                     .map(|id| format!("/api/v1/members?organization_id={id}&limit=50")),
             )?,
+            first_names: wrk::lines_file(dir, "first-names.txt", {
+                let mut firsts: Vec<String> = loaded
+                    .names
+                    .iter()
+                    .filter_map(|name| name.split(' ').next())
+                    .map(|first| format!("/api/v1/members?q={}&limit=50", percent_encode(first)))
+                    .collect();
+                firsts.sort();
+                firsts.dedup();
+                firsts
+            })?,
             searches: wrk::lines_file(
                 dir,
                 "searches.txt",
@@ -108,4 +121,28 @@ impl RequestFiles {
             paths: paths.to_path_buf(),
         }
     }
+}
+
+/// The mean number of items in the first pages answered for up to `SAMPLE` lines of
+/// `paths`: how much a page of the scenario carries at this scale.
+pub(crate) fn items_per_page(
+    client: &reqwest::blocking::Client,
+    base: &str,
+    token: &str,
+    paths: &std::path::Path,
+) -> anyhow::Result<f64> {
+    const SAMPLE: usize = 40;
+    let text = std::fs::read_to_string(paths)?;
+    let lines: Vec<&str> = text.lines().take(SAMPLE).collect();
+    let mut total = 0usize;
+    for path in &lines {
+        let page: serde_json::Value = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()?
+            .error_for_status()?
+            .json()?;
+        total += page["items"].as_array().map_or(0, Vec::len);
+    }
+    Ok(total as f64 / lines.len().max(1) as f64)
 }

@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::ceiling::{self, NoDatabase, Pgbench};
 use crate::database::Fresh;
 use crate::report::{self, Paired, Report, Row};
-use crate::requests::{sorted_pages, RequestFiles};
-use crate::scaling::{self, Measured};
+use crate::requests::{items_per_page, sorted_pages, RequestFiles};
+use crate::scaling::{self, Measured, ScaleRatio};
 use crate::seed::{self, Scale};
 use crate::server::{self, Server};
 use crate::targets::targets;
@@ -110,11 +110,7 @@ fn serve(
     dir: &std::path::Path,
     options: &Options,
 ) -> anyhow::Result<Server> {
-    let server = Server::start(
-        binary,
-        &data.fresh.url,
-        &dir.join(format!("server-{}.log", data.fresh.backend)),
-    )?;
+    let server = Server::start(binary, &data.fresh.url, &dir.join(format!("server-{}.log", data.label)))?;
     let client = reqwest::blocking::Client::new();
     let token = server::login(&client, &server.base())?;
     data.files.sorted = Some(sorted_pages(&client, &server.base(), &token, dir, &data.loaded)?);
@@ -309,7 +305,24 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
                             timed(s, requests, connections)
                         },
                     )?;
-                    scaling.push(ratio);
+                    let token = server::login(&client, &small_server.base())?;
+                    let small_items = items_per_page(
+                        &client,
+                        &small_server.base(),
+                        &token,
+                        pick(&small_data.files).context("no request file")?,
+                    )?;
+                    let token = server::login(&client, &server.base())?;
+                    let large_items = items_per_page(
+                        &client,
+                        &server.base(),
+                        &token,
+                        pick(&large.files).context("no request file")?,
+                    )?;
+                    scaling.push(ScaleRatio {
+                        items_per_page: Some((small_items, large_items)),
+                        ..ratio
+                    });
                     row(name, key, connections, &runs, None)
                 }
                 _ => measure(name, key, connections, requests(&large)?),
@@ -342,6 +355,11 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     rows.push(flat("GET /api/v1/members?q=<full name>", "search_members", |f| {
         Some(&f.searches)
     })?);
+    rows.push(flat(
+        "GET /api/v1/members?q=<first name> (a full page at every scale)",
+        "search_members_by_first_name",
+        |f| Some(&f.first_names),
+    )?);
     rows.push(flat(
         "GET /api/v1/shared-members (two organizations)",
         "shared_members",

@@ -20,6 +20,8 @@ pub struct ScaleRatio {
     pub time_ratio: f64,
     /// The same for the server's CPU per request.
     pub cpu_ratio: Option<f64>,
+    /// Mean items in a page at each scale (searches find more people in more data).
+    pub items_per_page: Option<(f64, f64)>,
 }
 
 /// One run: what wrk saw and the server's CPU µs per request over it.
@@ -56,6 +58,7 @@ pub fn pair<'a>(
             large: crate::wrk::median(&outcomes(&large)),
             time_ratio: crate::run::median(ratios),
             cpu_ratio: (!cpu_ratios.is_empty()).then(|| crate::run::median(cpu_ratios)),
+            items_per_page: None,
         },
         large,
     ))
