@@ -120,37 +120,37 @@ async fn walk(app: &TestApp, base: &str) -> Vec<String> {
     }
 }
 
-#[tokio::test]
-async fn search_pages_in_creation_order_once_each_both_ways() {
-    let app = TestApp::spawn().await;
-    let mut matching = Vec::new();
-    for name in [
-        "علی رضایی",
-        "علی رضایی‌نژاد",
-        "محمدعلی رضایی",
-        "علی رضایی",
-        "علی رضاییان",
-    ] {
-        matching.push(app.create_member(person(name)).await["id"].as_str().unwrap().to_owned());
+/// Creates members named `matching` (each containing `query`) and `others` (not), pages a
+/// search for `query` both ways, renames one match away, and pages again.
+async fn pages_once_each(app: &TestApp, query: &str, matching: &[&str], others: &[&str]) {
+    let mut ids = Vec::new();
+    for name in matching {
+        ids.push(app.create_member(person(name)).await["id"].as_str().unwrap().to_owned());
     }
     // The query twice in one key (name and expertise): still one result.
     let twice = app
-        .create_member(json!({"full_name": "علی رضایی", "expertise": "همکار علی رضایی"}))
+        .create_member(json!({"full_name": query, "expertise": format!("همکار {query}")}))
         .await;
-    matching.push(twice["id"].as_str().unwrap().to_owned());
-    app.create_member(person("علی رضوی")).await;
-    app.create_member(person("رضایی علی")).await;
+    ids.push(twice["id"].as_str().unwrap().to_owned());
+    for name in others {
+        app.create_member(person(name)).await;
+    }
 
-    let q: String = form_urlencoded::byte_serialize("علی رضایی".as_bytes()).collect();
-    assert_eq!(walk(&app, &format!("/api/v1/members?q={q}&limit=2")).await, matching);
-    let mut newest_first = matching.clone();
+    let q: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    assert_eq!(
+        walk(app, &format!("/api/v1/members?q={q}&limit=2")).await,
+        ids,
+        "{query}"
+    );
+    let mut newest_first = ids.clone();
     newest_first.reverse();
     assert_eq!(
-        walk(&app, &format!("/api/v1/members?q={q}&limit=4&sort=-created_at")).await,
-        newest_first
+        walk(app, &format!("/api/v1/members?q={q}&limit=4&sort=-created_at")).await,
+        newest_first,
+        "{query}"
     );
-    // Renamed away, a member leaves the results; renamed in, it joins them.
-    let gone = &matching[1];
+    // Renamed away, a member leaves the results.
+    let gone = &ids[1];
     let version = app.get_json(&format!("/api/v1/members/{gone}"), StatusCode::OK).await["version"].clone();
     let response = app
         .request(reqwest::Method::PATCH, &format!("/api/v1/members/{gone}"))
@@ -160,7 +160,39 @@ async fn search_pages_in_creation_order_once_each_both_ways() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let mut expected = matching.clone();
+    let mut expected = ids.clone();
     expected.remove(1);
-    assert_eq!(walk(&app, &format!("/api/v1/members?q={q}&limit=2")).await, expected);
+    assert_eq!(
+        walk(app, &format!("/api/v1/members?q={q}&limit=2")).await,
+        expected,
+        "{query}"
+    );
+}
+
+/// Both ways a search is paged: one range of tails sorted from the index (the first word
+/// ends no other stored word), and several ranges through the general query ("علی" also
+/// ends "محمدعلی").
+#[tokio::test]
+async fn search_pages_in_creation_order_once_each_both_ways() {
+    let app = TestApp::spawn().await;
+    pages_once_each(
+        &app,
+        "بهرام کاظمی",
+        &["بهرام کاظمی", "بهرام کاظمی‌پور", "بهرام کاظمی", "بهرام کاظمیان"],
+        &["بهرام کاظم", "کاظمی بهرام"],
+    )
+    .await;
+    pages_once_each(
+        &app,
+        "علی رضایی",
+        &[
+            "علی رضایی",
+            "علی رضایی‌نژاد",
+            "محمدعلی رضایی",
+            "علی رضایی",
+            "علی رضاییان",
+        ],
+        &["علی رضوی", "رضایی علی"],
+    )
+    .await;
 }

@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, Direction};
+use crate::page::Direction;
 use crate::schema::members;
 use crate::search;
 use crate::sql_types::Id;
@@ -150,46 +150,76 @@ diesel::table! {
     }
 }
 
-/// One page of the members whose search key contains `key`, in creation order, read from
-/// the tails index alone (tail, member's creation time, member): the matches are sorted as
-/// index entries, and the caller reads only the page's members. `None` when the vocabulary
-/// cannot answer and the general query must.
+/// Most matches [`page_of_matches`] sorts itself; a query matching more is served by the
+/// general query, which walks creation order and probes each member until the page is full
+/// (dense matches fill it soon).
+const MAX_SORTED_MATCHES: i64 = 2000;
+
+/// One page of the members whose search key contains `key`, in creation order, from the
+/// tails index alone (tail, member's creation time, member): the matches are sorted as index
+/// entries, and the caller reads only the page's members. For a query of one range (a full
+/// name, say) with at most [`MAX_SORTED_MATCHES`] matches after the cursor; `None` for
+/// anything else (several ranges, many matches, or a query the vocabulary cannot answer),
+/// which the general query serves.
 pub(crate) fn page_of_matches(
     conn: &mut DbConnection,
     key: &str,
     direction: Direction,
     after: Option<(NaiveDateTime, Uuid)>,
-    limit: i64,
+    limit: usize,
 ) -> Result<Option<Vec<(NaiveDateTime, Id)>>, DbError> {
-    let Some(prefixes) = prefixes(conn, key)? else {
-        return Ok(None);
+    // Several ranges would be OR'ed, which PostgreSQL reads as a bitmap over the table's
+    // rows, not from the index alone.
+    let prefix = match prefixes(conn, key)? {
+        Some(mut prefixes) if prefixes.len() == 1 => prefixes.remove(0),
+        _ => return Ok(None),
     };
-    let query = member_search_tails::table
+    let mut query = member_search_tails::table
         .select((member_search_tails::member_created_at, member_search_tails::member_id))
-        .distinct()
-        .filter(TailRanges::of(prefixes).on_tails())
+        .filter(member_search_tails::tail.ge(prefix.clone()))
         .into_boxed::<MultiBackend>();
-    let rows = keyset!(
-        query,
-        member_search_tails::member_created_at,
-        member_search_tails::member_id,
-        direction,
-        after
-    )
-    .limit(limit)
-    .load(conn)?;
+    if let Some(upper) = successor(&prefix) {
+        query = query.filter(member_search_tails::tail.lt(upper));
+    }
+    if let Some((at, id)) = after {
+        let id = Id(id);
+        query = match direction {
+            Direction::Asc => query.filter(
+                member_search_tails::member_created_at
+                    .gt(at)
+                    .or(member_search_tails::member_created_at
+                        .eq(at)
+                        .and(member_search_tails::member_id.gt(id))),
+            ),
+            Direction::Desc => query.filter(
+                member_search_tails::member_created_at
+                    .lt(at)
+                    .or(member_search_tails::member_created_at
+                        .eq(at)
+                        .and(member_search_tails::member_id.lt(id))),
+            ),
+        };
+    }
+    let mut rows: Vec<(NaiveDateTime, Id)> = query.limit(MAX_SORTED_MATCHES + 1).load(conn)?;
+    if rows.len() as i64 > MAX_SORTED_MATCHES {
+        return Ok(None);
+    }
+    rows.sort_by(|a, b| (a.0, a.1 .0).cmp(&(b.0, b.1 .0)));
+    // A key holding the query twice has two tails in the range.
+    rows.dedup_by(|a, b| a.1 .0 == b.1 .0 && a.0 == b.0);
+    if direction == Direction::Desc {
+        rows.reverse();
+    }
+    rows.truncate(limit);
     Ok(Some(rows))
 }
 
 /// `members.id IN (SELECT member_id FROM member_search_tails WHERE <one range per prefix>)`:
-/// one subquery for all the ranges, so the planner reads the tails once and joins. Or, on
-/// the tails themselves, only the ranges.
+/// one subquery for all the ranges, so the planner reads the tails once and joins.
 #[derive(Debug, Clone)]
 struct TailRanges {
     /// From (inclusive), to (exclusive, none: unbounded).
     ranges: Vec<(String, Option<String>)>,
-    /// The condition on `member_search_tails` rows rather than on members.
-    on_tails: bool,
 }
 
 impl TailRanges {
@@ -200,12 +230,7 @@ impl TailRanges {
                 .map(|p| (successor(&p), p))
                 .map(|(hi, lo)| (lo, hi))
                 .collect(),
-            on_tails: false,
         }
-    }
-
-    fn on_tails(self) -> Self {
-        Self { on_tails: true, ..self }
     }
 }
 
@@ -229,11 +254,7 @@ impl QueryId for TailRanges {
 
 impl QueryFragment<MultiBackend> for TailRanges {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
-        out.push_sql(if self.on_tails {
-            "("
-        } else {
-            "members.id IN (SELECT member_search_tails.member_id FROM member_search_tails WHERE "
-        });
+        out.push_sql("members.id IN (SELECT member_search_tails.member_id FROM member_search_tails WHERE ");
         if self.ranges.is_empty() {
             out.push_sql("1 = 0");
         }

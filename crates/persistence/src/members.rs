@@ -274,7 +274,7 @@ fn list_of_organization(conn: &mut DbConnection, filter: &MemberFilter) -> Resul
 
 /// The members matching a search alone, in creation order (the default search): a page of
 /// ids from the search tails' index, then those members. `None` for other filters or
-/// orders, or a query the vocabulary cannot answer, which the general query serves.
+/// orders, or a query `member_search::page_of_matches` leaves to the general query.
 fn list_of_matches(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Option<Page<Member>>, DbError> {
     let (Some(key), None, None, None, MemberSort::CreatedAt) = (
         filter.search.as_deref().filter(|k| !k.is_empty()),
@@ -293,7 +293,7 @@ fn list_of_matches(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Opt
         }) => Some((*v, *id)),
         Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
     };
-    let limit = i64::from(filter.limit) + 1;
+    let limit = filter.limit as usize + 1;
     match member_search::page_of_matches(conn, key, filter.direction, after, limit)? {
         Some(rows) => page_of(conn, rows, filter.limit).map(Some),
         None => Ok(None),
