@@ -204,7 +204,7 @@ pub(crate) fn page_of_matches(
     if rows.len() as i64 > MAX_SORTED_MATCHES {
         return Ok(None);
     }
-    rows.sort_by(|a, b| (a.0, a.1 .0).cmp(&(b.0, b.1 .0)));
+    rows.sort_by_key(|(at, id)| (*at, id.0));
     // A key holding the query twice has two tails in the range.
     rows.dedup_by(|a, b| a.1 .0 == b.1 .0 && a.0 == b.0);
     if direction == Direction::Desc {
