@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{agreement_parties, agreements, organizations};
 use crate::search;
 use crate::sql_types::Id;
@@ -274,14 +274,7 @@ pub fn list(conn: &mut DbConnection, f: &AgreementFilter) -> Result<Page<Agreeme
             org,
         ));
     }
-    let after = match &f.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&f.after)?;
     let rows: Vec<Row> = keyset!(query, agreements::created_at, agreements::id, f.direction, after)
         .limit(i64::from(f.limit) + 1)
         .load(conn)?;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::api_tokens;
 use crate::sql_types::Id;
 
@@ -178,14 +178,7 @@ pub fn list(conn: &mut DbConnection, filter: &TokenFilter) -> Result<Page<ApiTok
                 .and(api_tokens::expires_at.gt(filter.now)),
         ),
     };
-    let after = match &filter.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&filter.after)?;
     let rows: Vec<TokenRow> = keyset!(query, api_tokens::created_at, api_tokens::id, filter.direction, after)
         .limit(i64::from(filter.limit) + 1)
         .load(conn)?;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{accreditations, agreement_parties, agreements, capacities, capacity_recipients, members};
 use crate::search;
 use crate::sql_types::{DbUuid, Id};
@@ -377,14 +377,7 @@ pub fn list(conn: &mut DbConnection, f: &CapacityFilter) -> Result<Page<Capacity
     if let Some(key) = f.search.as_deref().filter(|k| !k.is_empty()) {
         query = query.filter(search::contains(conn, "capacities", key));
     }
-    let after = match &f.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&f.after)?;
     let rows: Vec<Row> = keyset!(query, capacities::created_at, capacities::id, f.direction, after)
         .limit(i64::from(f.limit) + 1)
         .load(conn)?;

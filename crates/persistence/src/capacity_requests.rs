@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{capacity_request_comments as comments, capacity_request_steps as steps, capacity_requests};
 use crate::sql_types::Id;
 
@@ -303,14 +303,7 @@ pub fn list(conn: &mut DbConnection, f: &RequestFilter) -> Result<Page<CapacityR
     if let Some(status) = f.status {
         query = query.filter(capacity_requests::status.eq(status.as_str()));
     }
-    let after = match &f.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&f.after)?;
     let rows: Vec<Row> = keyset!(
         query,
         capacity_requests::created_at,

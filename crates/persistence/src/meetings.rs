@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{meeting_agenda_items, meeting_attendees, meeting_organizations, meetings, organizations};
 use crate::search;
 use crate::sql_types::Id;
@@ -375,14 +375,7 @@ pub fn list(conn: &mut DbConnection, f: &MeetingFilter) -> Result<Page<Meeting>,
     if let Some(to) = f.to {
         query = query.filter(meetings::starts_at.lt(to));
     }
-    let after = match &f.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&f.after)?;
     let rows: Vec<MeetingRow> = keyset!(query, meetings::starts_at, meetings::id, f.direction, after)
         .limit(i64::from(f.limit) + 1)
         .load(conn)?;

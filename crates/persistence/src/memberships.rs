@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{members, memberships, organizations};
 use crate::sql_types::Id;
 
@@ -253,14 +253,7 @@ pub fn list(conn: &mut DbConnection, filter: &MembershipFilter) -> Result<Page<M
             .filter(memberships::started_on.le(day))
             .filter(memberships::ended_on.is_null().or(memberships::ended_on.ge(day)));
     }
-    let after = match &filter.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&filter.after)?;
     let rows: Vec<Row> = keyset!(query, memberships::created_at, memberships::id, filter.direction, after)
         .limit(i64::from(filter.limit) + 1)
         .load(conn)?;

@@ -19,6 +19,35 @@ pub struct After {
     pub id: Uuid,
 }
 
+/// The cursor's creation time and id, for a list in creation order; a cursor of another
+/// sort is refused (the HTTP layer checks the sort name first, so this is corruption).
+pub fn timestamp_after(after: &Option<After>) -> Result<Option<(NaiveDateTime, Uuid)>, crate::error::DbError> {
+    match after {
+        None => Ok(None),
+        Some(After {
+            value: SortValue::Timestamp(at),
+            id,
+        }) => Ok(Some((*at, *id))),
+        Some(_) => Err(mismatch()),
+    }
+}
+
+/// The cursor's text sort key and id, for a list sorted by a name.
+pub fn text_after(after: &Option<After>) -> Result<Option<(String, Uuid)>, crate::error::DbError> {
+    match after {
+        None => Ok(None),
+        Some(After {
+            value: SortValue::Text(text),
+            id,
+        }) => Ok(Some((text.clone(), *id))),
+        Some(_) => Err(mismatch()),
+    }
+}
+
+fn mismatch() -> crate::error::DbError {
+    crate::error::DbError::corrupt("cursor does not match the sort".into())
+}
+
 /// One page of rows and whether more follow.
 #[derive(Debug)]
 pub struct Page<T> {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{
     api_tokens, organizations, project_members, project_organizations, project_transitions, projects, users,
 };
@@ -385,14 +385,7 @@ pub fn list(conn: &mut DbConnection, f: &ProjectFilter) -> Result<Page<Project>,
     if let Some(agreement) = f.agreement_id {
         query = query.filter(projects::agreement_id.eq(Id(agreement)));
     }
-    let after = match &f.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&f.after)?;
     let rows: Vec<Row> = keyset!(query, projects::created_at, projects::id, f.direction, after)
         .limit(i64::from(f.limit) + 1)
         .load(conn)?;

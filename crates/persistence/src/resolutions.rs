@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{action_items, resolution_votes, resolutions};
 use crate::sql_types::Id;
 
@@ -306,14 +306,7 @@ pub fn list_items(conn: &mut DbConnection, f: &ActionItemFilter) -> Result<Page<
     if let Some(day) = f.due_after {
         query = query.filter(action_items::due_on.gt(day));
     }
-    let after = match &f.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&f.after)?;
     let rows: Vec<ItemRow> = keyset!(query, action_items::created_at, action_items::id, f.direction, after)
         .limit(i64::from(f.limit) + 1)
         .load(conn)?;

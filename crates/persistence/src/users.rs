@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{user_organizations, users};
 use crate::sql_types::Id;
 
@@ -206,14 +206,7 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Page<User>, 
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role.as_str()));
     }
-    let after = match &filter.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&filter.after)?;
     let rows: Vec<UserRow> = keyset!(query, users::created_at, users::id, filter.direction, after)
         .limit(i64::from(filter.limit) + 1)
         .load(conn)?;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{organizations, working_group_members, working_group_organizations, working_groups};
 use crate::search;
 use crate::sql_types::Id;
@@ -294,14 +294,7 @@ pub fn list(conn: &mut DbConnection, f: &GroupFilter) -> Result<Page<WorkingGrou
     if let Some(key) = f.search.as_deref().filter(|k| !k.is_empty()) {
         query = query.filter(search::contains(conn, "working_groups", key));
     }
-    let after = match &f.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&f.after)?;
     let rows: Vec<Row> = keyset!(
         query,
         working_groups::created_at,
