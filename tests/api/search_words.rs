@@ -169,9 +169,9 @@ async fn pages_once_each(app: &TestApp, query: &str, matching: &[&str], others: 
     );
 }
 
-/// Both ways a search is paged: one range of tails sorted from the index (the first word
-/// ends no other stored word), and several ranges through the general query ("علی" also
-/// ends "محمدعلی").
+/// A search paged from its matches sorted in the server: one range of tails (the first word
+/// ends no other stored word) and several ("علی" also ends "محمدعلی"), each read from the
+/// index.
 #[tokio::test]
 async fn search_pages_in_creation_order_once_each_both_ways() {
     let app = TestApp::spawn().await;
@@ -195,4 +195,50 @@ async fn search_pages_in_creation_order_once_each_both_ways() {
         &["علی رضوی", "رضایی علی"],
     )
     .await;
+}
+
+/// A search matching more members than the server sorts itself (2,000) walks the members in
+/// creation order and asks each one's tails: it pages the same, once each, both ways.
+#[tokio::test]
+async fn a_search_matching_thousands_pages_once_each_both_ways() {
+    let app = TestApp::spawn().await;
+    let organization = app.create_org(org("انجمن پرشمار")).await;
+    let names: Vec<String> = (0..2400)
+        .map(|i| match i % 8 {
+            7 => format!("سارا دیگری {i}"),
+            _ => format!("کیوان نمونه {i}"),
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = names.iter().map(|n| vec![n.clone()]).collect();
+    let csv = crate::imports::csv_bytes(&["نام و نام خانوادگی"], &rows, b',');
+    let response =
+        crate::imports::import(&app, organization["id"].as_str().unwrap(), "", crate::imports::CSV, csv).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["summary"]["created"], 2400, "{}", report["summary"]);
+
+    // Everyone in creation order, then those whose name holds the query.
+    let mut expected = Vec::new();
+    let mut path = "/api/v1/members?limit=200".to_owned();
+    loop {
+        let page = app.get_json(&path, StatusCode::OK).await;
+        for member in page["items"].as_array().unwrap() {
+            if member["full_name"].as_str().unwrap().contains("کیوان") {
+                expected.push(member["id"].as_str().unwrap().to_owned());
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/members?limit=200&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(expected.len(), 2100);
+
+    let q: String = form_urlencoded::byte_serialize("کیوان".as_bytes()).collect();
+    assert_eq!(walk(&app, &format!("/api/v1/members?q={q}&limit=200")).await, expected);
+    expected.reverse();
+    assert_eq!(
+        walk(&app, &format!("/api/v1/members?q={q}&limit=150&sort=-created_at")).await,
+        expected
+    );
 }

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::member_search;
-use crate::page::{keyset, After, Direction, Page, SortValue};
+use crate::member_search::{self, Matches};
+use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{members, memberships};
 use crate::sql_types::{DbUuid, Id};
 
@@ -200,27 +200,13 @@ pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Membe
     let limit = i64::from(filter.limit) + 1;
     let rows: Vec<MemberRow> = match (filter.sort, &filter.after) {
         (MemberSort::CreatedAt, after) => {
-            let after = match after {
-                None => None,
-                Some(After {
-                    value: SortValue::Timestamp(v),
-                    id,
-                }) => Some((*v, *id)),
-                Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-            };
+            let after = crate::page::timestamp_after(after)?;
             keyset!(query, members::created_at, members::id, filter.direction, after)
                 .limit(limit)
                 .load(conn)?
         }
         (MemberSort::FullName, after) => {
-            let after = match after {
-                None => None,
-                Some(After {
-                    value: SortValue::Text(v),
-                    id,
-                }) => Some((v.clone(), *id)),
-                Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-            };
+            let after = crate::page::text_after(after)?;
             keyset!(query, members::full_name_sort, members::id, filter.direction, after)
                 .limit(limit)
                 .load(conn)?
@@ -252,14 +238,7 @@ fn list_of_organization(conn: &mut DbConnection, filter: &MemberFilter) -> Resul
     if let Some(roles) = &filter.roles {
         query = query.filter(memberships::role.eq_any(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>()));
     }
-    let after = match &filter.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
-    };
+    let after = crate::page::timestamp_after(&filter.after)?;
     let rows: Vec<(NaiveDateTime, Id)> = keyset!(
         query,
         memberships::member_created_at,
@@ -273,8 +252,9 @@ fn list_of_organization(conn: &mut DbConnection, filter: &MemberFilter) -> Resul
 }
 
 /// The members matching a search alone, in creation order (the default search): a page of
-/// ids from the search tails' index, then those members. `None` for other filters or
-/// orders, or a query `member_search::page_of_matches` leaves to the general query.
+/// ids from the search tails, then those members (see `member_search::Matches`). `None` for
+/// other filters or orders, or a query the vocabulary cannot answer, which the general
+/// query serves.
 fn list_of_matches(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Option<Page<Member>>, DbError> {
     let (Some(key), None, None, None, MemberSort::CreatedAt) = (
         filter.search.as_deref().filter(|k| !k.is_empty()),
@@ -285,19 +265,26 @@ fn list_of_matches(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Opt
     ) else {
         return Ok(None);
     };
-    let after = match &filter.after {
-        None => None,
-        Some(After {
-            value: SortValue::Timestamp(v),
-            id,
-        }) => Some((*v, *id)),
-        Some(_) => return Err(DbError::corrupt("cursor does not match the sort".into())),
+    let after = crate::page::timestamp_after(&filter.after)?;
+    let limit = i64::from(filter.limit) + 1;
+    let rows: Vec<(NaiveDateTime, Id)> = match member_search::matches(conn, key, filter.direction, after)? {
+        Matches::Sorted(mut rows) => {
+            rows.truncate(limit as usize);
+            rows
+        }
+        // Ids from members_created_at_idx alone; only the page's members are read.
+        Matches::Dense(probe) => {
+            let query = members::table
+                .select((members::created_at, members::id))
+                .filter(probe)
+                .into_boxed::<MultiBackend>();
+            keyset!(query, members::created_at, members::id, filter.direction, after)
+                .limit(limit)
+                .load(conn)?
+        }
+        Matches::Unanswered => return Ok(None),
     };
-    let limit = filter.limit as usize + 1;
-    match member_search::page_of_matches(conn, key, filter.direction, after, limit)? {
-        Some(rows) => page_of(conn, rows, filter.limit).map(Some),
-        None => Ok(None),
-    }
+    page_of(conn, rows, filter.limit).map(Some)
 }
 
 /// The page of members named by `rows` (creation time, id; one more than `limit` when

@@ -24,3 +24,5 @@ END;
 DROP INDEX member_search_tails_tail_idx;
 CREATE INDEX member_search_tails_tail_idx ON member_search_tails (tail, member_id);
 ALTER TABLE member_search_tails DROP COLUMN member_created_at;
+DROP INDEX member_search_tails_member_idx;
+CREATE INDEX member_search_tails_member_idx ON member_search_tails (member_id);
