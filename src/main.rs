@@ -172,8 +172,8 @@ enum LogFormat {
 const DEFAULT_LOG: &str = "info,hamkari::access=warn";
 
 fn init_logging(format: LogFormat) {
-    // Successful requests are not logged by default: formatting a line per request cost a
-    // fifth of the throughput (bench/README.md). Failures keep their line at WARN and ERROR.
+    // Successful requests are not logged by default: formatting a line per request cost about
+    // a tenth of the throughput (bench/README.md). Failures keep their line at WARN and ERROR.
     let filter = EnvFilter::try_from_env("HAMKARI_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
