@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::approvals::{approve_all, group, id, pending, project, sorted, two_orgs};
+use crate::approvals::{approve_all, assert_reset_for, group, id, pending, project, sorted, two_orgs};
 use crate::helpers::{assert_problem, org, TestApp};
 
 #[tokio::test]
@@ -28,19 +28,7 @@ async fn a_project_that_gains_a_party_waits_for_every_approval_again() {
     assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
 
     // The approvals were for a two-party project: all three approve the new one.
-    let list = app.get_json(&format!("{path}/approvals"), StatusCode::OK).await;
-    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
-    assert_eq!(
-        pending(&list),
-        sorted(vec![id(&a).into(), id(&b).into(), id(&c).into()])
-    );
-    let resets = app
-        .get_json(
-            &format!("/api/v1/audit-events?resource_id={}&action=approvals_reset", id(&p)),
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(resets["items"].as_array().unwrap().len(), 1, "{resets}");
+    assert_reset_for(&app, &path, &p, &[&a, &b, &c]).await;
     let to_approved = json!({"to": "approved"});
     let problem = assert_problem(
         app.post_json(&format!("{path}/transitions"), &to_approved).await,

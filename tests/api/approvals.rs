@@ -78,6 +78,27 @@ pub(crate) fn pending(problem_or_list: &Value) -> Vec<String> {
     )
 }
 
+/// After a new party joined: no approval stands, every party is pending, and the reset was
+/// recorded once for `resource`.
+pub(crate) async fn assert_reset_for(app: &TestApp, path: &str, resource: &Value, parties: &[&Value]) {
+    let list = app.get_json(&format!("{path}/approvals"), StatusCode::OK).await;
+    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
+    assert_eq!(
+        pending(&list),
+        sorted(parties.iter().map(|o| id(o).to_owned()).collect())
+    );
+    let resets = app
+        .get_json(
+            &format!(
+                "/api/v1/audit-events?resource_id={}&action=approvals_reset",
+                id(resource)
+            ),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(resets["items"].as_array().unwrap().len(), 1, "{resets}");
+}
+
 #[tokio::test]
 async fn a_project_moves_on_only_when_both_parties_approved() {
     let app = TestApp::spawn().await;
@@ -203,19 +224,7 @@ async fn a_working_group_starts_proposed_and_resets_on_a_new_party() {
         .patch_json(&path, &json!({"organization_ids": [a["id"], b["id"], c["id"]]}))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let list = app.get_json(&format!("{path}/approvals"), StatusCode::OK).await;
-    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
-    assert_eq!(
-        pending(&list),
-        sorted(vec![id(&a).into(), id(&b).into(), id(&c).into()])
-    );
-    let resets = app
-        .get_json(
-            &format!("/api/v1/audit-events?resource_id={}&action=approvals_reset", id(&g)),
-            StatusCode::OK,
-        )
-        .await;
-    assert_eq!(resets["items"].as_array().unwrap().len(), 1, "{resets}");
+    assert_reset_for(&app, &path, &g, &[&a, &b, &c]).await;
 
     approve_all(&app, &path).await;
     let response = app

@@ -90,17 +90,7 @@ async fn an_organizations_members_page_in_creation_order_once_each() {
         .await;
 
     let base = format!("/api/v1/members?organization_id={}&limit=2", a["id"].as_str().unwrap());
-    let mut seen = Vec::new();
-    let mut path = base.clone();
-    loop {
-        let page = app.get_json(&path, StatusCode::OK).await;
-        seen.extend(ids(&page));
-        match page["next_cursor"].as_str() {
-            Some(cursor) => path = format!("{base}&cursor={cursor}"),
-            None => break,
-        }
-    }
-    assert_eq!(seen, created);
+    assert_eq!(walk(&app, &base).await, created);
 
     let boards = app.get_json(&format!("{base}&role=board_member"), StatusCode::OK).await;
     assert_eq!(ids(&boards), [created[5].clone()]);
