@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::page::Direction;
+use crate::page::{keyset_after, Direction};
 use crate::schema::members;
 use crate::search;
 use crate::sql_types::Id;
@@ -212,25 +212,14 @@ fn matches_of_range(
     if let Some(upper) = successor(prefix) {
         query = query.filter(member_search_tails::tail.lt(upper));
     }
-    if let Some((at, id)) = after {
-        let id = Id(id);
-        query = match direction {
-            Direction::Asc => query.filter(
-                member_search_tails::member_created_at
-                    .gt(at)
-                    .or(member_search_tails::member_created_at
-                        .eq(at)
-                        .and(member_search_tails::member_id.gt(id))),
-            ),
-            Direction::Desc => query.filter(
-                member_search_tails::member_created_at
-                    .lt(at)
-                    .or(member_search_tails::member_created_at
-                        .eq(at)
-                        .and(member_search_tails::member_id.lt(id))),
-            ),
-        };
-    }
+    // Sorted by the caller: the index gives this range's entries in tail order.
+    let query = keyset_after!(
+        query,
+        member_search_tails::member_created_at,
+        member_search_tails::member_id,
+        direction,
+        after
+    );
     Ok(query.limit(limit as i64).load(conn)?)
 }
 

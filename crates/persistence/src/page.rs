@@ -64,9 +64,9 @@ impl<T> Page<T> {
     }
 }
 
-/// Applies `(column, id) > (value, after_id)` (or `<` when descending) and the matching
-/// `ORDER BY` to a boxed query.
-macro_rules! keyset {
+/// Applies `(column, id) > (value, after_id)` (or `<` when descending) to a boxed query:
+/// the rows after the cursor, in no particular order.
+macro_rules! keyset_after {
     ($query:expr, $column:expr, $id:expr, $direction:expr, $after:expr) => {{
         let mut query = $query;
         if let Some((value, after_id)) = $after {
@@ -82,6 +82,15 @@ macro_rules! keyset {
                     .filter($column.lt(value.clone()).or($column.eq(value).and($id.lt(after_id)))),
             };
         }
+        query
+    }};
+}
+pub(crate) use keyset_after;
+
+/// [`keyset_after`] and the matching `ORDER BY`.
+macro_rules! keyset {
+    ($query:expr, $column:expr, $id:expr, $direction:expr, $after:expr) => {{
+        let query = $crate::page::keyset_after!($query, $column, $id, $direction, $after);
         match $direction {
             $crate::page::Direction::Asc => query.order(($column.asc(), $id.asc())),
             $crate::page::Direction::Desc => query.order(($column.desc(), $id.desc())),
