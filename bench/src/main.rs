@@ -59,8 +59,9 @@ enum Command {
         #[arg(long)]
         pair_scale: Option<String>,
         /// Only these scenarios, one run each, without ceilings or targets (comma-separated:
-        /// list_members_of_organization, search_members, shared_members); figures go to
-        /// `<out>/<tag>-<backend>-<scale>-<time>.json`. For interleaving two builds.
+        /// get_organization, get_member, list_members_of_organization, search_members,
+        /// shared_members); figures go to `<out>/<tag>-<backend>-<scale>-<time>.json`. For
+        /// interleaving two builds.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
         /// Names an `--only` run's figures and PostgreSQL database.

@@ -127,7 +127,7 @@ fn serve(
 }
 
 /// `run` on the server's CPU: (what wrk saw, the server's CPU µs per request over it).
-fn with_cpu(server: &Server, run: impl FnOnce() -> anyhow::Result<Outcome>) -> anyhow::Result<Measured> {
+pub(crate) fn with_cpu(server: &Server, run: impl FnOnce() -> anyhow::Result<Outcome>) -> anyhow::Result<Measured> {
     let before = server.cpu_seconds()?;
     let outcome = run()?;
     let used = server.cpu_seconds()? - before;

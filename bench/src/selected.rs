@@ -1,4 +1,4 @@
-//! `run --only …`: the list, search and shared-members scenarios alone, one run each, on a
+//! `run --only …`: the GET-by-id, list, search and shared-members scenarios alone, one run each, on a
 //! database of its own name. Before/after comparisons of a query change alternate two
 //! builds run by run ("interleaved rounds"), so a busy minute on the shared machine weighs
 //! on both sides; the full run's ceilings, logins and targets would only lengthen a round.
@@ -9,12 +9,19 @@ use serde::Serialize;
 
 use crate::database::Fresh;
 use crate::requests::RequestFiles;
+use crate::run::with_cpu;
 use crate::seed::{self, Scale};
 use crate::server::{self, Server};
 use crate::wrk::{self, Load, Outcome};
 
 /// The scenarios `--only` may name, with the request file each reads.
-pub const SCENARIOS: [&str; 3] = ["list_members_of_organization", "search_members", "shared_members"];
+pub const SCENARIOS: [&str; 5] = [
+    "get_organization",
+    "get_member",
+    "list_members_of_organization",
+    "search_members",
+    "shared_members",
+];
 
 pub struct Options {
     pub scale: Scale,
@@ -34,7 +41,8 @@ struct Figures {
     backend: &'static str,
     scale: String,
     load_seconds: f64,
-    rows: Vec<(String, Outcome)>,
+    /// (scenario, what wrk saw, the server's CPU µs per request).
+    rows: Vec<(String, Outcome, Option<f64>)>,
 }
 
 pub fn run(options: &Options) -> anyhow::Result<()> {
@@ -66,23 +74,33 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for key in &options.only {
         let paths = match key.as_str() {
+            "get_organization" => &files.organizations,
+            "get_member" => &files.members,
             "list_members_of_organization" => &files.lists,
             "search_members" => &files.searches,
             _ => &files.shared,
         };
         let token = server::login(&client, &base)?;
-        let outcome = wrk::run(&Load {
-            base: &base,
-            token: Some(&token),
-            requests: files.get(paths),
-            connections: options.connections,
-            duration: options.duration,
+        let (outcome, cpu) = with_cpu(&server, || {
+            wrk::run(&Load {
+                base: &base,
+                token: Some(&token),
+                requests: files.get(paths),
+                connections: options.connections,
+                duration: options.duration,
+            })
         })?;
         println!(
-            "{} {} {label} {key}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
-            options.tag, fresh.backend, outcome.per_second, outcome.p50_ms, outcome.p99_ms, outcome.errors
+            "{} {} {label} {key}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, CPU {:.0} µs/request, errors {}",
+            options.tag,
+            fresh.backend,
+            outcome.per_second,
+            outcome.p50_ms,
+            outcome.p99_ms,
+            cpu.unwrap_or(f64::NAN),
+            outcome.errors
         );
-        rows.push((key.clone(), outcome));
+        rows.push((key.clone(), outcome, cpu));
     }
     drop(server);
     std::fs::create_dir_all(&options.out_dir)?;
