@@ -8,6 +8,8 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 # Build the dependencies first, so that a source change does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
+# The bundled SQLite's compile options.
+COPY .cargo .cargo
 COPY crates/domain/Cargo.toml crates/domain/
 COPY crates/persistence/Cargo.toml crates/persistence/
 COPY crates/app/Cargo.toml crates/app/
