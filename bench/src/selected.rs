@@ -1,7 +1,8 @@
-//! `run --only …`: the GET-by-id, list, search and shared-members scenarios alone, one run each, on a
-//! database of its own name. Before/after comparisons of a query change alternate two
-//! builds run by run ("interleaved rounds"), so a busy minute on the shared machine weighs
-//! on both sides; the full run's ceilings, logins and targets would only lengthen a round.
+//! `run --only …`: the GET-by-id, list, search and shared-members scenarios alone, one run
+//! each, on a database of its own name. Before/after comparisons of a query change alternate
+//! two builds run by run ("interleaved rounds"), so a busy minute on the shared machine
+//! weighs on both sides; the full run's ceilings, logins and targets would only lengthen a
+//! round.
 
 use std::path::PathBuf;
 
@@ -41,8 +42,14 @@ struct Figures {
     backend: &'static str,
     scale: String,
     load_seconds: f64,
-    /// (scenario, what wrk saw, the server's CPU µs per request).
-    rows: Vec<(String, Outcome, Option<f64>)>,
+    rows: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    scenario: String,
+    outcome: Outcome,
+    cpu_us_per_request: Option<f64>,
 }
 
 pub fn run(options: &Options) -> anyhow::Result<()> {
@@ -100,7 +107,11 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             cpu.unwrap_or(f64::NAN),
             outcome.errors
         );
-        rows.push((key.clone(), outcome, cpu));
+        rows.push(Row {
+            scenario: key.clone(),
+            outcome,
+            cpu_us_per_request: cpu,
+        });
     }
     drop(server);
     std::fs::create_dir_all(&options.out_dir)?;
