@@ -67,6 +67,11 @@ enum Command {
         /// Names an `--only` run's figures and PostgreSQL database.
         #[arg(long, default_value = "only")]
         tag: String,
+        /// With `--only`: these `hamkari` binaries (comma-separated paths) take turns on one
+        /// loaded database, `--repeat` rounds of each, instead of the current tree's build
+        /// on a database of its own per run.
+        #[arg(long, value_delimiter = ',')]
+        builds: Vec<PathBuf>,
     },
     /// Migrates the database at `url` and loads the generated data set into it, to explore
     /// query plans by hand.
@@ -109,6 +114,8 @@ fn main() -> anyhow::Result<()> {
             out,
             only,
             tag,
+            builds,
+            repeat,
             ..
         } if !only.is_empty() => selected::run(&selected::Options {
             scale: seed::Scale::parse(&scale).map_err(anyhow::Error::msg)?,
@@ -117,6 +124,8 @@ fn main() -> anyhow::Result<()> {
             duration: Duration::from_secs(seconds.max(1)),
             only,
             tag,
+            rounds: if builds.is_empty() { 1 } else { repeat.max(1) },
+            builds,
             out_dir: out,
         })?,
         Command::Run {

@@ -2,7 +2,8 @@
 //! each, on a database of its own name. Before/after comparisons of a query change alternate
 //! two builds run by run ("interleaved rounds"), so a busy minute on the shared machine
 //! weighs on both sides; the full run's ceilings, logins and targets would only lengthen a
-//! round.
+//! round. With `--builds`, the builds take their turns within one invocation on one loaded
+//! database, so a million members are generated once, not once per run.
 
 use std::path::PathBuf;
 
@@ -33,6 +34,10 @@ pub struct Options {
     /// Names this run's files and PostgreSQL database, so two builds (or two engineers)
     /// never share or drop each other's.
     pub tag: String,
+    /// `hamkari` binaries taking turns on one loaded database; empty: this tree's build.
+    pub builds: Vec<PathBuf>,
+    /// Rounds of the builds' turns.
+    pub rounds: usize,
     pub out_dir: PathBuf,
 }
 
@@ -47,6 +52,8 @@ struct Figures {
 
 #[derive(Serialize)]
 struct Row {
+    build: String,
+    round: usize,
     scenario: String,
     outcome: Outcome,
     cpu_us_per_request: Option<f64>,
@@ -60,7 +67,13 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             SCENARIOS.join(", ")
         );
     }
-    let binary = server::build_release()?;
+    let builds = match options.builds.as_slice() {
+        [] => vec![server::build_release()?],
+        given => given.to_vec(),
+    };
+    for build in &builds {
+        anyhow::ensure!(build.exists(), "{} does not exist", build.display());
+    }
     let temp = tempfile::tempdir()?;
     let dir = temp.path();
     let label = options.scale.label();
@@ -68,52 +81,64 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         Some(url) => Fresh::postgres(url, &format!("hamkari_bench_{}_{label}", options.tag))?,
         None => Fresh::sqlite(dir, "bench.db"),
     };
-    drop(Server::start(&binary, &fresh.url, &dir.join("first.log"))?);
+    drop(Server::start(&builds[0], &fresh.url, &dir.join("first.log"))?);
     let started = std::time::Instant::now();
     let backend = hamkari_persistence::Backend::from_url(&fresh.url);
     let loaded = seed::load(&mut backend.connect()?, options.scale)?;
     let load_seconds = started.elapsed().as_secs_f64();
     let files = RequestFiles::write(dir, &loaded)?;
 
-    let server = Server::start(&binary, &fresh.url, &dir.join("server.log"))?;
-    let base = server.base();
     let client = reqwest::blocking::Client::new();
     let mut rows = Vec::new();
-    for key in &options.only {
-        let paths = match key.as_str() {
-            "get_organization" => &files.organizations,
-            "get_member" => &files.members,
-            "list_members_of_organization" => &files.lists,
-            "search_members" => &files.searches,
-            _ => &files.shared,
-        };
-        let token = server::login(&client, &base)?;
-        let (outcome, cpu) = with_cpu(&server, || {
-            wrk::run(&Load {
-                base: &base,
-                token: Some(&token),
-                requests: files.get(paths),
-                connections: options.connections,
-                duration: options.duration,
-            })
-        })?;
-        println!(
-            "{} {} {label} {key}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, CPU {:.0} µs/request, errors {}",
-            options.tag,
-            fresh.backend,
-            outcome.per_second,
-            outcome.p50_ms,
-            outcome.p99_ms,
-            cpu.unwrap_or(f64::NAN),
-            outcome.errors
-        );
-        rows.push(Row {
-            scenario: key.clone(),
-            outcome,
-            cpu_us_per_request: cpu,
-        });
+    for round in 1..=options.rounds {
+        for build in &builds {
+            // Named by its directory when given (`/tmp/ab/before/hamkari` → "before").
+            let name = match options.builds.is_empty() {
+                true => options.tag.clone(),
+                false => build
+                    .parent()
+                    .and_then(|d| d.file_name())
+                    .map_or_else(|| build.display().to_string(), |d| d.to_string_lossy().into_owned()),
+            };
+            let server = Server::start(build, &fresh.url, &dir.join("server.log"))?;
+            let base = server.base();
+            for key in &options.only {
+                let paths = match key.as_str() {
+                    "get_organization" => &files.organizations,
+                    "get_member" => &files.members,
+                    "list_members_of_organization" => &files.lists,
+                    "search_members" => &files.searches,
+                    _ => &files.shared,
+                };
+                let token = server::login(&client, &base)?;
+                let (outcome, cpu) = with_cpu(&server, || {
+                    wrk::run(&Load {
+                        base: &base,
+                        token: Some(&token),
+                        requests: files.get(paths),
+                        connections: options.connections,
+                        duration: options.duration,
+                    })
+                })?;
+                println!(
+                    "round {round} {name} {} {label} {key}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, CPU {:.0} µs/request, errors {}",
+                    fresh.backend,
+                    outcome.per_second,
+                    outcome.p50_ms,
+                    outcome.p99_ms,
+                    cpu.unwrap_or(f64::NAN),
+                    outcome.errors
+                );
+                rows.push(Row {
+                    build: name.clone(),
+                    round,
+                    scenario: key.clone(),
+                    outcome,
+                    cpu_us_per_request: cpu,
+                });
+            }
+        }
     }
-    drop(server);
     std::fs::create_dir_all(&options.out_dir)?;
     let figures = Figures {
         tag: options.tag.clone(),
