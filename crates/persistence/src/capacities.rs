@@ -2,10 +2,9 @@
 //! and who counts as a partner.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date, Text};
+use diesel::sql_types::Bool;
 use hamkari_domain::accreditation::Standard;
 use hamkari_domain::capacity::{Availability, Capacity, CapacityKind, OfferedTo};
 use std::collections::HashMap;
@@ -14,10 +13,11 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
+use crate::fragment::Fragment;
 use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{accreditations, agreement_parties, agreements, capacities, capacity_recipients, members};
 use crate::search;
-use crate::sql_types::{DbUuid, Id};
+use crate::sql_types::Id;
 
 type Row = (
     Id,
@@ -309,12 +309,12 @@ type Condition = Box<dyn BoxableExpression<capacities::table, MultiBackend, SqlT
 /// Written as SQL because diesel cannot nest these subqueries in a multi-backend query.
 fn visible_to(org: Uuid) -> Condition {
     Box::new(
-        sql::<Bool>("(capacities.organization_id = ")
-            .bind::<DbUuid, _>(Id(org))
+        Fragment::new("(capacities.organization_id = ")
+            .id(org)
             .sql(" OR capacities.id IN (SELECT capacity_id FROM capacity_recipients WHERE organization_id = ")
-            .bind::<DbUuid, _>(Id(org))
+            .id(org)
             .sql(") OR capacities.agreement_id IN (SELECT agreement_id FROM agreement_parties WHERE organization_id = ")
-            .bind::<DbUuid, _>(Id(org))
+            .id(org)
             .sql("))"),
     )
 }
@@ -322,31 +322,26 @@ fn visible_to(org: Uuid) -> Condition {
 fn accredited(standard: Option<Standard>, on: Option<NaiveDate>) -> Condition {
     let head = "capacities.id IN (SELECT capacity_id FROM accreditations WHERE ";
     match (standard, on) {
-        (Some(s), None) => Box::new(
-            sql::<Bool>(head)
-                .sql("standard = ")
-                .bind::<Text, _>(s.as_str())
-                .sql(")"),
-        ),
+        (Some(s), None) => Box::new(Fragment::new(head).sql("standard = ").text(s.as_str()).sql(")")),
         (None, Some(day)) => Box::new(
-            sql::<Bool>(head)
+            Fragment::new(head)
                 .sql("status = 'active' AND valid_from <= ")
-                .bind::<Date, _>(day)
+                .date(day)
                 .sql(" AND valid_until >= ")
-                .bind::<Date, _>(day)
+                .date(day)
                 .sql(")"),
         ),
         (Some(s), Some(day)) => Box::new(
-            sql::<Bool>(head)
+            Fragment::new(head)
                 .sql("standard = ")
-                .bind::<Text, _>(s.as_str())
+                .text(s.as_str())
                 .sql(" AND status = 'active' AND valid_from <= ")
-                .bind::<Date, _>(day)
+                .date(day)
                 .sql(" AND valid_until >= ")
-                .bind::<Date, _>(day)
+                .date(day)
                 .sql(")"),
         ),
-        (None, None) => Box::new(sql::<Bool>("1 = 1")),
+        (None, None) => Box::new(Fragment::new("1 = 1")),
     }
 }
 

@@ -15,6 +15,7 @@ mod connection;
 mod error;
 pub mod events;
 pub mod feed;
+mod fragment;
 pub mod idempotency;
 pub mod locks;
 pub mod meetings;

@@ -1,10 +1,9 @@
 //! Member queries.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date};
+use diesel::sql_types::Bool;
 use hamkari_domain::member::Member;
 use hamkari_domain::membership::MembershipRole;
 use uuid::Uuid;
@@ -12,10 +11,11 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
+use crate::fragment::{id_in, Fragment};
 use crate::member_search::{self, Matches};
 use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{members, memberships};
-use crate::sql_types::{DbUuid, Id};
+use crate::sql_types::Id;
 
 type MemberRow = (
     Id,
@@ -113,9 +113,8 @@ pub fn find_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Member>, D
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Id> = ids.iter().copied().map(Id).collect();
     let rows: Vec<MemberRow> = members::table
-        .filter(members::id.eq_any(ids))
+        .filter(id_in(members::id, ids))
         .select(COLUMNS)
         .load(conn)?;
     rows.into_iter().map(to_member).collect()
@@ -319,11 +318,11 @@ fn holds_membership(organization: Option<Uuid>, roles: Option<&[MembershipRole]>
         // whole creation-time index and probing each member (≈ 150 ms; bench/README.md).
         // Without an organization the plain form is right: a role is common.
         Some(org) => Box::new(
-            sql::<Bool>(&format!("{head} AND memberships.organization_id = "))
-                .bind::<DbUuid, _>(Id(org))
-                .sql(&format!("{role_clause} GROUP BY memberships.member_id)")),
+            Fragment::new(format!("{head} AND memberships.organization_id = "))
+                .id(org)
+                .sql(format!("{role_clause} GROUP BY memberships.member_id)")),
         ),
-        None => Box::new(sql::<Bool>(&format!("{head}{role_clause})"))),
+        None => Box::new(Fragment::new(format!("{head}{role_clause})"))),
     }
 }
 
@@ -331,12 +330,12 @@ fn holds_membership(organization: Option<Uuid>, roles: Option<&[MembershipRole]>
 fn current_membership(present: bool, day: NaiveDate) -> Condition {
     let negation = if present { "" } else { "NOT " };
     Box::new(
-        sql::<Bool>(&format!(
+        Fragment::new(format!(
             "members.id {negation}IN (SELECT memberships.member_id FROM memberships WHERE memberships.started_on <= "
         ))
-        .bind::<Date, _>(day)
+        .date(day)
         .sql(" AND (memberships.ended_on IS NULL OR memberships.ended_on >= ")
-        .bind::<Date, _>(day)
+        .date(day)
         .sql("))"),
     )
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
+use crate::fragment::id_in;
 use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{members, memberships, organizations};
 use crate::sql_types::Id;
@@ -274,13 +275,12 @@ pub fn current_for_members(
         return Ok(Vec::new());
     }
     let mut query = joined!()
-        .filter(memberships::member_id.eq_any(member_ids.iter().copied().map(Id).collect::<Vec<_>>()))
+        .filter(id_in(memberships::member_id, member_ids))
         .filter(memberships::started_on.le(day))
         .filter(memberships::ended_on.is_null().or(memberships::ended_on.ge(day)))
         .into_boxed::<MultiBackend>();
     if !organization_ids.is_empty() {
-        query = query
-            .filter(memberships::organization_id.eq_any(organization_ids.iter().copied().map(Id).collect::<Vec<_>>()));
+        query = query.filter(id_in(memberships::organization_id, organization_ids));
     }
     if let Some(roles) = roles {
         query = query.filter(memberships::role.eq_any(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>()));

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
+use crate::fragment::id_in;
 use crate::page::{keyset, After, Direction, Page, SortValue};
 use crate::schema::organizations::{self, dsl};
 use crate::search;
@@ -240,9 +241,8 @@ pub fn missing_organizations(conn: &mut DbConnection, candidates: &[Uuid]) -> Re
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Id> = candidates.iter().copied().map(Id).collect();
     let found: Vec<Id> = organizations::table
-        .filter(organizations::id.eq_any(ids))
+        .filter(id_in(organizations::id, candidates))
         .select(organizations::id)
         .load(conn)?;
     Ok(candidates

@@ -2,13 +2,13 @@
 //! backend has: PostgreSQL's pg_trgm GIN index serves `LIKE` directly; on SQLite the FTS5
 //! trigram table `<table>_fts` answers phrases of three or more characters.
 
-use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 use diesel::BoolExpressionMethods;
 use hamkari_domain::text::{escape_like, query_patterns};
 
 use crate::connection::{DbConnection, MultiBackend};
+use crate::fragment::Fragment;
 
 /// A condition matching rows of `table` whose search key contains `key` (a query key from
 /// `text::query_key`), or its other spelling when its last word may be a suffix.
@@ -21,13 +21,13 @@ pub(crate) fn contains<QS: 'static>(
     if matches!(conn, DbConnection::Sqlite(_)) && patterns.iter().all(|p| p.chars().count() >= 3) {
         let head = format!("{table}.rowid IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ");
         let phrases: Vec<String> = patterns.iter().map(|p| fts_phrase(p)).collect();
-        Box::new(sql::<Bool>(&head).bind::<Text, _>(phrases.join(" OR ")).sql(")"))
+        Box::new(Fragment::new(head).text(phrases.join(" OR ")).sql(")"))
     } else {
         // Shorter keys have no trigrams to look up; they scan, which two characters deserve.
         let like = |pattern: &str| -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
             Box::new(
-                sql::<Bool>(&format!("{table}.search_key LIKE "))
-                    .bind::<Text, _>(format!("%{}%", escape_like(pattern)))
+                Fragment::new(format!("{table}.search_key LIKE "))
+                    .text(format!("%{}%", escape_like(pattern)))
                     .sql(" ESCAPE '\\'"),
             )
         };
@@ -55,9 +55,5 @@ pub(crate) fn linked_to<QS>(
     id: uuid::Uuid,
 ) -> Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Bool>> {
     let head = format!("{table}.id IN (SELECT {link}.{owner} FROM {link} WHERE {link}.{column} = ");
-    Box::new(
-        sql::<Bool>(&head)
-            .bind::<crate::sql_types::DbUuid, _>(crate::sql_types::Id(id))
-            .sql(")"),
-    )
+    Box::new(Fragment::new(head).id(id).sql(")"))
 }

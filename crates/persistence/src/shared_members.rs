@@ -6,20 +6,20 @@
 
 use chrono::NaiveDate;
 use diesel::dsl::count;
-use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date};
+use diesel::sql_types::Bool;
 use hamkari_domain::membership::MembershipRole;
 use uuid::Uuid;
 
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
+use crate::fragment::Fragment;
 use crate::members;
 use crate::memberships::{current_for_members, MembershipView};
 use crate::page::Page;
 use crate::schema::memberships;
-use crate::sql_types::{DbUuid, Id};
+use crate::sql_types::Id;
 
 #[derive(Debug, Clone)]
 pub struct SharedFilter {
@@ -118,16 +118,16 @@ fn in_every(conn: &mut DbConnection, filter: &SharedFilter, first: Uuid, others:
     for other in others {
         // Correlated, so written as SQL: diesel cannot nest it in a multi-backend query.
         let probe: Condition = Box::new(
-            sql::<Bool>(
+            Fragment::new(
                 "EXISTS (SELECT 1 FROM memberships other WHERE other.member_id = memberships.member_id \
                  AND other.organization_id = ",
             )
-            .bind::<DbUuid, _>(Id(*other))
+            .id(*other)
             .sql(" AND other.started_on <= ")
-            .bind::<Date, _>(filter.on)
+            .date(filter.on)
             .sql(" AND (other.ended_on IS NULL OR other.ended_on >= ")
-            .bind::<Date, _>(filter.on)
-            .sql(&format!("){role_clause})")),
+            .date(filter.on)
+            .sql(format!("){role_clause})")),
         );
         query = query.filter(probe);
     }
