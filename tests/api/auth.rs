@@ -334,7 +334,7 @@ async fn outdated_password_hashes_are_upgraded_at_login() {
     .get_result(&mut conn)
     .unwrap();
     assert!(
-        stored.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        stored.password_hash.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"),
         "{}",
         stored.password_hash
     );
