@@ -17,11 +17,8 @@
 //! or a range would reach past the stored length of a tail, the search falls back to the
 //! trigram condition of [`crate::search::contains`], which gives the same rows.
 
-use diesel::expression::{
-    is_aggregate, AppearsOnTable, BoxableExpression, Expression, SelectableExpression, ValidGrouping,
-};
+use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Text};
 use hamkari_domain::text::{escape_like, query_patterns};
 
@@ -30,6 +27,7 @@ use uuid::Uuid;
 
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
+use crate::fragment::Fragment;
 use crate::page::{keyset_after, Direction};
 use crate::schema::members;
 use crate::search;
@@ -46,7 +44,7 @@ pub(crate) type Condition = Box<dyn BoxableExpression<members::table, MultiBacke
 /// `text::query_key`), or its other spelling when its last word may be a suffix.
 pub(crate) fn contains(conn: &mut DbConnection, key: &str) -> Result<Condition, DbError> {
     Ok(match prefixes(conn, key)? {
-        Some(prefixes) => Box::new(TailRanges::of(prefixes)),
+        Some(prefixes) => Box::new(tail_ranges(prefixes, false)),
         None => search::contains(conn, "members", key),
     })
 }
@@ -185,7 +183,7 @@ pub(crate) fn matches(
         let room = MAX_SORTED_MATCHES + 1 - rows.len();
         rows.extend(matches_of_range(conn, prefix, direction, after, room)?);
         if rows.len() > MAX_SORTED_MATCHES {
-            return Ok(Matches::Dense(Box::new(TailRanges::probe(prefixes))));
+            return Ok(Matches::Dense(Box::new(tail_ranges(prefixes, true))));
         }
     }
     rows.sort_by_key(|(at, id)| (*at, id.0));
@@ -231,76 +229,27 @@ fn matches_of_range(
 /// into a join, so a walk in creation order stays a walk: PostgreSQL, guessing one match
 /// for a range with twenty thousand at 1m, joined them all and sorted (221 ms, against
 /// 10 ms for the walk; bench/README.md, log).
-#[derive(Debug, Clone)]
-struct TailRanges {
-    /// From (inclusive), to (exclusive, none: unbounded).
-    ranges: Vec<(String, Option<String>)>,
-    probe: bool,
-}
-
-impl TailRanges {
-    fn of(prefixes: Vec<String>) -> Self {
-        Self {
-            ranges: prefixes
-                .into_iter()
-                .map(|p| (successor(&p), p))
-                .map(|(hi, lo)| (lo, hi))
-                .collect(),
-            probe: false,
-        }
+fn tail_ranges(prefixes: Vec<String>, probe: bool) -> Fragment {
+    let mut condition = Fragment::new(if probe {
+        "(SELECT 1 FROM member_search_tails WHERE member_search_tails.member_id = members.id AND ("
+    } else {
+        "members.id IN (SELECT member_search_tails.member_id FROM member_search_tails WHERE ("
+    });
+    if prefixes.is_empty() {
+        condition = condition.sql("1 = 0");
     }
-
-    fn probe(prefixes: Vec<String>) -> Self {
-        Self {
-            probe: true,
-            ..Self::of(prefixes)
+    for (i, prefix) in prefixes.into_iter().enumerate() {
+        if i > 0 {
+            condition = condition.sql(" OR ");
         }
+        let upper = successor(&prefix);
+        condition = condition.sql("(member_search_tails.tail >= ").text(prefix);
+        if let Some(upper) = upper {
+            condition = condition.sql(" AND member_search_tails.tail < ").text(upper);
+        }
+        condition = condition.sql(")");
     }
-}
-
-impl Expression for TailRanges {
-    type SqlType = Bool;
-}
-
-impl<QS> AppearsOnTable<QS> for TailRanges {}
-
-impl<QS> SelectableExpression<QS> for TailRanges {}
-
-impl<GB> ValidGrouping<GB> for TailRanges {
-    type IsAggregate = is_aggregate::Never;
-}
-
-impl QueryId for TailRanges {
-    type QueryId = ();
-    // The SQL differs with the number of ranges.
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl QueryFragment<MultiBackend> for TailRanges {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
-        out.push_sql(if self.probe {
-            "(SELECT 1 FROM member_search_tails WHERE member_search_tails.member_id = members.id AND ("
-        } else {
-            "members.id IN (SELECT member_search_tails.member_id FROM member_search_tails WHERE ("
-        });
-        if self.ranges.is_empty() {
-            out.push_sql("1 = 0");
-        }
-        for (i, (from, to)) in self.ranges.iter().enumerate() {
-            if i > 0 {
-                out.push_sql(" OR ");
-            }
-            out.push_sql("(member_search_tails.tail >= ");
-            out.push_bind_param::<Text, _>(from)?;
-            if let Some(to) = to {
-                out.push_sql(" AND member_search_tails.tail < ");
-                out.push_bind_param::<Text, _>(to)?;
-            }
-            out.push_sql(")");
-        }
-        out.push_sql(if self.probe { ") LIMIT 1) = 1" } else { "))" });
-        Ok(())
-    }
+    condition.sql(if probe { ") LIMIT 1) = 1" } else { "))" })
 }
 
 #[cfg(test)]
