@@ -67,11 +67,13 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             SCENARIOS.join(", ")
         );
     }
-    let builds = match options.builds.as_slice() {
-        [] => vec![server::build_release()?],
-        given => given.to_vec(),
+    // Each build with the name its rows carry: a given one by its directory
+    // (`/tmp/ab/before/hamkari` → "before"), this tree's by the tag.
+    let builds: Vec<(String, PathBuf)> = match options.builds.as_slice() {
+        [] => vec![(options.tag.clone(), server::build_release()?)],
+        given => given.iter().map(|build| (build_name(build), build.clone())).collect(),
     };
-    for build in &builds {
+    for (_, build) in &builds {
         anyhow::ensure!(build.exists(), "{} does not exist", build.display());
     }
     let temp = tempfile::tempdir()?;
@@ -81,7 +83,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         Some(url) => Fresh::postgres(url, &format!("hamkari_bench_{}_{label}", options.tag))?,
         None => Fresh::sqlite(dir, "bench.db"),
     };
-    drop(Server::start(&builds[0], &fresh.url, &dir.join("first.log"))?);
+    drop(Server::start(&builds[0].1, &fresh.url, &dir.join("first.log"))?);
     let started = std::time::Instant::now();
     let backend = hamkari_persistence::Backend::from_url(&fresh.url);
     let loaded = seed::load(&mut backend.connect()?, options.scale)?;
@@ -91,15 +93,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let client = reqwest::blocking::Client::new();
     let mut rows = Vec::new();
     for round in 1..=options.rounds {
-        for build in &builds {
-            // Named by its directory when given (`/tmp/ab/before/hamkari` → "before").
-            let name = match options.builds.is_empty() {
-                true => options.tag.clone(),
-                false => build
-                    .parent()
-                    .and_then(|d| d.file_name())
-                    .map_or_else(|| build.display().to_string(), |d| d.to_string_lossy().into_owned()),
-            };
+        for (name, build) in &builds {
             let server = Server::start(build, &fresh.url, &dir.join("server.log"))?;
             let base = server.base();
             for key in &options.only {
@@ -150,6 +144,13 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let name = format!("{}-{}-{label}-{}.json", options.tag, fresh.backend, report_stamp());
     std::fs::write(options.out_dir.join(name), serde_json::to_string_pretty(&figures)?)?;
     Ok(())
+}
+
+fn build_name(build: &std::path::Path) -> String {
+    build
+        .parent()
+        .and_then(|d| d.file_name())
+        .map_or_else(|| build.display().to_string(), |d| d.to_string_lossy().into_owned())
 }
 
 fn report_stamp() -> String {
