@@ -10,7 +10,6 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use hamkari_app::migrations::{self, MigrationError};
 use hamkari_app::{Backend, Database, PoolSettings};
-use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::auth::{
@@ -19,7 +18,7 @@ use crate::auth::{
 use crate::extract::path_error;
 use crate::metrics::Metrics;
 use crate::middleware::observe;
-use crate::openapi::{fallback, spec, MethodTable};
+use crate::openapi::{fallback, MethodTable, DOCUMENT};
 use crate::rate_limit::{limit, RateLimits};
 use crate::shutdown::ShutdownHooks;
 use crate::state::{AppState, LoginLimits};
@@ -143,34 +142,26 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr()?.port();
-        let spec = spec();
-        let table = web::Data::new(MethodTable::from_spec(&spec));
+        let table = web::Data::new(MethodTable::from_document(DOCUMENT).map_err(std::io::Error::other)?);
         let import_limits = web::Data::new(settings.import_limits);
-        // Serialized once and shared: a copy of the document per worker cost ~6 MiB each.
-        let document = web::Bytes::from(serde_json::to_vec(&spec).map_err(std::io::Error::other)?);
-        drop(spec);
         let mut server = HttpServer::new(move || {
-            let (app, _) = App::new()
-                .into_utoipa_app()
+            App::new()
                 .app_data(state.clone())
                 .app_data(table.clone())
                 .app_data(settings.min_date)
                 .app_data(import_limits.clone())
                 .app_data(web::PathConfig::default().error_handler(path_error))
-                .configure(crate::routes::configure)
-                .split_for_parts();
-            let document = document.clone();
-            app.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from(OPENAPI_PATH)))
+                .configure(crate::routes::served)
+                .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from(OPENAPI_PATH)))
                 // People type the address without the slash; Swagger UI's relative links need it.
                 .service(web::resource("/docs").route(web::get().to(|| async {
                     HttpResponse::PermanentRedirect()
                         .insert_header((actix_web::http::header::LOCATION, "/docs/"))
                         .finish()
                 })))
-                .service(web::resource(OPENAPI_PATH).route(web::get().to(move || {
-                    let document = document.clone();
-                    async move { HttpResponse::Ok().content_type(ContentType::json()).body(document) }
-                })))
+                .service(web::resource(OPENAPI_PATH).route(
+                    web::get().to(|| async { HttpResponse::Ok().content_type(ContentType::json()).body(DOCUMENT) }),
+                ))
                 .default_service(web::to(fallback))
                 // Idempotency inside the calendar: a replayed answer still needs a valid header.
                 .wrap(from_fn(crate::idempotency::idempotency))

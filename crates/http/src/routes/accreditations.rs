@@ -290,7 +290,7 @@ pub async fn remove_from_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(add)
         .service(remove)
         .service(add_to_member)

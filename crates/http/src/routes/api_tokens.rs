@@ -298,7 +298,7 @@ pub async fn revoke(state: web::Data<AppState>, caller: Caller, id: web::Path<Uu
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(create)
         .service(list)
         .service(get)

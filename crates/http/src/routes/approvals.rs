@@ -291,7 +291,7 @@ approval_routes! {
     withdraw: withdraw_agreement_approval,
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(approve_project)
         .service(list_project_approvals)
         .service(withdraw_project_approval)

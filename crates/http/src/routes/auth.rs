@@ -276,6 +276,6 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(MeBody::new(me, state.now())))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(login).service(refresh).service(logout).service(me);
 }

@@ -93,6 +93,6 @@ pub async fn working_group(
     feed(state, caller, Calendar::WorkingGroup(id), format!("hamkari {id}")).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(organization).service(working_group);
 }

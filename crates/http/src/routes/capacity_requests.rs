@@ -434,7 +434,7 @@ pub async fn comments(
     .await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(create)
         .service(list)
         .service(get)

@@ -316,6 +316,6 @@ pub(crate) fn parse_mapping(raw: &str) -> Result<Vec<(String, String)>, ApiError
         .collect()
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(create);
 }

@@ -338,7 +338,7 @@ pub async fn finalize_minutes(
     Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(get_agenda)
         .service(set_agenda)
         .service(list_attendees)

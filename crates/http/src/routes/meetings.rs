@@ -437,7 +437,7 @@ pub async fn transition(
     Ok(with_etag(HttpResponse::Ok(), body.version).json(body))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(create)
         .service(list)
         .service(get)

@@ -394,7 +394,7 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(create)
         .service(list)
         .service(get)

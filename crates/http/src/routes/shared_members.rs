@@ -252,6 +252,6 @@ pub async fn list_with(
     answer(state, caller, &req, question).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(list).service(list_with);
 }

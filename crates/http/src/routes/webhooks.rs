@@ -433,7 +433,7 @@ pub async fn retry(
     Ok(HttpResponse::Accepted().json(DeliveryBody::from(delivery)))
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(create)
         .service(list)
         .service(get)

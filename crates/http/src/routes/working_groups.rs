@@ -489,7 +489,7 @@ pub async fn remove_member(ctx: Ctx, path: web::Path<(Uuid, Uuid)>) -> Result<Ht
     roster::remove::<GroupMembers>(ctx, path.into_inner()).await
 }
 
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+pub fn configure(cfg: &mut impl super::Routes) {
     cfg.service(create)
         .service(list)
         .service(get)
