@@ -8,11 +8,9 @@ use hamkari_http::{AdminBootstrap, Application, ImportLimits, LoginLimits, PoolS
 use hamkari_persistence::Backend;
 use tracing_subscriber::EnvFilter;
 
+mod allocator;
 mod seed_demo;
 mod seed_governance;
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -189,6 +187,7 @@ fn init_logging(format: LogFormat) {
 /// `RUST_BACKTRACE=1` set, returning the error from `main` would print a backtrace after it,
 /// as if the program had crashed.
 fn main() -> std::process::ExitCode {
+    allocator::return_freed_memory_at_once();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
