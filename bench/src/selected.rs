@@ -57,6 +57,9 @@ struct Row {
     scenario: String,
     outcome: Outcome,
     cpu_us_per_request: Option<f64>,
+    /// The server's peak resident memory so far (`VmHWM`): start-up and this build's
+    /// scenarios up to this one, in this round.
+    peak_rss_mib: f64,
 }
 
 pub fn run(options: &Options) -> anyhow::Result<()> {
@@ -114,8 +117,9 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
                         duration: options.duration,
                     })
                 })?;
+                let peak_rss_mib = server.peak_rss_mib()?;
                 println!(
-                    "round {round} {name} {} {label} {key}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, CPU {:.0} µs/request, errors {}",
+                    "round {round} {name} {} {label} {key}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, CPU {:.0} µs/request, errors {}, peak RSS {peak_rss_mib:.1} MiB",
                     fresh.backend,
                     outcome.per_second,
                     outcome.p50_ms,
@@ -129,6 +133,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
                     scenario: key.clone(),
                     outcome,
                     cpu_us_per_request: cpu,
+                    peak_rss_mib,
                 });
             }
         }
