@@ -149,6 +149,48 @@ async fn items_show_the_current_representation_and_deletions_show_id_and_kind() 
     assert_eq!(empty["next_cursor"], end);
 }
 
+/// A page reads its members together: each item shows its member as `GET` does now,
+/// whichever of the page's events it belongs to, and a deleted member as `{id, kind}`.
+#[tokio::test]
+async fn a_page_of_member_events_shows_each_member_as_it_is_now() {
+    let app = TestApp::spawn().await;
+    let mut members = Vec::new();
+    for name in ["عضو یکم", "عضو دوم", "عضو سوم"] {
+        members.push(app.create_member(person(name)).await);
+    }
+    let path = |member: &Value| format!("/api/v1/members/{}", member["id"].as_str().unwrap());
+    for (member, name) in members.iter().zip(["عضو یکم تازه", "عضو دوم تازه"]) {
+        let response = app.patch_json(&path(member), &json!({"full_name": name})).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(app.delete(&path(&members[2])).await.status(), StatusCode::NO_CONTENT);
+
+    let page = app.get_json("/api/v1/events?types=member.*", StatusCode::OK).await;
+    assert_eq!(
+        types(&page),
+        [
+            "member.created",
+            "member.created",
+            "member.created",
+            "member.updated",
+            "member.updated",
+            "member.deleted"
+        ]
+    );
+    let list = items(&page);
+    for (item, member) in list.iter().zip([0, 1, 2, 0, 1, 2]).map(|(i, m)| (i, &members[m])) {
+        assert_eq!(item["resource_id"], member["id"], "{item}");
+    }
+    for (index, member) in members.iter().take(2).enumerate() {
+        let now = app.get_json(&path(member), StatusCode::OK).await;
+        assert_eq!(list[index]["data"], now);
+        assert_eq!(list[index + 3]["data"], now);
+    }
+    let gone = json!({"id": members[2]["id"], "kind": "member"});
+    assert_eq!(list[2]["data"], gone);
+    assert_eq!(list[5]["data"], gone);
+}
+
 #[tokio::test]
 async fn callers_see_their_organizations_events_and_tokens_their_scopes() {
     let app = TestApp::spawn().await;

@@ -40,6 +40,11 @@ pub fn get(conn: &mut DbConnection, caller: &Caller, id: Uuid) -> Result<Member,
     Ok(policy::member(conn, &caller.principal, Action::Read, id)?.resource)
 }
 
+/// The members of `ids` that exist, in no particular order; a missing one is left out.
+pub fn get_many(conn: &mut DbConnection, caller: &Caller, ids: &[Uuid]) -> Result<Vec<Member>, AppError> {
+    policy::members_to_read(conn, &caller.principal, ids)
+}
+
 pub fn update(
     conn: &mut DbConnection,
     caller: &Caller,

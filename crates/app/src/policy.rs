@@ -196,6 +196,13 @@ pub fn member(
     })
 }
 
+/// Members to read, by id, in one query: those that exist (the change feed shows a page of
+/// them at once). Reading a member asks nothing of the member itself, as in [`member`].
+pub fn members_to_read(conn: &mut DbConnection, principal: &Principal, ids: &[Uuid]) -> Result<Vec<Member>, AppError> {
+    check(principal, Resource::Members, Action::Read, &[], Ownership::EveryOwner)?;
+    Ok(members::find_many(conn, ids)?)
+}
+
 /// A membership is the organization's record: its editors keep it.
 pub fn membership(
     conn: &mut DbConnection,

@@ -3,7 +3,11 @@
 //! One line per kind of resource in [`RENDERERS`]. A kind without a line, and a resource
 //! that is gone (deleted since) or hidden from the reader, shows as `{id, kind}`. A branch
 //! adding a resource registers it by adding a line that calls its `get` use case and
-//! serializes its response body.
+//! serializes its response body. A page of the feed loads its members in one query
+//! ([`render_page`]): member updates are most of a busy feed, and one query each made a
+//! page of 100 cost 100 round trips.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use hamkari_app::{AppError, Caller, DbConnection};
@@ -25,7 +29,7 @@ const RENDERERS: &[(&str, Render)] = &[
             hamkari_app::organizations::get(conn, caller, id)?,
         ))
     }),
-    ("member", |conn, caller, id, _| {
+    (MEMBER, |conn, caller, id, _| {
         to_json(routes::members::MemberBody::from(hamkari_app::members::get(
             conn, caller, id,
         )?))
@@ -92,6 +96,45 @@ const RENDERERS: &[(&str, Render)] = &[
         )?))
     }),
 ];
+
+/// The resources of a page of events, in the page's order, each as [`render`] shows it.
+pub fn render_page(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    resources: &[(&str, Uuid)],
+    now: NaiveDateTime,
+) -> Result<Vec<Value>, AppError> {
+    let member_ids: Vec<Uuid> = resources
+        .iter()
+        .filter(|(kind, _)| *kind == MEMBER)
+        .map(|(_, id)| *id)
+        .collect();
+    let mut members = HashMap::new();
+    if !member_ids.is_empty() {
+        match hamkari_app::members::get_many(conn, caller, &member_ids) {
+            Ok(found) => {
+                for member in found {
+                    members.insert(member.id, to_json(routes::members::MemberBody::from(member))?);
+                }
+            }
+            // Each shows as `{id, kind}`, as `render` shows a member the caller may not read.
+            Err(AppError::Forbidden(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    resources
+        .iter()
+        .map(|&(kind, id)| match kind {
+            MEMBER => Ok(members
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| json!({ "id": id, "kind": kind }))),
+            _ => render(conn, caller, kind, id, now),
+        })
+        .collect()
+}
+
+const MEMBER: &str = "member";
 
 /// The resource as `caller` would `GET` it now, or `{id, kind}`.
 pub fn render(

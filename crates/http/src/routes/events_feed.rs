@@ -223,14 +223,12 @@ pub async fn list(
         let (page, data) = db::run(&state.db, move |conn| {
             let page = use_case::page(conn, &caller, &asked)?;
             let now = hamkari_app::now();
-            let data = dates.run(|| {
-                page.items
-                    .iter()
-                    .map(|e| {
-                        crate::feed_render::render(conn, &caller, &e.event.resource_type, e.event.resource_id, now)
-                    })
-                    .collect::<Result<Vec<_>, AppError>>()
-            })?;
+            let resources: Vec<(&str, uuid::Uuid)> = page
+                .items
+                .iter()
+                .map(|e| (e.event.resource_type.as_str(), e.event.resource_id))
+                .collect();
+            let data = dates.run(|| crate::feed_render::render_page(conn, &caller, &resources, now))?;
             Ok::<_, AppError>((page, data))
         })
         .await?;
