@@ -111,7 +111,7 @@ fn serve(
     options: &Options,
 ) -> anyhow::Result<Server> {
     let server = Server::start(binary, &data.fresh.url, &dir.join(format!("server-{}.log", data.label)))?;
-    let client = reqwest::blocking::Client::new();
+    let client = server::client()?;
     let token = server::login(&client, &server.base())?;
     data.files.sorted = Some(sorted_pages(&client, &server.base(), &token, dir, &data.loaded)?);
     for paths in [&data.files.members, &data.files.organizations] {
@@ -215,7 +215,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         Some(data) => Some(serve(&binary, data, dir, options)?),
         None => None,
     };
-    let client = reqwest::blocking::Client::new();
+    let client = server::client()?;
     // A fresh access token for each run: they live fifteen minutes.
     let timed = |server: &Server, requests: Requests, connections: u32| -> anyhow::Result<Measured> {
         let token = server::login(&client, &server.base())?;

@@ -93,7 +93,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let load_seconds = started.elapsed().as_secs_f64();
     let files = RequestFiles::write(dir, &loaded)?;
 
-    let client = reqwest::blocking::Client::new();
+    let client = server::client()?;
     let mut rows = Vec::new();
     for round in 1..=options.rounds {
         for (name, build) in &builds {

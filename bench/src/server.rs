@@ -147,6 +147,14 @@ impl Drop for Server {
     }
 }
 
+/// The client for the benchmark's own requests (logins, cursors): a new connection for each.
+/// The server closes a connection left idle for 5 s (actix's keep-alive), and a pooled one
+/// reused at that moment fails with "connection closed before message completed", which
+/// once ended a full run; these requests are too few for reuse to matter.
+pub fn client() -> reqwest::Result<reqwest::blocking::Client> {
+    reqwest::blocking::Client::builder().pool_max_idle_per_host(0).build()
+}
+
 /// Logs in as the benchmark's administrator; returns an access token.
 pub fn login(client: &reqwest::blocking::Client, base: &str) -> anyhow::Result<String> {
     let response: serde_json::Value = client
