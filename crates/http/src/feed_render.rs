@@ -30,9 +30,7 @@ const RENDERERS: &[(&str, Render)] = &[
         ))
     }),
     (MEMBER, |conn, caller, id, _| {
-        to_json(routes::members::MemberBody::from(hamkari_app::members::get(
-            conn, caller, id,
-        )?))
+        member_json(hamkari_app::members::get(conn, caller, id)?)
     }),
     ("membership", |conn, caller, id, now| {
         let view = hamkari_app::memberships::get(conn, caller, id)?;
@@ -114,7 +112,7 @@ pub fn render_page(
         match hamkari_app::members::get_many(conn, caller, &member_ids) {
             Ok(found) => {
                 for member in found {
-                    members.insert(member.id, to_json(routes::members::MemberBody::from(member))?);
+                    members.insert(member.id, member_json(member)?);
                 }
             }
             // Each shows as `{id, kind}`, as `render` shows a member the caller may not read.
@@ -125,16 +123,22 @@ pub fn render_page(
     resources
         .iter()
         .map(|&(kind, id)| match kind {
-            MEMBER => Ok(members
-                .get(&id)
-                .cloned()
-                .unwrap_or_else(|| json!({ "id": id, "kind": kind }))),
+            MEMBER => Ok(members.get(&id).cloned().unwrap_or_else(|| unavailable(kind, id))),
             _ => render(conn, caller, kind, id, now),
         })
         .collect()
 }
 
 const MEMBER: &str = "member";
+
+fn member_json(member: hamkari_domain::member::Member) -> Result<Value, AppError> {
+    to_json(routes::members::MemberBody::from(member))
+}
+
+/// How a resource shows when it is gone, hidden from the reader, or of a kind without a line.
+fn unavailable(kind: &str, id: Uuid) -> Value {
+    json!({ "id": id, "kind": kind })
+}
 
 /// The resource as `caller` would `GET` it now, or `{id, kind}`.
 pub fn render(
@@ -144,13 +148,12 @@ pub fn render(
     id: Uuid,
     now: NaiveDateTime,
 ) -> Result<Value, AppError> {
-    let fallback = || json!({ "id": id, "kind": kind });
     let Some((_, render)) = RENDERERS.iter().find(|(k, _)| *k == kind) else {
-        return Ok(fallback());
+        return Ok(unavailable(kind, id));
     };
     match render(conn, caller, id, now) {
         Ok(value) => Ok(value),
-        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Ok(fallback()),
+        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Ok(unavailable(kind, id)),
         Err(other) => Err(other),
     }
 }
