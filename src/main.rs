@@ -52,7 +52,7 @@ struct Cli {
     #[arg(long, env = "HAMKARI_TOKEN_KEY", hide_env_values = true, global = true)]
     token_key: Option<String>,
 
-    /// Most password hashes computed at once (each takes ~20 MiB and a core for ~30 ms).
+    /// Most password hashes computed at once (each takes 7 MiB and a core for ~30 ms).
     #[arg(long, env = "HAMKARI_HASH_CONCURRENCY", default_value_t = 1, global = true)]
     hash_concurrency: usize,
 

@@ -57,6 +57,8 @@ pub(crate) struct RequestFiles {
     /// Searches for a first name alone: a full page at every scale.
     pub(crate) first_names: PathBuf,
     pub(crate) shared: PathBuf,
+    /// The change feed's first page of 100: the events PATCH runs wrote.
+    pub(crate) feed: PathBuf,
     /// Pages of members by full name; written once a server can give their cursors.
     pub(crate) sorted: Option<PathBuf>,
 }
@@ -112,6 +114,7 @@ impl RequestFiles {
                     format!("/api/v1/shared-members?organization_id={a}&organization_id={b}")
                 }),
             )?,
+            feed: wrk::lines_file(dir, "feed.txt", ["/api/v1/events?limit=100".to_owned()])?,
             sorted: None,
         })
     }
@@ -119,6 +122,17 @@ impl RequestFiles {
     pub(crate) fn get(&self, paths: &std::path::Path) -> Requests {
         Requests::Get {
             paths: paths.to_path_buf(),
+        }
+    }
+
+    /// Updates of members' expertise, each with `If-Match`; run `part` of `parts` updates
+    /// its own members (see [`Requests::PatchMembers`]).
+    pub(crate) fn patch_members(&self, part: usize, parts: usize) -> Requests {
+        Requests::PatchMembers {
+            ids: self.member_ids.clone(),
+            body: r#"{"expertise":"واسنجی و آزمون"}"#.into(),
+            part,
+            parts,
         }
     }
 }

@@ -374,12 +374,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         "PATCH /api/v1/members/{id} with If-Match",
         "patch_member",
         connections,
-        Requests::PatchMembers {
-            ids: large.files.member_ids.clone(),
-            body: r#"{"expertise":"واسنجی و آزمون"}"#.into(),
-            part: 0,
-            parts: 1,
-        },
+        large.files.patch_members(0, 1),
     )?);
     // The events the PATCH runs wrote (one per update) are what these two read.
     let events = wrk::lines_file(dir, "audit.txt", ["/api/v1/audit-events?limit=50".to_owned()])?;
@@ -389,12 +384,11 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         connections,
         large.files.get(&events),
     )?);
-    let feed = wrk::lines_file(dir, "feed.txt", ["/api/v1/events?limit=100".to_owned()])?;
     rows.push(measure(
         "GET /api/v1/events (change feed, first page)",
         "change_feed",
         connections,
-        large.files.get(&feed),
+        large.files.get(&large.files.feed),
     )?);
     let login_body = serde_json::json!({"email": server::ADMIN_EMAIL, "password": server::ADMIN_PASSWORD}).to_string();
     let login = || Requests::Post {

@@ -17,12 +17,15 @@ use crate::server::{self, Server};
 use crate::wrk::{self, Load, Outcome};
 
 /// The scenarios `--only` may name, with the request file each reads.
-pub const SCENARIOS: [&str; 5] = [
+pub const SCENARIOS: [&str; 7] = [
     "get_organization",
     "get_member",
     "list_members_of_organization",
     "search_members",
     "shared_members",
+    // Writes one event per update: the events the feed's pages then carry.
+    "patch_member",
+    "change_feed",
 ];
 
 pub struct Options {
@@ -96,23 +99,28 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let client = server::client()?;
     let mut rows = Vec::new();
     for round in 1..=options.rounds {
-        for (name, build) in &builds {
+        for (index, (name, build)) in builds.iter().enumerate() {
             let server = Server::start(build, &fresh.url, &dir.join("server.log"))?;
             let base = server.base();
             for key in &options.only {
-                let paths = match key.as_str() {
-                    "get_organization" => &files.organizations,
-                    "get_member" => &files.members,
-                    "list_members_of_organization" => &files.lists,
-                    "search_members" => &files.searches,
-                    _ => &files.shared,
+                let requests = match key.as_str() {
+                    "get_organization" => files.get(&files.organizations),
+                    "get_member" => files.get(&files.members),
+                    "list_members_of_organization" => files.get(&files.lists),
+                    "search_members" => files.get(&files.searches),
+                    // Each build's each round updates members still at version 1.
+                    "patch_member" => {
+                        files.patch_members((round - 1) * builds.len() + index, options.rounds * builds.len())
+                    }
+                    "change_feed" => files.get(&files.feed),
+                    _ => files.get(&files.shared),
                 };
                 let token = server::login(&client, &base)?;
                 let (outcome, cpu) = with_cpu(&server, || {
                     wrk::run(&Load {
                         base: &base,
                         token: Some(&token),
-                        requests: files.get(paths),
+                        requests,
                         connections: options.connections,
                         duration: options.duration,
                     })

@@ -72,7 +72,7 @@ pub fn page(conn: &mut DbConnection, caller: &Caller, query: &FeedQuery) -> Resu
         for event in batch {
             position = event.position;
             scanned += 1;
-            let e = &event.event;
+            let e = &event;
             let wanted = query
                 .types
                 .as_ref()

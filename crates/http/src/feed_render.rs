@@ -12,15 +12,19 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use hamkari_app::{AppError, Caller, DbConnection};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::routes;
 
-type Render = fn(&mut DbConnection, &Caller, Uuid, NaiveDateTime) -> Result<Value, AppError>;
+/// A resource's body, serialized once: a page of 100 held as `Value` trees cost several
+/// times the text, and was then serialized again.
+pub type Rendered = Box<RawValue>;
 
-fn to_json<T: Serialize>(body: T) -> Result<Value, AppError> {
-    serde_json::to_value(body).map_err(AppError::internal)
+type Render = fn(&mut DbConnection, &Caller, Uuid, NaiveDateTime) -> Result<Rendered, AppError>;
+
+fn to_json<T: Serialize>(body: T) -> Result<Rendered, AppError> {
+    serde_json::value::to_raw_value(&body).map_err(AppError::internal)
 }
 
 const RENDERERS: &[(&str, Render)] = &[
@@ -101,7 +105,7 @@ pub fn render_page(
     caller: &Caller,
     resources: &[(&str, Uuid)],
     now: NaiveDateTime,
-) -> Result<Vec<Value>, AppError> {
+) -> Result<Vec<Rendered>, AppError> {
     let member_ids: Vec<Uuid> = resources
         .iter()
         .filter(|(kind, _)| *kind == MEMBER)
@@ -131,13 +135,18 @@ pub fn render_page(
 
 const MEMBER: &str = "member";
 
-fn member_json(member: hamkari_domain::member::Member) -> Result<Value, AppError> {
+fn member_json(member: hamkari_domain::member::Member) -> Result<Rendered, AppError> {
     to_json(routes::members::MemberBody::from(member))
 }
 
 /// How a resource shows when it is gone, hidden from the reader, or of a kind without a line.
-fn unavailable(kind: &str, id: Uuid) -> Value {
-    json!({ "id": id, "kind": kind })
+fn unavailable(kind: &str, id: Uuid) -> Rendered {
+    #[derive(Serialize)]
+    struct Unavailable<'a> {
+        id: Uuid,
+        kind: &'a str,
+    }
+    serde_json::value::to_raw_value(&Unavailable { id, kind }).expect("a UUID and a string serialize")
 }
 
 /// The resource as `caller` would `GET` it now, or `{id, kind}`.
@@ -147,7 +156,7 @@ pub fn render(
     kind: &str,
     id: Uuid,
     now: NaiveDateTime,
-) -> Result<Value, AppError> {
+) -> Result<Rendered, AppError> {
     let Some((_, render)) = RENDERERS.iter().find(|(k, _)| *k == kind) else {
         return Ok(unavailable(kind, id));
     };

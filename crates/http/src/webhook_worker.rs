@@ -261,7 +261,7 @@ impl WebhookWorker {
                 let Some((event, audience)) = use_case::subject(conn, &claimed)? else {
                     return Ok(None);
                 };
-                let e = &event.event;
+                let e = &event;
                 let data =
                     crate::feed_render::render(conn, &audience, &e.resource_type, e.resource_id, hamkari_app::now())?;
                 let payload = json!({

@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::connection::DbConnection;
 use crate::error::DbError;
-use crate::events::EventRecord;
 use crate::schema::{event_organizations, event_sequence, events};
 use crate::sql_types::Id;
 
@@ -38,11 +37,18 @@ pub fn first_position(conn: &mut DbConnection) -> Result<Option<i64>, DbError> {
         .first::<Option<i64>>(conn)?)
 }
 
-/// An event with its place in the feed.
+/// An event with its place in the feed: what the feed and a webhook message show of it.
+/// Not the audit record's before and after, which neither shows: a page of 200 member
+/// updates would carry both copies of each member through the read for nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedEvent {
     pub position: i64,
-    pub event: EventRecord,
+    pub id: Uuid,
+    pub at: chrono::NaiveDateTime,
+    pub resource_type: String,
+    pub resource_id: Uuid,
+    pub action: String,
+    pub organization_ids: Vec<Uuid>,
 }
 
 #[derive(Queryable)]
@@ -51,14 +57,9 @@ struct FeedRow {
     position: i64,
     id: Id,
     at: chrono::NaiveDateTime,
-    actor_type: String,
-    actor_id: Option<Id>,
-    request_id: Option<String>,
     resource_type: String,
     resource_id: Id,
     action: String,
-    before_json: Option<String>,
-    after_json: Option<String>,
 }
 
 /// Which events a page of the feed may hold, before the per-event policy check.
@@ -82,14 +83,9 @@ pub fn after(
             events::position,
             events::id,
             events::at,
-            events::actor_type,
-            events::actor_id,
-            events::request_id,
             events::resource_type,
             events::resource_id,
             events::action,
-            events::before_json,
-            events::after_json,
         ))
         .filter(events::position.gt(position))
         .into_boxed::<crate::connection::MultiBackend>();
@@ -117,23 +113,19 @@ pub fn after(
         .into_iter()
         .map(|r| FeedEvent {
             position: r.position,
-            event: EventRecord {
-                organization_ids: concerned
+            organization_ids: {
+                let first = concerned.partition_point(|(event, _)| event.0 < r.id.0);
+                concerned[first..]
                     .iter()
-                    .filter(|(event, _)| *event == r.id)
+                    .take_while(|(event, _)| *event == r.id)
                     .map(|(_, organization)| organization.0)
-                    .collect(),
-                id: r.id.0,
-                at: r.at,
-                actor_type: r.actor_type,
-                actor_id: r.actor_id.map(|i| i.0),
-                request_id: r.request_id,
-                resource_type: r.resource_type,
-                resource_id: r.resource_id.0,
-                action: r.action,
-                before: r.before_json,
-                after: r.after_json,
+                    .collect()
             },
+            id: r.id.0,
+            at: r.at,
+            resource_type: r.resource_type,
+            resource_id: r.resource_id.0,
+            action: r.action,
         })
         .collect())
 }

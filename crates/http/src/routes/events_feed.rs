@@ -14,7 +14,6 @@ use hamkari_app::AppError;
 use hamkari_domain::webhook::EventTypes;
 use hamkari_domain::{FieldError, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tokio::sync::Notify;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -107,7 +106,7 @@ pub struct FeedItem {
     /// The resource as its `GET` returns it now; `{id, kind}` once it is deleted (or for a
     /// kind the feed cannot show).
     #[schema(value_type = Object)]
-    pub data: Value,
+    pub data: crate::feed_render::Rendered,
     /// Resume after this event.
     pub cursor: String,
 }
@@ -120,18 +119,18 @@ pub struct FeedPageBody {
     pub next_cursor: String,
 }
 
-fn body(page: FeedPage, data: Vec<Value>) -> FeedPageBody {
+fn body(page: FeedPage, data: Vec<crate::feed_render::Rendered>) -> FeedPageBody {
     let items = page
         .items
         .into_iter()
         .zip(data)
         .map(|(item, data)| FeedItem {
-            id: item.event.id,
-            event_type: format!("{}.{}", item.event.resource_type, item.event.action),
-            time: utc(item.event.at),
-            resource_type: item.event.resource_type,
-            resource_id: item.event.resource_id,
-            organization_ids: item.event.organization_ids,
+            id: item.id,
+            event_type: format!("{}.{}", item.resource_type, item.action),
+            time: utc(item.at),
+            resource_type: item.resource_type,
+            resource_id: item.resource_id,
+            organization_ids: item.organization_ids,
             data,
             cursor: encode_cursor(item.position),
         })
@@ -226,7 +225,7 @@ pub async fn list(
             let resources: Vec<(&str, uuid::Uuid)> = page
                 .items
                 .iter()
-                .map(|e| (e.event.resource_type.as_str(), e.event.resource_id))
+                .map(|e| (e.resource_type.as_str(), e.resource_id))
                 .collect();
             let data = dates.run(|| crate::feed_render::render_page(conn, &caller, &resources, now))?;
             Ok::<_, AppError>((page, data))
