@@ -4,6 +4,7 @@
 
 mod ceiling;
 mod database;
+mod directus;
 mod export;
 mod report;
 mod requests;
@@ -58,9 +59,13 @@ enum Command {
         /// shared-members scenarios on both by turns: their time ratios are targets.
         #[arg(long)]
         pair_scale: Option<String>,
+        /// With --postgres: also start Directus with this script (`bench/directus/start.sh`)
+        /// on the same database and ask it and hamkari the same questions by turns.
+        #[arg(long)]
+        directus: Option<PathBuf>,
         /// Only these scenarios, one run each, without ceilings or targets (comma-separated:
         /// get_organization, get_member, list_members_of_organization, search_members,
-        /// shared_members); figures go to `<out>/<tag>-<backend>-<scale>-<time>.json`. For
+        /// shared_members, patch_member, change_feed); figures go to `<out>/<tag>-<backend>-<scale>-<time>.json`. For
         /// interleaving two builds.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
@@ -137,6 +142,7 @@ fn main() -> anyhow::Result<()> {
             login_connections,
             out,
             pair_scale,
+            directus,
             ..
         } => {
             let report = run::run(&run::Options {
@@ -151,6 +157,7 @@ fn main() -> anyhow::Result<()> {
                     .map(|scale| seed::Scale::parse(&scale))
                     .transpose()
                     .map_err(anyhow::Error::msg)?,
+                directus,
             })?;
             println!("{}", report.markdown());
         }

@@ -87,6 +87,8 @@ pub struct Report {
     pub rows: Vec<Row>,
     /// Scenarios run by turns at a smaller scale too (`--pair-scale`).
     pub scaling: Vec<ScaleRatio>,
+    /// The same questions asked of Directus on the same database, by turns (`--directus`).
+    pub directus: Vec<crate::directus::Comparison>,
     pub peak_rss_mib: f64,
     pub targets: Vec<Target>,
 }
@@ -217,6 +219,19 @@ impl Report {
                     r.large.p50_ms,
                     r.time_ratio,
                     r.cpu_ratio.map(|c| format!("{c:.2}")).unwrap_or_default(),
+                );
+            }
+        }
+        if !self.directus.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nThe same rows served by Directus 12 on the same database, by turns (`--directus`):\n\n| question | hamkari req/s | p50 ms | Directus req/s | p50 ms | hamkari ÷ Directus |\n|---|---|---|---|---|---|"
+            );
+            for c in &self.directus {
+                let _ = writeln!(
+                    out,
+                    "| {} | {:.0} | {:.2} | {:.0} | {:.2} | {:.1} |",
+                    c.name, c.hamkari.per_second, c.hamkari.p50_ms, c.directus.per_second, c.directus.p50_ms, c.ratio
                 );
             }
         }

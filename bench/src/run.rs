@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::ceiling::{self, NoDatabase, Pgbench};
 use crate::database::Fresh;
+use crate::directus::{self, Directus};
 use crate::report::{self, Paired, Report, Row};
 use crate::requests::{items_per_page, sorted_pages, RequestFiles};
 use crate::scaling::{self, Measured, ScaleRatio};
@@ -30,6 +31,8 @@ pub struct Options {
     /// A second, smaller scale run by turns with this one on the scenarios whose cost should
     /// not grow with the data (`--pair-scale 10k`).
     pub pair_scale: Option<Scale>,
+    /// `bench/directus/start.sh`: compare with Directus on the same PostgreSQL database.
+    pub directus: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -447,6 +450,30 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         peak_rss_mib,
         paired: None,
     });
+    let directus = match (&options.directus, &options.postgres) {
+        (Some(script), Some(_)) => {
+            eprintln!("starting Directus on {}…", large.label);
+            let directus = Directus::start(script, &large.fresh.url, &dir.join("directus.log"))?;
+            let list = wrk::lines_file(dir, "first-page.txt", ["/api/v1/members?limit=50".to_owned()])?;
+            let questions = directus::Questions {
+                hamkari_list: &list,
+                hamkari_by_id: &large.files.members,
+                member_ids: &large.files.member_ids,
+            };
+            directus::compare(
+                &directus,
+                dir,
+                &questions,
+                options.repeat,
+                (connections, options.duration),
+                |requests| Ok(timed(&server, requests, connections)?.0),
+            )?
+        }
+        (Some(_), None) => anyhow::bail!("--directus needs --postgres: Directus runs on the same database"),
+        (None, _) => Vec::new(),
+    };
+    // The comparison's list pages are hamkari's too.
+    let peak_rss_mib = server.peak_rss_mib()?;
     drop(small_server);
     drop(server);
     drop(ceiling);
@@ -460,6 +487,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         &during,
         peak_rss_mib,
         &cold,
+        &directus,
     )?;
     let report = Report {
         date: report::today(),
@@ -480,6 +508,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         pgbench,
         rows,
         scaling,
+        directus,
         peak_rss_mib,
         targets,
     };

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 
+use crate::directus::Comparison;
 use crate::report::{Row, Target};
 use crate::run::ColdStart;
 use crate::scaling::ScaleRatio;
@@ -18,6 +19,7 @@ pub(crate) fn targets(
     during: &Outcome,
     peak_rss_mib: f64,
     cold: &ColdStart,
+    directus: &[Comparison],
 ) -> anyhow::Result<Vec<Target>> {
     let mut targets = Vec::new();
     let find = |key: &str| rows.iter().find(|r| r.key == key).context("missing row");
@@ -70,6 +72,13 @@ pub(crate) fn targets(
         2.0,
     ));
     targets.push(Target::at_most("peak RSS MiB".into(), peak_rss_mib, 48.0));
+    if let Some(list) = directus.iter().find(|c| c.key == "list_page") {
+        targets.push(Target::at_least(
+            "list page of 50: req/s ÷ Directus's on the same database (by turns)".into(),
+            list.ratio,
+            50.0,
+        ));
+    }
     targets.push(Target::at_most(
         "cold start on SQLite, median ms".into(),
         cold.sqlite_median_ms,
