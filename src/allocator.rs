@@ -1,4 +1,6 @@
-//! The allocator: mimalloc, set to hand freed memory back to the system at once.
+//! The allocator: mimalloc, set to hand freed memory back to the system at once. It serves
+//! the C code in the process too (the `override` feature: the binary defines `malloc` and
+//! `free`), so SQLite's page caches and libpq's results come back the same way.
 
 use std::os::raw::c_int;
 
@@ -43,5 +45,25 @@ mod tests {
             assert_eq!(default, 1000, "option {PURGE_DELAY} is not mimalloc's purge_delay");
         }
         assert_eq!(set, 0);
+    }
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn c_code_allocates_from_mimalloc() {
+        unsafe extern "C" {
+            fn malloc(size: usize) -> *mut std::ffi::c_void;
+            fn free(p: *mut std::ffi::c_void);
+        }
+        // SAFETY: a block allocated and freed by the C allocator, only its address inspected.
+        let inside = unsafe {
+            let block = malloc(1000);
+            let inside = libmimalloc_sys::mi_is_in_heap_region(block);
+            free(block);
+            inside
+        };
+        assert!(
+            inside,
+            "C's malloc is not mimalloc's: SQLite and libpq would use glibc's arenas"
+        );
     }
 }
