@@ -65,7 +65,7 @@ enum Command {
         directus: Option<PathBuf>,
         /// Only these scenarios, one run each, without ceilings or targets (comma-separated:
         /// get_organization, get_member, list_members_of_organization, search_members,
-        /// shared_members, patch_member, change_feed); figures go to `<out>/<tag>-<backend>-<scale>-<time>.json`. For
+        /// shared_members, patch_member, audit_events, change_feed); figures go to `<out>/<tag>-<backend>-<scale>-<time>.json`. For
         /// interleaving two builds.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,

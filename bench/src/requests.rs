@@ -57,8 +57,10 @@ pub(crate) struct RequestFiles {
     /// Searches for a first name alone: a full page at every scale.
     pub(crate) first_names: PathBuf,
     pub(crate) shared: PathBuf,
-    /// The change feed's first page of 100: the events PATCH runs wrote.
+    /// The change feed's first page of 100 and the audit log's of 50: the events PATCH runs
+    /// wrote.
     pub(crate) feed: PathBuf,
+    pub(crate) audit: PathBuf,
     /// Pages of members by full name; written once a server can give their cursors.
     pub(crate) sorted: Option<PathBuf>,
 }
@@ -115,6 +117,7 @@ impl RequestFiles {
                 }),
             )?,
             feed: wrk::lines_file(dir, "feed.txt", ["/api/v1/events?limit=100".to_owned()])?,
+            audit: wrk::lines_file(dir, "audit.txt", ["/api/v1/audit-events?limit=50".to_owned()])?,
             sorted: None,
         })
     }

@@ -380,12 +380,11 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         large.files.patch_members(0, 1),
     )?);
     // The events the PATCH runs wrote (one per update) are what these two read.
-    let events = wrk::lines_file(dir, "audit.txt", ["/api/v1/audit-events?limit=50".to_owned()])?;
     rows.push(measure(
         "GET /api/v1/audit-events (first page)",
         "audit_events",
         connections,
-        large.files.get(&events),
+        large.files.get(&large.files.audit),
     )?);
     rows.push(measure(
         "GET /api/v1/events (change feed, first page)",

@@ -17,7 +17,7 @@ use crate::server::{self, Server};
 use crate::wrk::{self, Load, Outcome};
 
 /// The scenarios `--only` may name, with the request file each reads.
-pub const SCENARIOS: [&str; 7] = [
+pub const SCENARIOS: [&str; 8] = [
     "get_organization",
     "get_member",
     "list_members_of_organization",
@@ -25,6 +25,7 @@ pub const SCENARIOS: [&str; 7] = [
     "shared_members",
     // Writes one event per update: the events the feed's pages then carry.
     "patch_member",
+    "audit_events",
     "change_feed",
 ];
 
@@ -113,6 +114,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
                         files.patch_members((round - 1) * builds.len() + index, options.rounds * builds.len())
                     }
                     "change_feed" => files.get(&files.feed),
+                    "audit_events" => files.get(&files.audit),
                     _ => files.get(&files.shared),
                 };
                 let token = server::login(&client, &base)?;

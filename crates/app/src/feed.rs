@@ -72,12 +72,11 @@ pub fn page(conn: &mut DbConnection, caller: &Caller, query: &FeedQuery) -> Resu
         for event in batch {
             position = event.position;
             scanned += 1;
-            let e = &event;
             let wanted = query
                 .types
                 .as_ref()
-                .is_none_or(|t| t.matches(&e.resource_type, &e.action));
-            if wanted && policy::may_see_event(&caller.principal, &e.resource_type, &e.organization_ids) {
+                .is_none_or(|t| t.matches(&event.resource_type, &event.action));
+            if wanted && policy::may_see_event(&caller.principal, &event.resource_type, &event.organization_ids) {
                 items.push(event);
                 if items.len() >= query.limit {
                     return Ok(FeedPage { items, next: position });

@@ -261,12 +261,16 @@ impl WebhookWorker {
                 let Some((event, audience)) = use_case::subject(conn, &claimed)? else {
                     return Ok(None);
                 };
-                let e = &event;
-                let data =
-                    crate::feed_render::render(conn, &audience, &e.resource_type, e.resource_id, hamkari_app::now())?;
+                let data = crate::feed_render::render(
+                    conn,
+                    &audience,
+                    &event.resource_type,
+                    event.resource_id,
+                    hamkari_app::now(),
+                )?;
                 let payload = json!({
                     "type": claimed.event_type,
-                    "timestamp": utc(e.at),
+                    "timestamp": utc(event.at),
                     "data": data,
                 })
                 .to_string();

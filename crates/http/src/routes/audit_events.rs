@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use hamkari_app::audit::{self as use_case, EventFilter, EventRecord};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -50,16 +50,18 @@ pub struct AuditEventBody {
     pub organization_ids: Vec<Uuid>,
     /// The resource before the change (null for a creation); never holds a secret.
     #[schema(value_type = Option<Object>)]
-    pub before: Option<Value>,
+    pub before: Option<Box<RawValue>>,
     /// The resource after the change (null for a deletion).
     #[schema(value_type = Option<Object>)]
-    pub after: Option<Value>,
+    pub after: Option<Box<RawValue>>,
     /// The `X-Request-Id` of the request that made the change.
     pub request_id: Option<String>,
 }
 
-fn json_field(raw: Option<String>) -> Option<Value> {
-    raw.and_then(|text| serde_json::from_str(&text).ok())
+/// The stored JSON text as it is: checked, not parsed into a tree to be serialized again (a
+/// page of 50 updates holds 100 copies of a resource).
+fn json_field(raw: Option<String>) -> Option<Box<RawValue>> {
+    raw.and_then(|text| RawValue::from_string(text).ok())
 }
 
 impl From<EventRecord> for AuditEventBody {
