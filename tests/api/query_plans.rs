@@ -276,10 +276,12 @@ fn query_plans_at_100k_members() {
         &mut conn,
         "members of an organization",
         &format!(
-            "SELECT DISTINCT memberships.member_created_at, memberships.member_id FROM memberships \
-             WHERE memberships.organization_id = '{org}' ORDER BY memberships.member_created_at, memberships.member_id LIMIT 51"
+            "SELECT members.* FROM members WHERE members.id IN (SELECT page.member_id FROM \
+             (SELECT DISTINCT memberships.member_created_at, memberships.member_id FROM memberships \
+             WHERE memberships.organization_id = '{org}' ORDER BY memberships.member_created_at ASC, \
+             memberships.member_id ASC LIMIT 51) AS page)"
         ),
-        &["memberships_organization_member_created_idx"],
+        &["memberships_organization_member_created_idx", "members_pkey"],
         0.0,
     );
     check(

@@ -9,10 +9,10 @@
 
 use std::borrow::Cow;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{Bool, Date, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Text, Timestamp};
 use diesel::QueryResult;
 use uuid::Uuid;
 
@@ -30,6 +30,8 @@ enum Piece {
     Sql(Cow<'static, str>),
     Id(Id),
     Date(NaiveDate),
+    Timestamp(NaiveDateTime),
+    Count(i64),
     Text(String),
 }
 
@@ -51,6 +53,17 @@ impl Fragment {
 
     pub(crate) fn date(mut self, day: NaiveDate) -> Self {
         self.pieces.push(Piece::Date(day));
+        self
+    }
+
+    pub(crate) fn timestamp(mut self, at: NaiveDateTime) -> Self {
+        self.pieces.push(Piece::Timestamp(at));
+        self
+    }
+
+    /// A number bound as a parameter (a `LIMIT`), so every value shares one statement.
+    pub(crate) fn count(mut self, n: i64) -> Self {
+        self.pieces.push(Piece::Count(n));
         self
     }
 
@@ -85,6 +98,8 @@ impl QueryFragment<MultiBackend> for Fragment {
                 Piece::Sql(sql) => out.push_sql(sql),
                 Piece::Id(id) => out.push_bind_param::<DbUuid, _>(id)?,
                 Piece::Date(day) => out.push_bind_param::<Date, _>(day)?,
+                Piece::Timestamp(at) => out.push_bind_param::<Timestamp, _>(at)?,
+                Piece::Count(n) => out.push_bind_param::<BigInt, _>(n)?,
                 Piece::Text(text) => out.push_bind_param::<Text, _>(text)?,
             }
         }
