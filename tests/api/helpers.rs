@@ -28,12 +28,15 @@ impl TestDb {
     pub fn create() -> Self {
         match std::env::var("HAMKARI_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => Self::create_postgres(admin_url),
-            _ => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}", dir.path().join("hamkari.db").display());
-                Self::Sqlite { _dir: dir, url }
-            }
+            _ => Self::sqlite(),
         }
+    }
+
+    /// A SQLite file whatever the environment names, for what only SQLite does.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("hamkari.db").display());
+        Self::Sqlite { _dir: dir, url }
     }
 
     fn create_postgres(admin_url: String) -> Self {

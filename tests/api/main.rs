@@ -53,6 +53,7 @@ mod schema_limits;
 mod search_words;
 mod shared_members;
 mod shutdown;
+mod sqlite_plans;
 mod tls;
 mod users;
 mod webhooks;
