@@ -16,6 +16,8 @@ use diesel::sql_types::{BigInt, Bool, Date, Text, Timestamp};
 use diesel::QueryResult;
 use uuid::Uuid;
 
+use hamkari_domain::membership::MembershipRole;
+
 use crate::connection::MultiBackend;
 use crate::sql_types::{DbUuid, Id};
 
@@ -65,6 +67,16 @@ impl Fragment {
     pub(crate) fn count(mut self, n: i64) -> Self {
         self.pieces.push(Piece::Count(n));
         self
+    }
+
+    /// `AND <column> IN ('a', 'b')`: the roles' names are the enum's own constants, written
+    /// into the text so each set of roles is one statement. No roles match nothing.
+    pub(crate) fn role_in(self, column: &str, roles: &[MembershipRole]) -> Self {
+        if roles.is_empty() {
+            return self.sql(" AND 1 = 0");
+        }
+        let names: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
+        self.sql(format!(" AND {column} IN ({})", names.join(", ")))
     }
 
     pub(crate) fn text(mut self, value: impl Into<String>) -> Self {

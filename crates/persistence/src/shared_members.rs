@@ -84,15 +84,6 @@ fn current_on(day: NaiveDate) -> Condition {
     )
 }
 
-/// Role names are the enum's constants, never client text.
-fn role_list(roles: &[MembershipRole]) -> String {
-    roles
-        .iter()
-        .map(|r| format!("'{}'", r.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Members current in `first` and in every one of `others`: a page of ids in member order,
 /// from the (organization_id, member_id, started_on, ended_on) index of each, whose entries
 /// decide alone whether a membership is current. Each backend gets the form its planner
@@ -173,7 +164,7 @@ fn intersecting(
 /// Appends "`table`'s membership is in `organization`, current on the day, in one of the
 /// roles" to `sql`.
 fn current_in(table: &str, organization: Uuid, filter: &SharedFilter, sql: Fragment) -> Fragment {
-    let mut sql = sql
+    let sql = sql
         .sql(format!("{table}.organization_id = "))
         .id(organization)
         .sql(format!(" AND {table}.started_on <= "))
@@ -181,13 +172,10 @@ fn current_in(table: &str, organization: Uuid, filter: &SharedFilter, sql: Fragm
         .sql(format!(" AND ({table}.ended_on IS NULL OR {table}.ended_on >= "))
         .date(filter.on)
         .sql(")");
-    if let Some(roles) = &filter.roles {
-        sql = match roles.is_empty() {
-            true => sql.sql(" AND 1 = 0"),
-            false => sql.sql(format!(" AND {table}.role IN ({})", role_list(roles))),
-        };
+    match &filter.roles {
+        Some(roles) => sql.role_in(&format!("{table}.role"), roles),
+        None => sql,
     }
-    sql
 }
 
 /// Members current in at least two organizations: one grouped pass in member order.

@@ -112,7 +112,7 @@ fn list_of_organization(conn: &mut DbConnection, filter: &MemberFilter) -> Resul
 
 /// `members.id IN (…)` a page of `rows` of `organization`'s members (with one of `roles`)
 /// after the cursor, read from the memberships index alone. A member with two memberships
-/// there counts once (`DISTINCT` before the `LIMIT`). Role names are the enum's constants.
+/// there counts once (`DISTINCT` before the `LIMIT`).
 fn page_of_organization(
     organization: Uuid,
     roles: Option<&[MembershipRole]>,
@@ -130,11 +130,7 @@ fn page_of_organization(
     )
     .id(organization);
     if let Some(roles) = roles {
-        let names: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
-        page = match names.is_empty() {
-            true => page.sql(" AND 1 = 0"),
-            false => page.sql(format!(" AND memberships.role IN ({})", names.join(", "))),
-        };
+        page = page.role_in("memberships.role", roles);
     }
     if let Some((at, id)) = after {
         // The plain bound first: it is what lets the index start at the cursor.
@@ -207,29 +203,23 @@ type Condition = Box<dyn BoxableExpression<members::table, MultiBackend, SqlType
 
 /// Members with a membership (at any time) in `organization` and/or one of `roles`.
 ///
-/// Written as SQL: diesel cannot nest a subquery in a multi-backend query. Role names are
-/// the enum's own constants, never client text.
+/// Written as SQL: diesel cannot nest a subquery in a multi-backend query.
 fn holds_membership(organization: Option<Uuid>, roles: Option<&[MembershipRole]>) -> Condition {
-    let role_clause = match roles {
-        Some(roles) => {
-            let names: Vec<String> = roles.iter().map(|r| format!("'{}'", r.as_str())).collect();
-            format!(" AND memberships.role IN ({})", names.join(", "))
-        }
-        None => String::new(),
-    };
-    let head = "members.id IN (SELECT memberships.member_id FROM memberships WHERE 1 = 1";
-    match organization {
-        // Grouped, the subquery tells PostgreSQL's planner how few members one organization
-        // has, so it starts from them (≈ 20 ms at a million members) instead of walking the
-        // whole creation-time index and probing each member (≈ 150 ms; bench/README.md).
-        // Without an organization the plain form is right: a role is common.
-        Some(org) => Box::new(
-            Fragment::new(format!("{head} AND memberships.organization_id = "))
-                .id(org)
-                .sql(format!("{role_clause} GROUP BY memberships.member_id)")),
-        ),
-        None => Box::new(Fragment::new(format!("{head}{role_clause})"))),
+    let mut held = Fragment::new("members.id IN (SELECT memberships.member_id FROM memberships WHERE 1 = 1");
+    if let Some(org) = organization {
+        held = held.sql(" AND memberships.organization_id = ").id(org);
     }
+    if let Some(roles) = roles {
+        held = held.role_in("memberships.role", roles);
+    }
+    // Grouped, the subquery tells PostgreSQL's planner how few members one organization
+    // has, so it starts from them (≈ 20 ms at a million members) instead of walking the
+    // whole creation-time index and probing each member (≈ 150 ms; bench/README.md).
+    // Without an organization the plain form is right: a role is common.
+    Box::new(match organization {
+        Some(_) => held.sql(" GROUP BY memberships.member_id)"),
+        None => held.sql(")"),
+    })
 }
 
 /// Members with (or, when `present` is false, without) a membership current on `day`.
