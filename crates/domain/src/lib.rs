@@ -23,6 +23,7 @@ pub mod page;
 pub mod precondition;
 pub mod project;
 pub mod resolution;
+pub mod shared_members;
 pub mod spreadsheet;
 pub mod text;
 pub mod user;

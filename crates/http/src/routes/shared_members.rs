@@ -7,6 +7,7 @@ use hamkari_app::shared_members::{self as use_case, SharedFilter};
 use hamkari_app::{After, SortValue};
 use hamkari_domain::membership::RoleFilter;
 use hamkari_domain::page::Limit;
+use hamkari_domain::shared_members::SharedOrganizations;
 use hamkari_domain::ValidationErrors;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -76,7 +77,7 @@ pub struct ListSharedWith {
 struct Question {
     /// The organization asked from (`/organizations/{id}/shared-members`), which must exist.
     from: Option<Uuid>,
-    organizations: Vec<Uuid>,
+    organizations: SharedOrganizations,
     /// The query parameter that named the organizations, for error messages.
     field: &'static str,
     role: Option<String>,
@@ -93,22 +94,13 @@ async fn answer(
 ) -> Result<HttpResponse, ApiError> {
     let Question {
         from,
-        mut organizations,
+        organizations,
         field,
         role,
         on,
         limit,
         cursor,
     } = question;
-    organizations.sort();
-    organizations.dedup();
-    if organizations.len() == 1 {
-        return Err(query_error(
-            field,
-            "too_few",
-            "name at least two organizations, or none",
-        ));
-    }
     let limit = Limit::parse(limit)
         .map_err(|p| query_error("limit", p.code, p.message))?
         .get();
@@ -122,7 +114,7 @@ async fn answer(
         .map(|a| a.id);
     let today = state.now().date();
     let filter = SharedFilter {
-        organization_ids: organizations,
+        organization_ids: organizations.into_ids(),
         roles,
         on: on.unwrap_or(today),
         after,
@@ -184,9 +176,11 @@ pub async fn list(
     query: QueryParams<ListShared>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
+    let organizations =
+        SharedOrganizations::parse(q.organization_id).map_err(|p| query_error("organization_id", p.code, p.message))?;
     let question = Question {
         from: None,
-        organizations: q.organization_id,
+        organizations,
         field: "organization_id",
         role: q.role,
         on: q.on.day(),
@@ -233,13 +227,8 @@ pub async fn list_with(
         return Err(query_error("with", "required", "name at least one other organization"));
     }
     // Well-formed (the document cannot say "other than `id`") but unusable: 422, not 400.
-    if q.with.iter().all(|w| *w == id) {
-        return Err(
-            ValidationErrors::single("with", "same_organization", "name at least one other organization").into(),
-        );
-    }
-    let mut organizations = q.with;
-    organizations.push(id);
+    let organizations =
+        SharedOrganizations::asked_from(id, q.with).map_err(|p| ValidationErrors::single("with", p.code, p.message))?;
     let question = Question {
         from: Some(id),
         organizations,
