@@ -248,6 +248,11 @@ async fn bad_feed_requests_are_refused() {
     let response = app.get("/api/v1/events?wait=31").await;
     let problem = assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
     assert_eq!(error_fields(&problem), ["wait"]);
+    for limit in [0, 201] {
+        let response = app.get(&format!("/api/v1/events?limit={limit}")).await;
+        let problem = assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
+        assert_eq!(error_fields(&problem), ["limit"], "{limit}");
+    }
     let response = app.get("/api/v1/events?types=agreement.signed").await;
     let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "unknown_event_type");

@@ -3,6 +3,7 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use hamkari_app::audit::{self as use_case, EventFilter, EventRecord};
+use hamkari_domain::audit::ActionFilter;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
@@ -109,9 +110,6 @@ impl ResourceType {
     }
 }
 
-/// An event action as recorded: lower-case words joined by `_`.
-const ACTION_PATTERN: &str = "^[a-z_]{1,64}$";
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -170,18 +168,17 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let paging = Paging::parse(q.sort, "at", &[("at", ())], |()| true, q.limit, q.cursor)?;
-    if let Some(action) = &q.action {
-        let plain = (1..=64).contains(&action.len()) && action.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-        if !plain {
-            return Err(query_error("action", "invalid", format!("must match {ACTION_PATTERN}")));
-        }
-    }
+    let action = q
+        .action
+        .map(ActionFilter::parse)
+        .transpose()
+        .map_err(|p| query_error("action", p.code, p.message))?;
     let filter = EventFilter {
         resource_type: q.resource_type.map(|kind| kind.as_str().to_owned()),
         resource_id: q.resource_id,
         actor_id: q.actor_id,
         organization_id: q.organization_id,
-        action: q.action,
+        action: action.map(ActionFilter::into_inner),
         since: q.since.map(|t| t.naive_utc()),
         until: q.until.map(|t| t.naive_utc()),
         visible_to: None,

@@ -11,6 +11,8 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use hamkari_app::feed::{self as use_case, FeedPage, FeedQuery, Position};
 use hamkari_app::AppError;
+use hamkari_domain::feed::Wait;
+use hamkari_domain::page::Limit;
 use hamkari_domain::webhook::EventTypes;
 use hamkari_domain::{FieldError, ValidationErrors};
 use serde::{Deserialize, Serialize};
@@ -25,8 +27,6 @@ use crate::extract::{query_error, QueryParams};
 use crate::pagination::utc;
 use crate::state::AppState;
 
-/// The longest a request may wait for news.
-pub const MAX_WAIT_SECS: u32 = 30;
 /// How often a waiting request looks again for events committed by other instances (a
 /// commit in this process wakes it at once).
 const POLL: Duration = Duration::from_millis(1000);
@@ -178,18 +178,10 @@ pub async fn list(
     query: QueryParams<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
-    let wait = q.wait.unwrap_or(0);
-    if wait > MAX_WAIT_SECS {
-        return Err(query_error(
-            "wait",
-            "out_of_range",
-            format!("must be at most {MAX_WAIT_SECS} seconds"),
-        ));
-    }
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(query_error("limit", "out_of_range", "must be from 1 to 200"));
-    }
+    let wait = Wait::parse(q.wait).map_err(|p| query_error("wait", p.code, p.message))?;
+    let limit = Limit::parse(q.limit)
+        .map_err(|p| query_error("limit", p.code, p.message))?
+        .get();
     let types = parse_types(q.types)?;
     let after = q.after.as_deref().map(decode_cursor).transpose()?;
     if let Some(after) = after {
@@ -210,7 +202,7 @@ pub async fn list(
         organization_id: q.organization_id,
         limit: limit as usize,
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.into());
+    let deadline = tokio::time::Instant::now() + wait.duration();
     // Rendering runs on the blocking pool, outside the request's calendar scope.
     let dates = crate::dates::DateScope::current();
     loop {
