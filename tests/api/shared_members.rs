@@ -294,6 +294,68 @@ async fn bad_questions_are_400() {
     assert_eq!(error_fields(&problem), ["with"]);
 }
 
+/// The organizations are looked up only when nobody is shared (a shared member proves they
+/// exist), so an unknown one must still be named whatever else the question holds.
+#[tokio::test]
+async fn an_unknown_organization_is_named_on_an_empty_page() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let unknown = "019a0000-0000-7000-8000-000000000000";
+    // Known organizations with nobody in common on that day: an empty page, not an error.
+    let page = app
+        .get_json(
+            &format!(
+                "/api/v1/shared-members?organization_id={}&organization_id={}&on=2010-01-01",
+                id(&w.a),
+                id(&w.c)
+            ),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(names(&page), Vec::<String>::new());
+    // A's people are real, but none can be current in an organization that does not exist.
+    let problem = assert_problem(
+        app.get(&format!(
+            "/api/v1/shared-members?organization_id={}&organization_id={unknown}&role=board",
+            id(&w.a)
+        ))
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["organization_id"]);
+    let problem = assert_problem(
+        app.get(&format!(
+            "/api/v1/organizations/{}/shared-members?with={unknown}",
+            id(&w.b)
+        ))
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["with"]);
+    // Asked from an organization that does not exist: 404, before an unknown one in `with`.
+    for with in [id(&w.a), "019a0000-0000-7000-8000-000000000001"] {
+        assert_problem(
+            app.get(&format!("/api/v1/organizations/{unknown}/shared-members?with={with}"))
+                .await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    // And the known ones still answer, from either side.
+    let page = app
+        .get_json(
+            &format!("/api/v1/organizations/{}/shared-members?with={}", id(&w.b), id(&w.c)),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(names(&page), ["Everywhere"]);
+}
+
 #[tokio::test]
 async fn adding_another_organizations_member_gives_no_rights_over_them() {
     let app = TestApp::spawn().await;
