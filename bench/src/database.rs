@@ -45,8 +45,8 @@ impl Fresh {
         let mut conn = PgConnection::establish(server_url).context("connecting to --postgres")?;
         // Separate statements: several in one string run as one transaction, which
         // DROP DATABASE refuses.
-        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
-        conn.batch_execute(&format!("CREATE DATABASE {name}"))?;
+        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quoted(name)))?;
+        conn.batch_execute(&format!("CREATE DATABASE {}", quoted(name)))?;
         Ok(Self {
             url: with_database(server_url, name),
             backend: "postgres",
@@ -55,12 +55,19 @@ impl Fresh {
     }
 }
 
+/// `name` as a quoted identifier: it comes from `--tag`, which may hold `-` or capitals.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 impl Drop for Fresh {
     fn drop(&mut self) {
         if let Some((server, name)) = &self.drop_on {
             let dropped = PgConnection::establish(server)
                 .map_err(anyhow::Error::from)
-                .and_then(|mut c| Ok(c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?));
+                .and_then(|mut c| {
+                    Ok(c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quoted(name)))?)
+                });
             if let Err(error) = dropped {
                 eprintln!("could not drop {name}: {error}");
             }
