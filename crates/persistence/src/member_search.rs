@@ -19,7 +19,7 @@
 
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::Bool;
 use hamkari_domain::text::{escape_like, query_patterns};
 
 use chrono::NaiveDateTime;
@@ -90,33 +90,31 @@ fn prefixes(conn: &mut DbConnection, key: &str) -> Result<Option<Vec<String>>, D
     Ok(Some(kept))
 }
 
-#[derive(QueryableByName)]
-struct Word {
-    #[diesel(sql_type = Text)]
-    word: String,
-}
-
 /// Vocabulary words containing `part` (three or more characters), or `None` when there are
-/// more than [`MAX_WORDS`].
+/// more than [`MAX_WORDS`]. Built with the query builder, so each backend prepares the
+/// statement once per connection: as `sql_query` text it was parsed, and on PostgreSQL
+/// planned, again on every search (bench/README.md, log).
 fn words_containing(conn: &mut DbConnection, part: &str) -> Result<Option<Vec<String>>, DbError> {
-    let words: Vec<Word> = match conn {
-        DbConnection::Pg(pg) => {
-            diesel::sql_query("SELECT word FROM member_search_words WHERE word LIKE $1 ESCAPE '\\' LIMIT $2")
-                .bind::<Text, _>(format!("%{}%", escape_like(part)))
-                .bind::<BigInt, _>(MAX_WORDS + 1)
-                .load(pg)?
-        }
-        DbConnection::Sqlite(lite) => {
-            diesel::sql_query("SELECT word FROM member_search_words_fts WHERE member_search_words_fts MATCH ? LIMIT ?")
-                .bind::<Text, _>(search::fts_phrase(part))
-                .bind::<BigInt, _>(MAX_WORDS + 1)
-                .load(lite)?
-        }
+    let words: Vec<String> = match conn {
+        DbConnection::Pg(_) => member_search_words::table
+            .select(member_search_words::word)
+            .filter(
+                Fragment::new("member_search_words.word LIKE ")
+                    .text(format!("%{}%", escape_like(part)))
+                    .sql(" ESCAPE '\\'"),
+            )
+            .limit(MAX_WORDS + 1)
+            .load(conn)?,
+        DbConnection::Sqlite(_) => member_search_words_fts::table
+            .select(member_search_words_fts::word)
+            .filter(Fragment::new("member_search_words_fts MATCH ").text(search::fts_phrase(part)))
+            .limit(MAX_WORDS + 1)
+            .load(conn)?,
     };
     if words.len() as i64 > MAX_WORDS {
         return Ok(None);
     }
-    Ok(Some(words.into_iter().map(|w| w.word).collect()))
+    Ok(Some(words))
 }
 
 /// The least string above every string that begins with `prefix` (in code point order,
@@ -134,6 +132,22 @@ fn successor(prefix: &str) -> Option<String> {
         }
     }
     None
+}
+
+diesel::table! {
+    /// Every word of the members' search keys once (written only by the triggers of
+    /// migration `…_member_search_words`; the table has no key of its own).
+    member_search_words (word) {
+        word -> Text,
+    }
+}
+
+diesel::table! {
+    /// SQLite's FTS5 trigram index of [`member_search_words`], a virtual table.
+    member_search_words_fts (rowid) {
+        rowid -> BigInt,
+        word -> Text,
+    }
 }
 
 diesel::table! {
