@@ -7,7 +7,7 @@ use hamkari_domain::member::Member;
 
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
-use crate::members::{to_member, COLUMNS};
+use crate::members::{to_member, MemberRow};
 use crate::schema::members;
 
 /// The unique, stored forms: ten ASCII digits, a lower-cased email, an E.164 phone.
@@ -23,7 +23,7 @@ pub enum MemberKey<'a> {
 /// The member holding `key`; for a phone or a name (not unique), the oldest one.
 pub fn find_by(conn: &mut DbConnection, key: MemberKey<'_>) -> Result<Option<Member>, DbError> {
     let query = members::table
-        .select(COLUMNS)
+        .select(MemberRow::as_select())
         .order((members::created_at, members::id))
         .into_boxed::<MultiBackend>();
     let query = match key {

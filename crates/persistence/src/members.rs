@@ -15,63 +15,37 @@ use crate::sql_types::Id;
 mod list;
 pub use list::{list, MemberFilter, MemberSort};
 
-type MemberRow = (
-    Id,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    NaiveDateTime,
-    NaiveDateTime,
-    i64,
-    Option<String>,
-    Option<String>,
-);
-
-pub(crate) const COLUMNS: (
-    members::id,
-    members::full_name,
-    members::full_name_en,
-    members::national_id,
-    members::email,
-    members::phone,
-    members::expertise,
-    members::created_at,
-    members::updated_at,
-    members::version,
-    members::created_by,
-    members::updated_by,
-) = (
-    members::id,
-    members::full_name,
-    members::full_name_en,
-    members::national_id,
-    members::email,
-    members::phone,
-    members::expertise,
-    members::created_at,
-    members::updated_at,
-    members::version,
-    members::created_by,
-    members::updated_by,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = members, check_for_backend(MultiBackend))]
+pub(crate) struct MemberRow {
+    id: Id,
+    full_name: String,
+    full_name_en: Option<String>,
+    national_id: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    expertise: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i64,
+    created_by: Option<String>,
+    updated_by: Option<String>,
+}
 
 pub(crate) fn to_member(r: MemberRow) -> Result<Member, DbError> {
     Ok(Member {
-        id: r.0 .0,
-        full_name: r.1,
-        full_name_en: r.2,
-        national_id: r.3,
-        email: r.4,
-        phone: r.5,
-        expertise: r.6,
-        created_at: r.7,
-        updated_at: r.8,
-        version: r.9,
-        created_by: actors::read(r.10)?,
-        updated_by: actors::read(r.11)?,
+        id: r.id.0,
+        full_name: r.full_name,
+        full_name_en: r.full_name_en,
+        national_id: r.national_id,
+        email: r.email,
+        phone: r.phone,
+        expertise: r.expertise,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        version: r.version,
+        created_by: actors::read(r.created_by)?,
+        updated_by: actors::read(r.updated_by)?,
     })
 }
 
@@ -100,7 +74,7 @@ pub fn insert(conn: &mut DbConnection, m: &Member) -> Result<(), DbError> {
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<Member>, DbError> {
     let row: Option<MemberRow> = members::table
         .filter(members::id.eq(Id(id)))
-        .select(COLUMNS)
+        .select(MemberRow::as_select())
         .first(conn)
         .optional()?;
     row.map(to_member).transpose()
@@ -113,7 +87,7 @@ pub fn find_many(conn: &mut DbConnection, ids: &[Uuid]) -> Result<Vec<Member>, D
     }
     let rows: Vec<MemberRow> = members::table
         .filter(id_in(members::id, ids))
-        .select(COLUMNS)
+        .select(MemberRow::as_select())
         .load(conn)?;
     rows.into_iter().map(to_member).collect()
 }
@@ -159,18 +133,41 @@ pub fn organizations_of(conn: &mut DbConnection, id: Uuid) -> Result<Vec<Uuid>, 
 /// An id with the email and phone stored for it.
 pub type ContactRow = (Uuid, Option<String>, Option<String>);
 
+/// The same three columns of members and of organizations, for [`contacts`] and
+/// [`crate::organizations::contacts`].
+#[derive(Queryable)]
+#[diesel(check_for_backend(MultiBackend))]
+pub(crate) struct StoredContact {
+    id: Id,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+impl From<StoredContact> for ContactRow {
+    fn from(c: StoredContact) -> Self {
+        (c.id.0, c.email, c.phone)
+    }
+}
+
 /// Every member's id, email and phone as stored, oldest first, for re-checking contact
 /// details against today's rules.
 pub fn contacts(conn: &mut DbConnection) -> Result<Vec<ContactRow>, DbError> {
-    let rows: Vec<(Id, Option<String>, Option<String>)> = members::table
+    let rows: Vec<StoredContact> = members::table
         .filter(members::email.is_not_null().or(members::phone.is_not_null()))
         .select((members::id, members::email, members::phone))
         .order(members::id)
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, email, phone)| (id.0, email, phone))
-        .collect())
+    Ok(rows.into_iter().map(ContactRow::from).collect())
+}
+
+/// A member with the keys stored for them, which the current rules may compute differently.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = members, check_for_backend(MultiBackend))]
+struct KeyedRow {
+    #[diesel(embed)]
+    member: MemberRow,
+    search_key: String,
+    full_name_sort: String,
 }
 
 /// Rewrites the stored keys (search and sort) of up to `limit` members after `after` (in id
@@ -181,19 +178,19 @@ pub(crate) fn rekey_batch(
     limit: i64,
 ) -> Result<crate::rekey::Batch, DbError> {
     let mut query = members::table
-        .select((COLUMNS, members::search_key, members::full_name_sort))
+        .select(KeyedRow::as_select())
         .order(members::id)
         .limit(limit)
         .into_boxed::<MultiBackend>();
     if let Some(after) = after {
         query = query.filter(members::id.gt(Id(after)));
     }
-    let rows: Vec<(MemberRow, String, String)> = query.load(conn)?;
+    let rows: Vec<KeyedRow> = query.load(conn)?;
     let mut batch = crate::rekey::Batch::default();
-    for (row, stored_search, stored_sort) in rows {
-        let member = to_member(row)?;
+    for row in rows {
+        let member = to_member(row.member)?;
         let (search, sort) = (member.search_key(), member.full_name_sort_key());
-        if search != stored_search || sort != stored_sort {
+        if search != row.search_key || sort != row.full_name_sort {
             diesel::update(members::table.filter(members::id.eq(Id(member.id))))
                 .set((members::search_key.eq(search), members::full_name_sort.eq(sort)))
                 .execute(conn)?;

@@ -255,7 +255,7 @@ pub fn missing_organizations(conn: &mut DbConnection, candidates: &[Uuid]) -> Re
 /// Every organization's id, email and phone as stored, oldest first, for re-checking
 /// contact details against today's rules.
 pub fn contacts(conn: &mut DbConnection) -> Result<Vec<crate::members::ContactRow>, DbError> {
-    let rows: Vec<(Id, Option<String>, Option<String>)> = organizations::table
+    let rows: Vec<crate::members::StoredContact> = organizations::table
         .filter(
             organizations::email
                 .is_not_null()
@@ -264,10 +264,7 @@ pub fn contacts(conn: &mut DbConnection) -> Result<Vec<crate::members::ContactRo
         .select((organizations::id, organizations::email, organizations::phone))
         .order(organizations::id)
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, email, phone)| (id.0, email, phone))
-        .collect())
+    Ok(rows.into_iter().map(crate::members::ContactRow::from).collect())
 }
 
 /// Every organization with its stored name, search and sort keys (there are few: associations,

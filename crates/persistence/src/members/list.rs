@@ -9,7 +9,7 @@ use hamkari_domain::member::Member;
 use hamkari_domain::membership::MembershipRole;
 use uuid::Uuid;
 
-use super::{find_many, to_member, MemberRow, COLUMNS};
+use super::{find_many, to_member, MemberRow};
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::fragment::Fragment;
@@ -46,7 +46,9 @@ pub fn list(conn: &mut DbConnection, filter: &MemberFilter) -> Result<Page<Membe
     if let Some(page) = list_of_matches(conn, filter)? {
         return Ok(page);
     }
-    let mut query = members::table.select(COLUMNS).into_boxed::<MultiBackend>();
+    let mut query = members::table
+        .select(MemberRow::as_select())
+        .into_boxed::<MultiBackend>();
     if let Some(key) = filter.search.as_deref().filter(|k| !k.is_empty()) {
         query = query.filter(member_search::contains(conn, key)?);
     }
@@ -99,7 +101,7 @@ fn list_of_organization(conn: &mut DbConnection, filter: &MemberFilter) -> Resul
         after,
         i64::from(filter.limit) + 1,
     );
-    let rows: Vec<MemberRow> = members::table.select(COLUMNS).filter(page).load(conn)?;
+    let rows: Vec<MemberRow> = members::table.select(MemberRow::as_select()).filter(page).load(conn)?;
     let mut items = rows.into_iter().map(to_member).collect::<Result<Vec<_>, _>>()?;
     // The outer query has no order of its own: one would invite the planner to walk the
     // members in that order and test each against the page.
