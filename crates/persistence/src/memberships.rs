@@ -9,6 +9,7 @@ use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::fragment::id_in;
+use crate::organizations::OrganizationNames;
 use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{members, memberships, organizations};
 use crate::sql_types::Id;
@@ -24,79 +25,71 @@ pub struct MembershipView {
     pub organization_slug: String,
 }
 
-type Row = (
-    (
-        Id,
-        Id,
-        Id,
-        String,
-        NaiveDate,
-        Option<NaiveDate>,
-        Option<String>,
-        NaiveDateTime,
-        NaiveDateTime,
-        i64,
-        Option<String>,
-        Option<String>,
-    ),
-    (String, Option<String>),
-    (String, Option<String>, String),
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = memberships, check_for_backend(MultiBackend))]
+struct MembershipRow {
+    id: Id,
+    member_id: Id,
+    organization_id: Id,
+    role: String,
+    started_on: NaiveDate,
+    ended_on: Option<NaiveDate>,
+    end_reason: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i64,
+    created_by: Option<String>,
+    updated_by: Option<String>,
+}
 
-const COLUMNS: (
-    memberships::id,
-    memberships::member_id,
-    memberships::organization_id,
-    memberships::role,
-    memberships::started_on,
-    memberships::ended_on,
-    memberships::end_reason,
-    memberships::created_at,
-    memberships::updated_at,
-    memberships::version,
-    memberships::created_by,
-    memberships::updated_by,
-) = (
-    memberships::id,
-    memberships::member_id,
-    memberships::organization_id,
-    memberships::role,
-    memberships::started_on,
-    memberships::ended_on,
-    memberships::end_reason,
-    memberships::created_at,
-    memberships::updated_at,
-    memberships::version,
-    memberships::created_by,
-    memberships::updated_by,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = members, check_for_backend(MultiBackend))]
+struct MemberNames {
+    full_name: String,
+    full_name_en: Option<String>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(check_for_backend(MultiBackend))]
+struct Row {
+    #[diesel(embed)]
+    membership: MembershipRow,
+    #[diesel(embed)]
+    member: MemberNames,
+    #[diesel(embed)]
+    organization: OrganizationNames,
+}
 
 fn to_view(row: Row) -> Result<MembershipView, DbError> {
-    let (m, (member_name, member_name_en), (organization_name, organization_name_en, organization_slug)) = row;
-    let role =
-        MembershipRole::parse(&m.3).map_err(|_| DbError::corrupt(format!("unknown membership role {:?}", m.3)))?;
+    let Row {
+        membership: m,
+        member,
+        organization,
+    } = row;
+    let role = MembershipRole::parse(&m.role)
+        .map_err(|_| DbError::corrupt(format!("unknown membership role {:?}", m.role)))?;
     Ok(MembershipView {
         membership: Membership {
-            id: m.0 .0,
-            member_id: m.1 .0,
-            organization_id: m.2 .0,
+            id: m.id.0,
+            member_id: m.member_id.0,
+            organization_id: m.organization_id.0,
             role,
             term: Term {
-                starts_on: m.4,
-                ends_on: m.5,
+                starts_on: m.started_on,
+                ends_on: m.ended_on,
             },
-            end_reason: m.6,
-            created_at: m.7,
-            updated_at: m.8,
-            version: m.9,
-            created_by: actors::read(m.10)?,
-            updated_by: actors::read(m.11)?,
+            end_reason: m.end_reason,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+            created_by: actors::read(m.created_by)?,
+            updated_by: actors::read(m.updated_by)?,
         },
-        member_name,
-        member_name_en,
-        organization_name,
-        organization_name_en,
-        organization_slug,
+        member_name: member.full_name,
+        member_name_en: member.full_name_en,
+        organization_name: organization.name,
+        organization_name_en: organization.name_en,
+        organization_slug: organization.slug,
     })
 }
 
@@ -106,11 +99,7 @@ macro_rules! joined {
         memberships::table
             .inner_join(members::table)
             .inner_join(organizations::table)
-            .select((
-                COLUMNS,
-                (members::full_name, members::full_name_en),
-                (organizations::name, organizations::name_en, organizations::slug),
-            ))
+            .select(Row::as_select())
     };
 }
 

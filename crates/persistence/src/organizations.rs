@@ -36,6 +36,15 @@ struct OrganizationRow {
     name_sort: String,
 }
 
+/// The names shown beside an organization's id wherever a read joins organizations.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = organizations, check_for_backend(MultiBackend))]
+pub(crate) struct OrganizationNames {
+    pub(crate) name: String,
+    pub(crate) name_en: Option<String>,
+    pub(crate) slug: String,
+}
+
 impl TryFrom<OrganizationRow> for Organization {
     type Error = DbError;
 
