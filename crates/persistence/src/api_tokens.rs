@@ -14,61 +14,37 @@ use crate::page::{keyset, After, Direction, Page};
 use crate::schema::api_tokens;
 use crate::sql_types::Id;
 
-type TokenRow = (
-    Id,
-    String,
-    String,
-    String,
-    Option<Id>,
-    Option<Id>,
-    NaiveDateTime,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-    Option<String>,
-);
-
-const COLUMNS: (
-    api_tokens::id,
-    api_tokens::name,
-    api_tokens::prefix,
-    api_tokens::scopes,
-    api_tokens::organization_id,
-    api_tokens::created_by,
-    api_tokens::created_at,
-    api_tokens::expires_at,
-    api_tokens::revoked_at,
-    api_tokens::last_used_at,
-    api_tokens::updated_by,
-) = (
-    api_tokens::id,
-    api_tokens::name,
-    api_tokens::prefix,
-    api_tokens::scopes,
-    api_tokens::organization_id,
-    api_tokens::created_by,
-    api_tokens::created_at,
-    api_tokens::expires_at,
-    api_tokens::revoked_at,
-    api_tokens::last_used_at,
-    api_tokens::updated_by,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_tokens, check_for_backend(MultiBackend))]
+struct TokenRow {
+    id: Id,
+    name: String,
+    prefix: String,
+    scopes: String,
+    organization_id: Option<Id>,
+    created_by: Option<Id>,
+    created_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    revoked_at: Option<NaiveDateTime>,
+    last_used_at: Option<NaiveDateTime>,
+    updated_by: Option<String>,
+}
 
 fn to_token(row: TokenRow) -> Result<ApiToken, DbError> {
-    let scopes = Scopes::from_stored(&row.3).map_err(|p| DbError::corrupt(p.message))?;
+    let scopes = Scopes::from_stored(&row.scopes).map_err(|p| DbError::corrupt(p.message))?;
     Ok(ApiToken {
-        id: row.0 .0,
-        name: row.1,
-        prefix: row.2,
+        id: row.id.0,
+        name: row.name,
+        prefix: row.prefix,
         scopes,
-        organization_id: row.4.map(|i| i.0),
+        organization_id: row.organization_id.map(|i| i.0),
         // The column keeps a user's id: only administrators (users) create tokens.
-        created_by: row.5.map(|i| ActorRef::User(i.0)),
-        updated_by: actors::read(row.10)?,
-        created_at: row.6,
-        expires_at: row.7,
-        revoked_at: row.8,
-        last_used_at: row.9,
+        created_by: row.created_by.map(|i| ActorRef::User(i.0)),
+        updated_by: actors::read(row.updated_by)?,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        revoked_at: row.revoked_at,
+        last_used_at: row.last_used_at,
     })
 }
 
@@ -102,7 +78,7 @@ pub fn insert(conn: &mut DbConnection, token: &ApiToken, secret_hash: &str) -> R
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<ApiToken>, DbError> {
     api_tokens::table
         .filter(api_tokens::id.eq(Id(id)))
-        .select(COLUMNS)
+        .select(TokenRow::as_select())
         .first(conn)
         .optional()?
         .map(to_token)
@@ -112,7 +88,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<ApiToken>, DbErr
 pub fn find_by_secret_hash(conn: &mut DbConnection, hash: &str) -> Result<Option<ApiToken>, DbError> {
     api_tokens::table
         .filter(api_tokens::secret_hash.eq(hash))
-        .select(COLUMNS)
+        .select(TokenRow::as_select())
         .first(conn)
         .optional()?
         .map(to_token)
@@ -163,7 +139,9 @@ pub struct TokenFilter {
 }
 
 pub fn list(conn: &mut DbConnection, filter: &TokenFilter) -> Result<Page<ApiToken>, DbError> {
-    let mut query = api_tokens::table.select(COLUMNS).into_boxed::<MultiBackend>();
+    let mut query = api_tokens::table
+        .select(TokenRow::as_select())
+        .into_boxed::<MultiBackend>();
     query = match filter.state {
         None => query,
         Some(TokenState::Revoked) => query.filter(api_tokens::revoked_at.is_not_null()),

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::schema::refresh_tokens;
 use crate::sql_types::Id;
@@ -22,16 +22,18 @@ pub struct RefreshToken {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
-type Row = (
-    Id,
-    Id,
-    Id,
-    i64,
-    NaiveDateTime,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens, check_for_backend(MultiBackend))]
+struct Row {
+    id: Id,
+    family_id: Id,
+    user_id: Id,
+    session_version: i64,
+    created_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    used_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+}
 
 pub fn insert(conn: &mut DbConnection, token: &RefreshToken, token_hash: &str) -> Result<(), DbError> {
     diesel::insert_into(refresh_tokens::table)
@@ -53,27 +55,18 @@ pub fn insert(conn: &mut DbConnection, token: &RefreshToken, token_hash: &str) -
 pub fn find_by_hash(conn: &mut DbConnection, token_hash: &str) -> Result<Option<RefreshToken>, DbError> {
     let row: Option<Row> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
-        .select((
-            refresh_tokens::id,
-            refresh_tokens::family_id,
-            refresh_tokens::user_id,
-            refresh_tokens::session_version,
-            refresh_tokens::created_at,
-            refresh_tokens::expires_at,
-            refresh_tokens::used_at,
-            refresh_tokens::revoked_at,
-        ))
+        .select(Row::as_select())
         .first(conn)
         .optional()?;
     Ok(row.map(|r| RefreshToken {
-        id: r.0 .0,
-        family_id: r.1 .0,
-        user_id: r.2 .0,
-        session_version: r.3,
-        created_at: r.4,
-        expires_at: r.5,
-        used_at: r.6,
-        revoked_at: r.7,
+        id: r.id.0,
+        family_id: r.family_id.0,
+        user_id: r.user_id.0,
+        session_version: r.session_version,
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        used_at: r.used_at,
+        revoked_at: r.revoked_at,
     }))
 }
 

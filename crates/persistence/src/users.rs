@@ -13,67 +13,41 @@ use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{user_organizations, users};
 use crate::sql_types::Id;
 
-type UserRow = (
-    Id,
-    String,
-    String,
-    String,
-    String,
-    bool,
-    i64,
-    NaiveDateTime,
-    NaiveDateTime,
-    i64,
-    Option<String>,
-    Option<String>,
-);
-
-const USER_COLUMNS: (
-    users::id,
-    users::email,
-    users::display_name,
-    users::role,
-    users::password_hash,
-    users::disabled,
-    users::session_version,
-    users::created_at,
-    users::updated_at,
-    users::version,
-    users::created_by,
-    users::updated_by,
-) = (
-    users::id,
-    users::email,
-    users::display_name,
-    users::role,
-    users::password_hash,
-    users::disabled,
-    users::session_version,
-    users::created_at,
-    users::updated_at,
-    users::version,
-    users::created_by,
-    users::updated_by,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(MultiBackend))]
+struct UserRow {
+    id: Id,
+    email: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    disabled: bool,
+    session_version: i64,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i64,
+    created_by: Option<String>,
+    updated_by: Option<String>,
+}
 
 fn to_user(row: UserRow, organization_ids: Vec<Uuid>) -> Result<(User, String), DbError> {
-    let role = Role::parse(&row.3).map_err(|_| DbError::corrupt(format!("unknown role {:?}", row.3)))?;
+    let role = Role::parse(&row.role).map_err(|_| DbError::corrupt(format!("unknown role {:?}", row.role)))?;
     Ok((
         User {
-            id: row.0 .0,
-            email: row.1,
-            display_name: row.2,
+            id: row.id.0,
+            email: row.email,
+            display_name: row.display_name,
             role,
             organization_ids,
-            disabled: row.5,
-            session_version: row.6,
-            created_at: row.7,
-            updated_at: row.8,
-            version: row.9,
-            created_by: actors::read(row.10)?,
-            updated_by: actors::read(row.11)?,
+            disabled: row.disabled,
+            session_version: row.session_version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            version: row.version,
+            created_by: actors::read(row.created_by)?,
+            updated_by: actors::read(row.updated_by)?,
         },
-        row.4,
+        row.password_hash,
     ))
 }
 
@@ -125,7 +99,7 @@ pub fn insert(conn: &mut DbConnection, user: &User, password_hash: &str) -> Resu
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<(User, String)>, DbError> {
     let row: Option<UserRow> = users::table
         .filter(users::id.eq(Id(id)))
-        .select(USER_COLUMNS)
+        .select(UserRow::as_select())
         .first(conn)
         .optional()?;
     match row {
@@ -137,12 +111,12 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<(User, String)>,
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<(User, String)>, DbError> {
     let row: Option<UserRow> = users::table
         .filter(users::email.eq(email))
-        .select(USER_COLUMNS)
+        .select(UserRow::as_select())
         .first(conn)
         .optional()?;
     match row {
         Some(row) => {
-            let id = row.0 .0;
+            let id = row.id.0;
             Ok(Some(to_user(row, organizations_of(conn, id)?)?))
         }
         None => Ok(None),
@@ -202,7 +176,7 @@ pub struct UserFilter {
 
 /// Users in creation order.
 pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Page<User>, DbError> {
-    let mut query = users::table.select(USER_COLUMNS).into_boxed::<MultiBackend>();
+    let mut query = users::table.select(UserRow::as_select()).into_boxed::<MultiBackend>();
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role.as_str()));
     }
@@ -212,7 +186,7 @@ pub fn list(conn: &mut DbConnection, filter: &UserFilter) -> Result<Page<User>, 
         .load(conn)?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        let id = row.0 .0;
+        let id = row.id.0;
         items.push(to_user(row, organizations_of(conn, id)?)?.0);
     }
     Ok(Page::from_rows(items, filter.limit))
