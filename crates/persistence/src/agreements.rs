@@ -8,82 +8,50 @@ use uuid::Uuid;
 use crate::actors;
 use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
+use crate::organizations::OrganizationNames;
 use crate::page::{keyset, After, Direction, Page};
 use crate::schema::{agreement_parties, agreements, organizations};
 use crate::search;
 use crate::sql_types::Id;
 
-type Row = (
-    Id,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    NaiveDateTime,
-    NaiveDateTime,
-    i64,
-    Option<String>,
-    Option<String>,
-);
-
-type Columns = (
-    agreements::id,
-    agreements::title,
-    agreements::summary,
-    agreements::scope,
-    agreements::status,
-    agreements::valid_from,
-    agreements::valid_until,
-    agreements::document_url,
-    agreements::document_name,
-    agreements::document_sha256,
-    agreements::created_at,
-    agreements::updated_at,
-    agreements::version,
-    agreements::created_by,
-    agreements::updated_by,
-);
-
-const COLUMNS: Columns = (
-    agreements::id,
-    agreements::title,
-    agreements::summary,
-    agreements::scope,
-    agreements::status,
-    agreements::valid_from,
-    agreements::valid_until,
-    agreements::document_url,
-    agreements::document_name,
-    agreements::document_sha256,
-    agreements::created_at,
-    agreements::updated_at,
-    agreements::version,
-    agreements::created_by,
-    agreements::updated_by,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = agreements, check_for_backend(MultiBackend))]
+struct Row {
+    id: Id,
+    title: String,
+    summary: Option<String>,
+    scope: Option<String>,
+    status: String,
+    valid_from: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+    document_url: Option<String>,
+    document_name: Option<String>,
+    document_sha256: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    version: i64,
+    created_by: Option<String>,
+    updated_by: Option<String>,
+}
 
 fn to_agreement(r: Row) -> Result<Agreement, DbError> {
     Ok(Agreement {
-        id: r.0 .0,
-        title: r.1,
-        summary: r.2,
-        scope: r.3,
-        status: AgreementStatus::parse(&r.4).map_err(|_| DbError::corrupt(format!("unexpected status {:?}", r.4)))?,
-        valid_from: r.5,
-        valid_until: r.6,
-        document_url: r.7,
-        document_name: r.8,
-        document_sha256: r.9,
-        created_at: r.10,
-        updated_at: r.11,
-        version: r.12,
-        created_by: actors::read(r.13)?,
-        updated_by: actors::read(r.14)?,
+        id: r.id.0,
+        title: r.title,
+        summary: r.summary,
+        scope: r.scope,
+        status: AgreementStatus::parse(&r.status)
+            .map_err(|_| DbError::corrupt(format!("unexpected status {:?}", r.status)))?,
+        valid_from: r.valid_from,
+        valid_until: r.valid_until,
+        document_url: r.document_url,
+        document_name: r.document_name,
+        document_sha256: r.document_sha256,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        version: r.version,
+        created_by: actors::read(r.created_by)?,
+        updated_by: actors::read(r.updated_by)?,
     })
 }
 
@@ -113,8 +81,8 @@ pub fn insert(conn: &mut DbConnection, a: &Agreement) -> Result<(), DbError> {
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Option<Agreement>, DbError> {
     agreements::table
         .filter(agreements::id.eq(Id(id)))
-        .select(COLUMNS)
-        .first::<Row>(conn)
+        .select(Row::as_select())
+        .first(conn)
         .optional()?
         .map(to_agreement)
         .transpose()
@@ -165,7 +133,15 @@ pub struct Party {
     pub signed_on: Option<NaiveDate>,
 }
 
-type PartyRow = (Id, Id, String, Option<String>, String, Option<NaiveDate>);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = agreement_parties, check_for_backend(MultiBackend))]
+struct PartyRow {
+    agreement_id: Id,
+    organization_id: Id,
+    #[diesel(embed)]
+    organization: OrganizationNames,
+    signed_on: Option<NaiveDate>,
+}
 
 /// The parties of several agreements in one query, by agreement, ordered by name.
 pub fn parties_of_many(
@@ -179,23 +155,16 @@ pub fn parties_of_many(
     let rows: Vec<PartyRow> = agreement_parties::table
         .inner_join(organizations::table)
         .filter(agreement_parties::agreement_id.eq_any(ids.iter().copied().map(Id).collect::<Vec<_>>()))
-        .select((
-            agreement_parties::agreement_id,
-            agreement_parties::organization_id,
-            organizations::name,
-            organizations::name_en,
-            organizations::slug,
-            agreement_parties::signed_on,
-        ))
+        .select(PartyRow::as_select())
         .order(organizations::name.asc())
         .load(conn)?;
     for r in rows {
-        by_agreement.entry(r.0 .0).or_default().push(Party {
-            organization_id: r.1 .0,
-            name: r.2,
-            name_en: r.3,
-            slug: r.4,
-            signed_on: r.5,
+        by_agreement.entry(r.agreement_id.0).or_default().push(Party {
+            organization_id: r.organization_id.0,
+            name: r.organization.name,
+            name_en: r.organization.name_en,
+            slug: r.organization.slug,
+            signed_on: r.signed_on,
         });
     }
     Ok(by_agreement)
@@ -261,7 +230,7 @@ pub struct AgreementFilter {
 }
 
 pub fn list(conn: &mut DbConnection, f: &AgreementFilter) -> Result<Page<Agreement>, DbError> {
-    let mut query = agreements::table.select(COLUMNS).into_boxed::<MultiBackend>();
+    let mut query = agreements::table.select(Row::as_select()).into_boxed::<MultiBackend>();
     if let Some(status) = f.status {
         query = query.filter(agreements::status.eq(status.as_str()));
     }

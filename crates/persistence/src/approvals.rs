@@ -5,33 +5,35 @@ use diesel::prelude::*;
 use hamkari_domain::approval::{Approvable, Approval};
 use uuid::Uuid;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, MultiBackend};
 use crate::error::DbError;
 use crate::schema::approvals;
 use crate::sql_types::Id;
 
-type Row = (
-    String,
-    Id,
-    Id,
-    Option<String>,
-    Option<Id>,
-    Option<Id>,
-    Option<Id>,
-    NaiveDateTime,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = approvals, check_for_backend(MultiBackend))]
+struct Row {
+    resource_type: String,
+    resource_id: Id,
+    organization_id: Id,
+    note: Option<String>,
+    resolution_id: Option<Id>,
+    by_user: Option<Id>,
+    by_token: Option<Id>,
+    approved_at: NaiveDateTime,
+}
 
 fn to_approval(r: Row) -> Result<Approval, DbError> {
     Ok(Approval {
-        resource_type: Approvable::parse(&r.0)
-            .ok_or_else(|| DbError::corrupt(format!("unexpected resource type {:?}", r.0)))?,
-        resource_id: r.1 .0,
-        organization_id: r.2 .0,
-        note: r.3,
-        resolution_id: r.4.map(|i| i.0),
-        by_user: r.5.map(|i| i.0),
-        by_token: r.6.map(|i| i.0),
-        approved_at: r.7,
+        resource_type: Approvable::parse(&r.resource_type)
+            .ok_or_else(|| DbError::corrupt(format!("unexpected resource type {:?}", r.resource_type)))?,
+        resource_id: r.resource_id.0,
+        organization_id: r.organization_id.0,
+        note: r.note,
+        resolution_id: r.resolution_id.map(|i| i.0),
+        by_user: r.by_user.map(|i| i.0),
+        by_token: r.by_token.map(|i| i.0),
+        approved_at: r.approved_at,
     })
 }
 
@@ -56,16 +58,7 @@ pub fn of(conn: &mut DbConnection, kind: Approvable, id: Uuid) -> Result<Vec<App
     let rows: Vec<Row> = approvals::table
         .filter(approvals::resource_type.eq(kind.as_str()))
         .filter(approvals::resource_id.eq(Id(id)))
-        .select((
-            approvals::resource_type,
-            approvals::resource_id,
-            approvals::organization_id,
-            approvals::note,
-            approvals::resolution_id,
-            approvals::by_user,
-            approvals::by_token,
-            approvals::approved_at,
-        ))
+        .select(Row::as_select())
         .order((approvals::approved_at.asc(), approvals::organization_id.asc()))
         .load(conn)?;
     rows.into_iter().map(to_approval).collect()
